@@ -1,0 +1,183 @@
+//! `cargo xtask run` builds and launches the app; `cargo xtask test` runs every test.
+//! Each first installs the Debian/Ubuntu packages it needs (as root, or through sudo),
+//! so both work on a fresh machine with only Rust installed. Plain std: this must
+//! build before anything else is there.
+
+use std::env;
+use std::path::{Path, PathBuf};
+use std::process::{exit, Command};
+
+/// What building and running the app needs (RECIPES.md, measured on Debian 12).
+const RUN_PACKAGES: &[&str] = &[
+    "build-essential",
+    "pkg-config",
+    "libwebkit2gtk-4.1-dev",
+    "libayatana-appindicator3-dev",
+    "libdbus-1-dev",
+];
+
+/// What the tests need on top: a virtual display, a private D-Bus session with a real
+/// Secret Service, and the real `age` and `sqlite3` that must open the vault.
+const TEST_PACKAGES: &[&str] = &[
+    "xvfb",
+    "xauth",
+    "dbus",
+    "dbus-x11",
+    "gnome-keyring",
+    "libsecret-tools",
+    "age",
+    "sqlite3",
+    "x11-utils",
+    "imagemagick",
+    "bsdutils",
+];
+
+fn main() {
+    let args: Vec<String> = env::args().skip(1).collect();
+    let root = workspace_root();
+    env::set_current_dir(&root).expect("the workspace root exists");
+    let result = match args.first().map(String::as_str) {
+        Some("run") => run_app(&args[1..]),
+        Some("test") => test(&args[1..]),
+        Some("deps") => ensure_packages(&[RUN_PACKAGES, TEST_PACKAGES].concat()),
+        _ => {
+            eprintln!("usage: cargo xtask run [-- APP ARGS] | test [--no-lint] | deps");
+            exit(2);
+        }
+    };
+    if let Err(e) = result {
+        eprintln!("xtask: {e}");
+        exit(1);
+    }
+}
+
+fn workspace_root() -> PathBuf {
+    let manifest = env::var("CARGO_MANIFEST_DIR").expect("run through cargo");
+    Path::new(&manifest)
+        .parent()
+        .expect("xtask sits in the workspace")
+        .to_path_buf()
+}
+
+fn run_app(extra: &[String]) -> Result<(), String> {
+    ensure_packages(RUN_PACKAGES)?;
+    let mut args = vec!["run", "--package", "tokenwarden", "--bin", "tokenwarden"];
+    if !extra.is_empty() {
+        args.push("--");
+        args.extend(extra.iter().map(String::as_str).filter(|a| *a != "--"));
+    }
+    cmd("cargo", &args)
+}
+
+fn test(flags: &[String]) -> Result<(), String> {
+    ensure_packages(&[RUN_PACKAGES, TEST_PACKAGES].concat())?;
+    let lint = !flags.iter().any(|f| f == "--no-lint");
+    if lint {
+        cmd("cargo", &["fmt", "--all", "--", "--check"])?;
+        cmd(
+            "cargo",
+            &[
+                "clippy",
+                "--workspace",
+                "--all-targets",
+                "--",
+                "-D",
+                "warnings",
+            ],
+        )?;
+    }
+    // The tests start their own Xvfb, D-Bus sessions and Secret Services where they
+    // need them; the outer session only keeps them off the developer's own desktop.
+    cmd(
+        "dbus-run-session",
+        &[
+            "--",
+            "cargo",
+            "test",
+            "--workspace",
+            "--all-targets",
+            "--",
+            "--test-threads=2",
+        ],
+    )?;
+    Ok(())
+}
+
+fn cmd(program: &str, args: &[&str]) -> Result<(), String> {
+    eprintln!("xtask: {program} {}", args.join(" "));
+    let status = Command::new(program)
+        .args(args)
+        .status()
+        .map_err(|e| format!("could not start {program}: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("{program} {} failed ({status})", args.join(" ")))
+    }
+}
+
+fn is_installed(pkg: &str) -> bool {
+    Command::new("dpkg-query")
+        .args(["-W", "-f=${Status}", pkg])
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).contains("install ok installed"))
+        .unwrap_or(false)
+}
+
+/// Installs the missing Debian packages: directly as root, through sudo otherwise, and
+/// says what to run where neither works.
+fn ensure_packages(pkgs: &[&str]) -> Result<(), String> {
+    if Command::new("dpkg-query")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        eprintln!(
+            "xtask: not a Debian-based system; make sure these are installed: {}",
+            pkgs.join(" ")
+        );
+        return Ok(());
+    }
+    let missing: Vec<&str> = pkgs.iter().copied().filter(|p| !is_installed(p)).collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    let is_root = Command::new("id")
+        .arg("-u")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+        .unwrap_or(false);
+    let sudo: &[&str] = if is_root {
+        &[]
+    } else if Command::new("sudo")
+        .arg("-n")
+        .arg("true")
+        .status()
+        .is_ok_and(|s| s.success())
+    {
+        &["sudo"]
+    } else {
+        return Err(format!(
+            "missing packages; run: sudo apt-get update && sudo apt-get install -y --no-install-recommends {}",
+            missing.join(" ")
+        ));
+    };
+    let run_apt = |args: &[&str]| -> Result<(), String> {
+        let mut full: Vec<&str> = sudo.to_vec();
+        full.extend_from_slice(args);
+        let (prog, rest) = full.split_first().expect("not empty");
+        eprintln!("xtask: {}", full.join(" "));
+        let ok = Command::new(prog)
+            .args(rest)
+            .env("DEBIAN_FRONTEND", "noninteractive")
+            .status()
+            .map(|s| s.success())
+            .unwrap_or(false);
+        ok.then_some(())
+            .ok_or_else(|| format!("{} failed", full.join(" ")))
+    };
+    run_apt(&["apt-get", "update", "-q"])?;
+    let mut install = vec!["apt-get", "install", "-y", "-q", "--no-install-recommends"];
+    install.extend(&missing);
+    run_apt(&install)
+}
