@@ -1,0 +1,451 @@
+//! Where the vault's key lives. Each vault has its own X25519 identity, made at
+//! creation. It is kept in the OS keyring (macOS Keychain, Windows Credential Manager,
+//! Secret Service on Linux) or, where no keyring answers or the user asks, in an age
+//! file encrypted with a passphrase (scrypt, explicit work factor).
+//!
+//! The passphrase never encrypts the vault itself: scrypt costs about a second, paid
+//! once per unlock here instead of once per save.
+//!
+//! A small JSON file beside the vault (`vault.age.custody`) says which mode the vault
+//! uses, its id (the keyring entry's name) and its public key. It holds nothing secret.
+
+use crate::vault::VaultPaths;
+use age::secrecy::{ExposeSecret, SecretString};
+use age::x25519;
+use serde::{Deserialize, Serialize};
+use std::fs::{self, OpenOptions};
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+/// The keyring service under which vault keys are stored.
+pub const KEYRING_SERVICE: &str = "tokenwarden";
+/// scrypt's log2 work factor for new passphrase files: about a second on a laptop.
+pub const DEFAULT_WORK_FACTOR: u8 = 18;
+/// The range accepted when a caller picks the work factor (low values are for tests).
+pub const WORK_FACTOR_RANGE: std::ops::RangeInclusive<u8> = 10..=22;
+/// The most work a passphrase file may ask of us before we refuse it as hostile.
+const MAX_WORK_FACTOR: u8 = 22;
+
+#[derive(Debug, thiserror::Error)]
+pub enum CustodyError {
+    #[error("no OS keyring answered ({reason})")]
+    KeyringUnavailable { reason: String },
+    #[error("no OS keyring answered ({reason}), and no passphrase was given to keep the vault key in a file instead: {fallback}")]
+    NoKeyringNoPassphrase { reason: String, fallback: String },
+    #[error("{reason}")]
+    PassphraseUnavailable { reason: String },
+    #[error("the OS keyring has no key for vault {vault_id} (entry '{KEYRING_SERVICE}/{entry}'); restore the vault key from an exported identity")]
+    KeyNotInKeyring { vault_id: String, entry: String },
+    #[error("the key found in {source_desc} does not match vault {vault_id} (its public key is {recipient})")]
+    KeyMismatch {
+        source_desc: String,
+        vault_id: String,
+        recipient: String,
+    },
+    #[error("this vault's key is behind a passphrase: give it (TOKENWARDEN_PASSPHRASE_FILE or the prompt)")]
+    PassphraseRequired,
+    #[error("the passphrase does not open {path}")]
+    WrongPassphrase { path: PathBuf },
+    #[error("the passphrase file {path} asks for scrypt work factor {required}, more than the {MAX_WORK_FACTOR} allowed")]
+    ExcessiveWork { path: PathBuf, required: u8 },
+    #[error("{path} is damaged: {reason}")]
+    Damaged { path: PathBuf, reason: String },
+    #[error("{path}: {reason}")]
+    CustodyFile { path: PathBuf, reason: String },
+    #[error("{path} already exists; choose another file (it is never overwritten)")]
+    Exists { path: PathBuf },
+    #[error("recipient: '{value}' is not an age X25519 public key (age1...)")]
+    BadRecipient { value: String },
+    #[error("work factor: {value} is outside {}..={}", WORK_FACTOR_RANGE.start(), WORK_FACTOR_RANGE.end())]
+    BadWorkFactor { value: u8 },
+    #[error("passphrase: is empty")]
+    EmptyPassphrase,
+    #[error("{op} {path}: {error}")]
+    Io {
+        op: &'static str,
+        path: PathBuf,
+        error: std::io::Error,
+    },
+}
+
+/// How a vault's key is kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CustodyMode {
+    Keyring,
+    Passphrase,
+}
+
+/// The public facts in `vault.age.custody`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CustodyRecord {
+    pub format: u32,
+    pub vault_id: String,
+    pub mode: CustodyMode,
+    /// The vault identity's public key (`age1...`).
+    pub recipient: String,
+}
+
+impl CustodyRecord {
+    pub fn keyring_entry(&self) -> String {
+        format!("vault-{}", self.vault_id)
+    }
+}
+
+/// What the creator of a vault asks for.
+pub enum KeyRequest<'a> {
+    /// The OS keyring; where none answers, a passphrase file. `passphrase` is asked only
+    /// in that case.
+    KeyringOrPassphrase {
+        passphrase: &'a mut dyn FnMut() -> Result<SecretString, CustodyError>,
+        work_factor: u8,
+    },
+    /// A passphrase file, by choice.
+    Passphrase {
+        passphrase: SecretString,
+        work_factor: u8,
+    },
+}
+
+/// Where the key ended up, and the sentence that tells the user.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CustodyOutcome {
+    pub mode: CustodyMode,
+    pub notice: String,
+}
+
+fn io_err(op: &'static str, path: &Path) -> impl FnOnce(std::io::Error) -> CustodyError {
+    let path = path.to_path_buf();
+    move |error| CustodyError::Io { op, path, error }
+}
+
+pub fn check_work_factor(value: u8) -> Result<u8, CustodyError> {
+    if WORK_FACTOR_RANGE.contains(&value) {
+        Ok(value)
+    } else {
+        Err(CustodyError::BadWorkFactor { value })
+    }
+}
+
+/// Reads `vault.age.custody`.
+pub fn read_record(paths: &VaultPaths) -> Result<CustodyRecord, CustodyError> {
+    let path = paths.custody();
+    let text = fs::read_to_string(&path).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::NotFound {
+            CustodyError::CustodyFile {
+                path: path.clone(),
+                reason: "is missing; it says where the vault key is kept (restore it from a backup, or open the vault with an exported identity)".into(),
+            }
+        } else {
+            io_err("reading", &path)(e)
+        }
+    })?;
+    let record: CustodyRecord =
+        serde_json::from_str(&text).map_err(|e| CustodyError::CustodyFile {
+            path: path.clone(),
+            reason: format!("is not a custody record ({e})"),
+        })?;
+    if record.format != 1 {
+        return Err(CustodyError::CustodyFile {
+            path,
+            reason: format!(
+                "has format {}, newer than this version knows (1)",
+                record.format
+            ),
+        });
+    }
+    Ok(record)
+}
+
+fn write_new_file(path: &Path, bytes: &[u8]) -> Result<(), CustodyError> {
+    let mut opts = OpenOptions::new();
+    opts.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    let mut f = opts.open(path).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::AlreadyExists {
+            CustodyError::Exists {
+                path: path.to_path_buf(),
+            }
+        } else {
+            io_err("creating", path)(e)
+        }
+    })?;
+    f.write_all(bytes).map_err(io_err("writing", path))?;
+    f.sync_all().map_err(io_err("syncing", path))
+}
+
+/// The text of a standard age identity file, as `age-keygen` writes it.
+fn identity_file_text(identity: &x25519::Identity) -> SecretString {
+    SecretString::from(format!(
+        "# created: {}\n# public key: {}\n{}\n",
+        chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        identity.to_public(),
+        identity.to_string().expose_secret()
+    ))
+}
+
+fn scrypt_encrypt(
+    plain: &[u8],
+    passphrase: &SecretString,
+    work_factor: u8,
+) -> Result<Vec<u8>, CustodyError> {
+    if passphrase.expose_secret().is_empty() {
+        return Err(CustodyError::EmptyPassphrase);
+    }
+    let mut recipient = age::scrypt::Recipient::new(passphrase.clone());
+    recipient.set_work_factor(check_work_factor(work_factor)?);
+    let encryptor =
+        age::Encryptor::with_recipients(std::iter::once(&recipient as &dyn age::Recipient))
+            .expect("one scrypt recipient is always accepted");
+    let mut out = Vec::new();
+    let mut w = encryptor
+        .wrap_output(&mut out)
+        .expect("writing to memory cannot fail");
+    w.write_all(plain).expect("writing to memory cannot fail");
+    w.finish().expect("writing to memory cannot fail");
+    Ok(out)
+}
+
+/// Parses an age identity file (comments and blank lines allowed, one key).
+fn parse_identity(text: &str, path: &Path) -> Result<x25519::Identity, CustodyError> {
+    text.lines()
+        .map(str::trim)
+        .find(|l| l.starts_with("AGE-SECRET-KEY-"))
+        .and_then(|l| x25519::Identity::from_str(l).ok())
+        .ok_or_else(|| CustodyError::Damaged {
+            path: path.to_path_buf(),
+            reason: "it holds no age X25519 identity".into(),
+        })
+}
+
+fn keyring_entry(entry: &str) -> Result<keyring::Entry, CustodyError> {
+    keyring::Entry::new(KEYRING_SERVICE, entry).map_err(keyring_failure)
+}
+
+fn keyring_failure(e: keyring::Error) -> CustodyError {
+    CustodyError::KeyringUnavailable {
+        reason: e.to_string(),
+    }
+}
+
+/// Stores the identity in the OS keyring and reads it back through a fresh handle, so a
+/// store that accepts but keeps nothing is caught here, not at the next start.
+fn keyring_store(entry: &str, identity: &x25519::Identity) -> Result<(), CustodyError> {
+    let secret = identity.to_string();
+    keyring_entry(entry)?
+        .set_password(secret.expose_secret())
+        .map_err(keyring_failure)?;
+    let back = keyring_entry(entry)?
+        .get_password()
+        .map(SecretString::from)
+        .map_err(keyring_failure)?;
+    if back.expose_secret() != secret.expose_secret() {
+        let _ = keyring_entry(entry).and_then(|e| e.delete_credential().map_err(keyring_failure));
+        return Err(CustodyError::KeyringUnavailable {
+            reason: "it accepted the key but gave back something else".into(),
+        });
+    }
+    Ok(())
+}
+
+/// Puts a new vault's identity in custody as asked and writes the custody record.
+pub fn establish(
+    paths: &VaultPaths,
+    vault_id: &str,
+    identity: &x25519::Identity,
+    request: KeyRequest<'_>,
+) -> Result<CustodyOutcome, CustodyError> {
+    let mut record = CustodyRecord {
+        format: 1,
+        vault_id: vault_id.to_string(),
+        mode: CustodyMode::Keyring,
+        recipient: identity.to_public().to_string(),
+    };
+    let outcome = match request {
+        KeyRequest::KeyringOrPassphrase {
+            passphrase,
+            work_factor,
+        } => match keyring_store(&record.keyring_entry(), identity) {
+            Ok(()) => CustodyOutcome {
+                mode: CustodyMode::Keyring,
+                notice: format!(
+                    "the vault key is in the OS keyring as '{KEYRING_SERVICE}/{}'",
+                    record.keyring_entry()
+                ),
+            },
+            Err(CustodyError::KeyringUnavailable { reason }) => {
+                let pass = passphrase().map_err(|e| CustodyError::NoKeyringNoPassphrase {
+                    reason: reason.clone(),
+                    fallback: e.to_string(),
+                })?;
+                write_passphrase_identity(paths, identity, &pass, work_factor)?;
+                record.mode = CustodyMode::Passphrase;
+                CustodyOutcome {
+                    mode: CustodyMode::Passphrase,
+                    notice: format!(
+                        "no OS keyring answered ({reason}); the vault key is kept in {} behind your passphrase instead",
+                        paths.passphrase_identity().display()
+                    ),
+                }
+            }
+            Err(other) => return Err(other),
+        },
+        KeyRequest::Passphrase {
+            passphrase,
+            work_factor,
+        } => {
+            write_passphrase_identity(paths, identity, &passphrase, work_factor)?;
+            record.mode = CustodyMode::Passphrase;
+            CustodyOutcome {
+                mode: CustodyMode::Passphrase,
+                notice: format!(
+                    "the vault key is kept in {} behind your passphrase, as asked",
+                    paths.passphrase_identity().display()
+                ),
+            }
+        }
+    };
+    let json = serde_json::to_vec_pretty(&record).expect("a custody record serializes");
+    if let Err(e) = write_new_file(&paths.custody(), &json) {
+        discard(paths, &record);
+        return Err(e);
+    }
+    Ok(outcome)
+}
+
+fn write_passphrase_identity(
+    paths: &VaultPaths,
+    identity: &x25519::Identity,
+    passphrase: &SecretString,
+    work_factor: u8,
+) -> Result<(), CustodyError> {
+    let text = identity_file_text(identity);
+    let sealed = scrypt_encrypt(text.expose_secret().as_bytes(), passphrase, work_factor)?;
+    write_new_file(&paths.passphrase_identity(), &sealed)
+}
+
+/// Undoes [`establish`] for a vault whose creation failed afterwards: nothing of it is
+/// left behind.
+pub fn discard(paths: &VaultPaths, record: &CustodyRecord) {
+    if record.mode == CustodyMode::Keyring {
+        if let Ok(e) = keyring_entry(&record.keyring_entry()) {
+            let _ = e.delete_credential();
+        }
+    }
+    let _ = fs::remove_file(paths.passphrase_identity());
+    let _ = fs::remove_file(paths.custody());
+}
+
+/// Fetches the vault's identity from its custody and checks it is the vault's key.
+pub fn load_identity(
+    paths: &VaultPaths,
+    record: &CustodyRecord,
+    passphrase: Option<&SecretString>,
+) -> Result<x25519::Identity, CustodyError> {
+    let (identity, source_desc) = match record.mode {
+        CustodyMode::Keyring => {
+            let entry = record.keyring_entry();
+            let secret = keyring_entry(&entry)?.get_password().map_err(|e| match e {
+                keyring::Error::NoEntry => CustodyError::KeyNotInKeyring {
+                    vault_id: record.vault_id.clone(),
+                    entry: entry.clone(),
+                },
+                other => keyring_failure(other),
+            })?;
+            let secret = SecretString::from(secret);
+            let id = x25519::Identity::from_str(secret.expose_secret().trim()).map_err(|_| {
+                CustodyError::KeyMismatch {
+                    source_desc: "the OS keyring".into(),
+                    vault_id: record.vault_id.clone(),
+                    recipient: record.recipient.clone(),
+                }
+            })?;
+            (id, "the OS keyring".to_string())
+        }
+        CustodyMode::Passphrase => {
+            let pass = passphrase.ok_or(CustodyError::PassphraseRequired)?;
+            let path = paths.passphrase_identity();
+            let text = decrypt_with_passphrase(&path, pass)?;
+            (
+                parse_identity(text.expose_secret(), &path)?,
+                path.display().to_string(),
+            )
+        }
+    };
+    if identity.to_public().to_string() != record.recipient {
+        return Err(CustodyError::KeyMismatch {
+            source_desc,
+            vault_id: record.vault_id.clone(),
+            recipient: record.recipient.clone(),
+        });
+    }
+    Ok(identity)
+}
+
+fn decrypt_with_passphrase(
+    path: &Path,
+    passphrase: &SecretString,
+) -> Result<SecretString, CustodyError> {
+    let file = fs::File::open(path).map_err(io_err("opening", path))?;
+    let damaged = |reason: String| CustodyError::Damaged {
+        path: path.to_path_buf(),
+        reason,
+    };
+    let decryptor = age::Decryptor::new_buffered(std::io::BufReader::new(file))
+        .map_err(|e| damaged(format!("it is not an age file ({e})")))?;
+    if !decryptor.is_scrypt() {
+        return Err(damaged("it is not passphrase-encrypted".into()));
+    }
+    let mut id = age::scrypt::Identity::new(passphrase.clone());
+    id.set_max_work_factor(MAX_WORK_FACTOR);
+    let mut reader = decryptor
+        .decrypt(std::iter::once(&id as &dyn age::Identity))
+        .map_err(|e| match e {
+            age::DecryptError::DecryptionFailed
+            | age::DecryptError::KeyDecryptionFailed
+            | age::DecryptError::NoMatchingKeys => CustodyError::WrongPassphrase {
+                path: path.to_path_buf(),
+            },
+            age::DecryptError::ExcessiveWork { required, .. } => CustodyError::ExcessiveWork {
+                path: path.to_path_buf(),
+                required,
+            },
+            other => damaged(other.to_string()),
+        })?;
+    let mut text = zeroize::Zeroizing::new(String::new());
+    reader
+        .read_to_string(&mut text)
+        .map_err(|e| damaged(format!("it cannot be decrypted whole ({e})")))?;
+    Ok(SecretString::from(text.as_str().to_owned()))
+}
+
+/// Writes the identity to `out` for recovery: an age identity file, encrypted with
+/// `passphrase` (scrypt) unless `protection` is `None`. Both forms work with
+/// `age -d -i FILE vault.age` (age asks for the passphrase of an encrypted one).
+/// Never overwrites a file.
+pub fn export_identity(
+    identity: &x25519::Identity,
+    out: &Path,
+    protection: Option<(&SecretString, u8)>,
+) -> Result<(), CustodyError> {
+    let text = identity_file_text(identity);
+    match protection {
+        Some((pass, wf)) => {
+            let sealed = scrypt_encrypt(text.expose_secret().as_bytes(), pass, wf)?;
+            write_new_file(out, &sealed)
+        }
+        None => write_new_file(out, text.expose_secret().as_bytes()),
+    }
+}
+
+/// Parses an extra recipient (`age1...`).
+pub fn parse_recipient(value: &str) -> Result<x25519::Recipient, CustodyError> {
+    x25519::Recipient::from_str(value.trim()).map_err(|_| CustodyError::BadRecipient {
+        value: value.trim().chars().take(80).collect(),
+    })
+}

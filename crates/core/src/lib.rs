@@ -1,0 +1,18 @@
+//! Tokenwarden's core: the encrypted vault, key custody, the audit log and the
+//! validation rules the app and the CLI share. No Tauri here: the core builds, tests
+//! and benchmarks without a display.
+#![forbid(unsafe_code)]
+
+pub mod audit;
+pub mod clock;
+pub mod custody;
+pub mod model;
+pub mod secret;
+pub mod validate;
+pub mod vault;
+
+pub use age::secrecy::{ExposeSecret, SecretString};
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use model::{NewToken, ProviderKind, TokenRecord, TokenState};
+pub use secret::TokenSecret;
+pub use vault::{Vault, VaultError, VaultPaths};

@@ -1,0 +1,213 @@
+//! Checks on what a person types, shared by the CLI and the app. Each error names the
+//! field at fault; none echoes a secret (secrets are checked in `secret.rs`).
+
+use chrono::{DateTime, NaiveDate, Utc};
+use std::net::IpAddr;
+
+/// A value that was refused, with the field it was given for.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{field}: {reason}")]
+pub struct InvalidInput {
+    pub field: &'static str,
+    pub reason: String,
+}
+
+impl InvalidInput {
+    pub fn new(field: &'static str, reason: impl Into<String>) -> Self {
+        Self {
+            field,
+            reason: reason.into(),
+        }
+    }
+}
+
+pub const MAX_NAME_CHARS: usize = 200;
+pub const MAX_NOTE_CHARS: usize = 4000;
+pub const MAX_SCOPE_CHARS: usize = 100;
+
+/// A token's name: trimmed, not empty, one line, of a sane length.
+pub fn token_name(raw: &str) -> Result<String, InvalidInput> {
+    let name = raw.trim();
+    if name.is_empty() {
+        return Err(InvalidInput::new("name", "is empty"));
+    }
+    if name.chars().count() > MAX_NAME_CHARS {
+        return Err(InvalidInput::new(
+            "name",
+            format!("is longer than {MAX_NAME_CHARS} characters"),
+        ));
+    }
+    if name.chars().any(char::is_control) {
+        return Err(InvalidInput::new("name", "contains a control character"));
+    }
+    Ok(name.to_string())
+}
+
+/// A free-text note.
+pub fn note(raw: &str) -> Result<String, InvalidInput> {
+    if raw.chars().count() > MAX_NOTE_CHARS {
+        return Err(InvalidInput::new(
+            "note",
+            format!("is longer than {MAX_NOTE_CHARS} characters"),
+        ));
+    }
+    Ok(raw.trim().to_string())
+}
+
+/// A scope as a provider spells it. Provider catalogues check membership; this checks
+/// only the shape, so that a typo with a space or a quote never reaches a provider.
+pub fn scope(raw: &str) -> Result<String, InvalidInput> {
+    let s = raw.trim();
+    if s.is_empty() {
+        return Err(InvalidInput::new("scope", "is empty"));
+    }
+    if s.chars().count() > MAX_SCOPE_CHARS {
+        return Err(InvalidInput::new(
+            "scope",
+            format!("'{s}' is longer than {MAX_SCOPE_CHARS} characters"),
+        ));
+    }
+    if let Some(bad) = s
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || "._-:/*".contains(*c)))
+    {
+        return Err(InvalidInput::new(
+            "scope",
+            format!("'{s}' contains '{bad}'; scopes are letters, digits and . _ - : / *"),
+        ));
+    }
+    Ok(s.to_string())
+}
+
+/// An allowed IP: an IPv4 or IPv6 address, or a CIDR range, returned in canonical form
+/// (`10.0.0.1`, `10.0.0.0/8`, `2001:db8::/32`).
+pub fn allowed_ip(raw: &str) -> Result<String, InvalidInput> {
+    let s = raw.trim();
+    let bad = || {
+        InvalidInput::new(
+            "allow-ip",
+            format!("'{s}' is not an IPv4 or IPv6 address or a CIDR range such as 203.0.113.0/24"),
+        )
+    };
+    let (addr, prefix) = match s.split_once('/') {
+        Some((a, p)) => (a, Some(p)),
+        None => (s, None),
+    };
+    let ip: IpAddr = addr.parse().map_err(|_| bad())?;
+    match prefix {
+        None => Ok(ip.to_string()),
+        Some(p) => {
+            let max = if ip.is_ipv4() { 32 } else { 128 };
+            let bits: u8 = p
+                .parse()
+                .ok()
+                .filter(|b| *b <= max && !p.starts_with('+'))
+                .ok_or_else(|| {
+                    InvalidInput::new(
+                        "allow-ip",
+                        format!("'{s}' has prefix length '{p}'; it must be 0 to {max}"),
+                    )
+                })?;
+            Ok(format!("{ip}/{bits}"))
+        }
+    }
+}
+
+/// An IPv4 address only (goodPayments' whitelist takes nothing else).
+pub fn ipv4(raw: &str) -> Result<String, InvalidInput> {
+    let s = raw.trim();
+    s.parse::<std::net::Ipv4Addr>()
+        .map(|ip| ip.to_string())
+        .map_err(|_| InvalidInput::new("allow-ip", format!("'{s}' is not an IPv4 address")))
+}
+
+/// An expiry as typed: `never`, a date `YYYY-MM-DD` (the start of that day, UTC), or an
+/// RFC 3339 time. It must lie after `now`: a token recorded as already expired is a
+/// typo far more often than a wish.
+pub fn expiry(raw: &str, now: DateTime<Utc>) -> Result<Option<DateTime<Utc>>, InvalidInput> {
+    let s = raw.trim();
+    if s.eq_ignore_ascii_case("never") {
+        return Ok(None);
+    }
+    let at = if let Ok(date) = NaiveDate::parse_from_str(s, "%Y-%m-%d") {
+        date.and_hms_opt(0, 0, 0)
+            .expect("midnight exists")
+            .and_utc()
+    } else if let Ok(t) = DateTime::parse_from_rfc3339(s) {
+        t.with_timezone(&Utc)
+    } else {
+        return Err(InvalidInput::new(
+            "expires",
+            format!("'{s}' is not a date (YYYY-MM-DD), an RFC 3339 time or 'never'"),
+        ));
+    };
+    if at <= now {
+        return Err(InvalidInput::new(
+            "expires",
+            format!("'{s}' is in the past"),
+        ));
+    }
+    Ok(Some(at))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn now() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 11, 22, 12, 0, 0).unwrap()
+    }
+
+    #[test]
+    fn ips_and_ranges_are_canonical_and_bad_ones_name_the_field() {
+        assert_eq!(allowed_ip(" 10.0.0.1 ").unwrap(), "10.0.0.1");
+        assert_eq!(allowed_ip("10.0.0.0/8").unwrap(), "10.0.0.0/8");
+        assert_eq!(allowed_ip("2001:DB8::/32").unwrap(), "2001:db8::/32");
+        for bad in [
+            "300.1.1.1",
+            "10.0.0.1/33",
+            "1.2.3",
+            "",
+            "::1/129",
+            "10.0.0.0/+8",
+            "a.b.c.d",
+        ] {
+            let e = allowed_ip(bad).unwrap_err();
+            assert_eq!(e.field, "allow-ip", "{bad}");
+        }
+        assert!(ipv4("::1").is_err());
+        assert_eq!(ipv4("192.0.2.7").unwrap(), "192.0.2.7");
+    }
+
+    #[test]
+    fn expiry_forms_and_refusals() {
+        assert_eq!(expiry("never", now()).unwrap(), None);
+        assert_eq!(
+            expiry("2026-12-31", now()).unwrap(),
+            Some(Utc.with_ymd_and_hms(2026, 12, 31, 0, 0, 0).unwrap())
+        );
+        assert_eq!(
+            expiry("2027-01-02T10:00:00+02:00", now()).unwrap(),
+            Some(Utc.with_ymd_and_hms(2027, 1, 2, 8, 0, 0).unwrap())
+        );
+        let e = expiry("2026-13-01", now()).unwrap_err();
+        assert_eq!(e.field, "expires");
+        assert!(e.to_string().contains("2026-13-01"));
+        assert!(expiry("2026-11-01", now())
+            .unwrap_err()
+            .reason
+            .contains("past"));
+    }
+
+    #[test]
+    fn names_scopes_and_notes() {
+        assert_eq!(token_name("  prod logging ").unwrap(), "prod logging");
+        assert_eq!(token_name("   ").unwrap_err().field, "name");
+        assert!(token_name("a\nb").is_err());
+        assert!(token_name(&"n".repeat(MAX_NAME_CHARS + 1)).is_err());
+        assert_eq!(scope("network-logs.read").unwrap(), "network-logs.read");
+        assert!(scope("read all").is_err());
+        assert!(note(&"x".repeat(MAX_NOTE_CHARS + 1)).is_err());
+    }
+}

@@ -1,0 +1,141 @@
+//! The vault's SQL schema and its migrations. Each migration runs in one transaction
+//! with its `PRAGMA user_version` bump, so a vault is always at exactly one version.
+//! A vault newer than this code is refused and left untouched.
+
+use super::VaultError;
+use rusqlite::Connection;
+
+/// The version this code writes. Raise it with each entry added to `MIGRATIONS`.
+pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+
+/// `MIGRATIONS[n]` takes a vault from version `n` to `n + 1`. Never edit a shipped one.
+const MIGRATIONS: &[&str] = &[V1];
+
+const V1: &str = r#"
+CREATE TABLE meta (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+) STRICT;
+
+-- A provider account: where its API is and which token manages it.
+CREATE TABLE integrations (
+    id                  TEXT PRIMARY KEY,
+    provider            TEXT NOT NULL,
+    label               TEXT NOT NULL,
+    base_url            TEXT,
+    credential_token_id TEXT REFERENCES tokens(id) ON DELETE SET NULL,
+    settings            TEXT NOT NULL DEFAULT '{}',
+    reminder_lead_days  TEXT,
+    created_at          TEXT NOT NULL,
+    updated_at          TEXT NOT NULL
+) STRICT;
+CREATE UNIQUE INDEX integrations_label ON integrations(label COLLATE NOCASE);
+
+CREATE TABLE tokens (
+    id                 TEXT PRIMARY KEY,
+    integration_id     TEXT REFERENCES integrations(id) ON DELETE SET NULL,
+    provider           TEXT NOT NULL,
+    remote_id          TEXT,
+    name               TEXT NOT NULL,
+    secret             TEXT NOT NULL,
+    -- What lists show, so that listing never reads the secret column.
+    masked_secret      TEXT NOT NULL,
+    scopes             TEXT NOT NULL DEFAULT '[]',
+    allowed_ips        TEXT NOT NULL DEFAULT '[]',
+    created_at         TEXT NOT NULL,
+    expires_at         TEXT,
+    last_verified_at   TEXT,
+    last_used_at       TEXT,
+    state              TEXT NOT NULL CHECK (state IN
+                         ('pending', 'current', 'previous', 'revoke_pending', 'revoked', 'expired')),
+    replaces_id        TEXT REFERENCES tokens(id) ON DELETE SET NULL,
+    notes              TEXT NOT NULL DEFAULT '',
+    reminder_lead_days TEXT,
+    updated_at         TEXT NOT NULL
+) STRICT;
+-- A name finds one live token. During a rotation the pending replacement shares the
+-- old token's name; only one of them is ever current.
+CREATE UNIQUE INDEX tokens_current_name ON tokens(name COLLATE NOCASE) WHERE state = 'current';
+CREATE INDEX tokens_expiry ON tokens(expires_at);
+CREATE INDEX tokens_replaces ON tokens(replaces_id);
+CREATE INDEX tokens_integration ON tokens(integration_id);
+
+-- One row per rotation; `step` is the last durable step.
+CREATE TABLE rotations (
+    id           TEXT PRIMARY KEY,
+    token_id     TEXT NOT NULL REFERENCES tokens(id) ON DELETE CASCADE,
+    new_token_id TEXT REFERENCES tokens(id) ON DELETE SET NULL,
+    step         TEXT NOT NULL,
+    attempts     INTEGER NOT NULL DEFAULT 0,
+    last_error   TEXT,
+    plan         TEXT NOT NULL DEFAULT '{}',
+    started_at   TEXT NOT NULL,
+    updated_at   TEXT NOT NULL,
+    finished_at  TEXT
+) STRICT;
+CREATE UNIQUE INDEX rotations_one_open ON rotations(token_id) WHERE finished_at IS NULL;
+
+-- Each (token, lead time) fires once.
+CREATE TABLE reminders (
+    token_id      TEXT NOT NULL REFERENCES tokens(id) ON DELETE CASCADE,
+    lead_days     INTEGER NOT NULL,
+    due_at        TEXT NOT NULL,
+    fired_at      TEXT,
+    snoozed_until TEXT,
+    PRIMARY KEY (token_id, lead_days)
+) STRICT;
+
+-- Extra age recipients the vault is also encrypted to (a backup key, a colleague).
+CREATE TABLE recipients (
+    recipient TEXT PRIMARY KEY,
+    label     TEXT NOT NULL DEFAULT '',
+    added_at  TEXT NOT NULL
+) STRICT;
+
+CREATE TABLE audit_log (
+    seq        INTEGER PRIMARY KEY,
+    at         TEXT NOT NULL,
+    actor      TEXT NOT NULL,
+    action     TEXT NOT NULL,
+    token_id   TEXT,
+    token_name TEXT,
+    detail     TEXT NOT NULL DEFAULT '{}',
+    prev_hash  TEXT NOT NULL,
+    hash       TEXT NOT NULL
+) STRICT;
+CREATE INDEX audit_token ON audit_log(token_id);
+CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+    BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+    BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+"#;
+
+pub(crate) fn version(conn: &Connection) -> Result<i64, VaultError> {
+    conn.pragma_query_value(None, "user_version", |r| r.get(0))
+        .map_err(VaultError::sql("reading the schema version"))
+}
+
+/// Brings `conn` to [`SCHEMA_VERSION`]. Returns the version found; refuses a newer one
+/// before touching anything.
+pub(crate) fn migrate(conn: &mut Connection, path: &std::path::Path) -> Result<i64, VaultError> {
+    let found = version(conn)?;
+    if found > SCHEMA_VERSION {
+        return Err(VaultError::TooNew {
+            path: path.to_path_buf(),
+            found,
+            supported: SCHEMA_VERSION,
+        });
+    }
+    for v in found..SCHEMA_VERSION {
+        let tx = conn
+            .transaction()
+            .map_err(VaultError::sql("starting a migration"))?;
+        tx.execute_batch(MIGRATIONS[v as usize])
+            .map_err(VaultError::sql("migrating the schema"))?;
+        tx.pragma_update(None, "user_version", v + 1)
+            .map_err(VaultError::sql("migrating the schema"))?;
+        tx.commit()
+            .map_err(VaultError::sql("migrating the schema"))?;
+    }
+    Ok(found)
+}

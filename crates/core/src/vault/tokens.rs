@@ -1,0 +1,281 @@
+//! Token rows: add, list, find, reveal, remove. Lists read every column but the secret.
+
+use super::{Vault, VaultError};
+use crate::audit::{AuditAction, AuditEvent};
+use crate::clock::{from_db, to_db};
+use crate::model::{NewToken, ProviderKind, TokenRecord, TokenState};
+use crate::secret::TokenSecret;
+use rusqlite::{params, OptionalExtension, Row};
+
+/// Why a secret leaves the vault: each is audited under its own action.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RevealPurpose {
+    /// Shown to the person, or printed for a pipe.
+    Reveal,
+    /// Put on the clipboard.
+    Copy,
+}
+
+const SELECT_TOKEN: &str =
+    "SELECT t.id, t.provider, t.integration_id, t.remote_id, t.name, t.masked_secret,
+        t.scopes, t.allowed_ips, t.created_at, t.expires_at, t.last_verified_at, t.last_used_at,
+        t.state, t.replaces_id,
+        (SELECT n.id FROM tokens n WHERE n.replaces_id = t.id ORDER BY n.created_at DESC LIMIT 1),
+        t.notes
+    FROM tokens t";
+
+fn bad_row(what: &str, value: &str) -> rusqlite::Error {
+    rusqlite::Error::FromSqlConversionFailure(
+        0,
+        rusqlite::types::Type::Text,
+        format!("{what} '{value}' is not valid").into(),
+    )
+}
+
+fn time(r: &Row<'_>, i: usize) -> rusqlite::Result<Option<chrono::DateTime<chrono::Utc>>> {
+    let v: Option<String> = r.get(i)?;
+    v.map(|s| from_db(&s).ok_or_else(|| bad_row("time", &s)))
+        .transpose()
+}
+
+fn list(r: &Row<'_>, i: usize) -> rusqlite::Result<Vec<String>> {
+    let v: String = r.get(i)?;
+    serde_json::from_str(&v).map_err(|_| bad_row("list", &v))
+}
+
+fn row_to_record(r: &Row<'_>) -> rusqlite::Result<TokenRecord> {
+    let provider: String = r.get(1)?;
+    let state: String = r.get(12)?;
+    Ok(TokenRecord {
+        id: r.get(0)?,
+        provider: ProviderKind::parse(&provider).map_err(|_| bad_row("provider", &provider))?,
+        integration_id: r.get(2)?,
+        remote_id: r.get(3)?,
+        name: r.get(4)?,
+        masked_secret: r.get(5)?,
+        scopes: list(r, 6)?,
+        allowed_ips: list(r, 7)?,
+        created_at: time(r, 8)?.ok_or_else(|| bad_row("created_at", ""))?,
+        expires_at: time(r, 9)?,
+        last_verified_at: time(r, 10)?,
+        last_used_at: time(r, 11)?,
+        state: TokenState::from_key(&state).ok_or_else(|| bad_row("state", &state))?,
+        replaces_id: r.get(13)?,
+        replaced_by_id: r.get(14)?,
+        notes: r.get(15)?,
+    })
+}
+
+/// Shortest id prefix accepted when finding a token by id.
+const MIN_ID_PREFIX: usize = 4;
+
+impl Vault {
+    /// Adds one token; fails with `DuplicateName` if a current token has its name.
+    pub fn add_token(&mut self, token: NewToken) -> Result<TokenRecord, VaultError> {
+        let mut added = self.add_tokens(vec![token])?;
+        Ok(added.remove(0))
+    }
+
+    /// Adds tokens in one transaction and one save (imports, benchmarks): all or none.
+    pub fn add_tokens(&mut self, tokens: Vec<NewToken>) -> Result<Vec<TokenRecord>, VaultError> {
+        let ids = self.change(|tx, now| {
+            let mut ids = Vec::with_capacity(tokens.len());
+            let mut events = Vec::with_capacity(tokens.len());
+            let mut dup = tx
+                .prepare_cached(
+                    "SELECT id FROM tokens WHERE name = ?1 COLLATE NOCASE AND state = 'current'",
+                )
+                .map_err(VaultError::sql("checking names"))?;
+            let mut insert = tx
+                .prepare_cached(
+                    "INSERT INTO tokens (id, integration_id, provider, remote_id, name, secret,
+                        masked_secret, scopes, allowed_ips, created_at, expires_at, state, notes,
+                        updated_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, 'current', ?12, ?10)",
+                )
+                .map_err(VaultError::sql("adding a token"))?;
+            let created = to_db(now);
+            for t in &tokens {
+                if let Some(id) = dup
+                    .query_row([&t.name], |r| r.get::<_, String>(0))
+                    .optional()
+                    .map_err(VaultError::sql("checking names"))?
+                {
+                    return Err(VaultError::DuplicateName {
+                        name: t.name.clone(),
+                        id: id[..8].to_string(),
+                    });
+                }
+                let id = uuid::Uuid::new_v4().to_string();
+                insert
+                    .execute(params![
+                        id,
+                        t.integration_id,
+                        t.provider.key(),
+                        t.remote_id,
+                        t.name,
+                        t.secret.expose(),
+                        t.secret.masked(),
+                        serde_json::to_string(&t.scopes).expect("strings serialize"),
+                        serde_json::to_string(&t.allowed_ips).expect("strings serialize"),
+                        created,
+                        t.expires_at.map(to_db),
+                        t.notes,
+                    ])
+                    .map_err(VaultError::sql("adding a token"))?;
+                events.push(AuditEvent::token(
+                    AuditAction::TokenAdded,
+                    &id,
+                    &t.name,
+                    serde_json::json!({
+                        "provider": t.provider.key(),
+                        "scopes": t.scopes,
+                        "allowed_ips": t.allowed_ips,
+                        "expires_at": t.expires_at.map(to_db),
+                    }),
+                ));
+                ids.push(id);
+            }
+            Ok((ids, events))
+        })?;
+        ids.iter().map(|id| self.get_token(id)).collect()
+    }
+
+    /// Every token, soonest expiry first; tokens that never expire last.
+    pub fn list_tokens(&self) -> Result<Vec<TokenRecord>, VaultError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(&format!(
+                "{SELECT_TOKEN} ORDER BY t.expires_at IS NULL, t.expires_at, t.name COLLATE NOCASE"
+            ))
+            .map_err(VaultError::sql("listing tokens"))?;
+        let rows = stmt
+            .query_map([], row_to_record)
+            .map_err(VaultError::sql("listing tokens"))?;
+        rows.collect::<Result<_, _>>()
+            .map_err(VaultError::sql("listing tokens"))
+    }
+
+    pub fn token_count(&self) -> Result<i64, VaultError> {
+        self.conn
+            .query_row("SELECT count(*) FROM tokens", [], |r| r.get(0))
+            .map_err(VaultError::sql("counting tokens"))
+    }
+
+    /// One token by its full id.
+    pub fn get_token(&self, id: &str) -> Result<TokenRecord, VaultError> {
+        self.conn
+            .query_row(
+                &format!("{SELECT_TOKEN} WHERE t.id = ?1"),
+                [id],
+                row_to_record,
+            )
+            .optional()
+            .map_err(VaultError::sql("reading a token"))?
+            .ok_or_else(|| VaultError::TokenNotFound {
+                query: id.to_string(),
+            })
+    }
+
+    /// Finds a token by what a person types: a full id, an id prefix (4 characters at
+    /// least), or a name (the current token of that name, else the only token of it).
+    pub fn find_token(&self, query: &str) -> Result<TokenRecord, VaultError> {
+        let q = query.trim();
+        if let Ok(t) = self.get_token(q) {
+            return Ok(t);
+        }
+        let by_name = |extra: &str| -> Result<Vec<String>, VaultError> {
+            let mut stmt = self
+                .conn
+                .prepare(&format!(
+                    "SELECT id FROM tokens WHERE name = ?1 COLLATE NOCASE {extra} LIMIT 11"
+                ))
+                .map_err(VaultError::sql("finding a token"))?;
+            let ids = stmt
+                .query_map([q], |r| r.get(0))
+                .map_err(VaultError::sql("finding a token"))?
+                .collect::<Result<Vec<String>, _>>()
+                .map_err(VaultError::sql("finding a token"));
+            ids
+        };
+        let current = by_name("AND state = 'current'")?;
+        let candidates = if current.is_empty() {
+            by_name("")?
+        } else {
+            current
+        };
+        let candidates = if candidates.is_empty()
+            && q.len() >= MIN_ID_PREFIX
+            && q.chars().all(|c| c.is_ascii_hexdigit() || c == '-')
+        {
+            let mut stmt = self
+                .conn
+                .prepare("SELECT id FROM tokens WHERE id LIKE ?1 || '%' LIMIT 11")
+                .map_err(VaultError::sql("finding a token"))?;
+            let ids = stmt
+                .query_map([q.to_ascii_lowercase()], |r| r.get(0))
+                .map_err(VaultError::sql("finding a token"))?
+                .collect::<Result<Vec<String>, _>>()
+                .map_err(VaultError::sql("finding a token"))?;
+            ids
+        } else {
+            candidates
+        };
+        match candidates.len() {
+            0 => Err(VaultError::TokenNotFound {
+                query: q.to_string(),
+            }),
+            1 => self.get_token(&candidates[0]),
+            n => Err(VaultError::Ambiguous {
+                query: q.to_string(),
+                count: n,
+                ids: candidates
+                    .iter()
+                    .take(10)
+                    .map(|i| &i[..8])
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            }),
+        }
+    }
+
+    /// Hands out a token's secret, and records that it did, durably, first.
+    pub fn reveal_secret(
+        &mut self,
+        id: &str,
+        purpose: RevealPurpose,
+    ) -> Result<TokenSecret, VaultError> {
+        let record = self.get_token(id)?;
+        let action = match purpose {
+            RevealPurpose::Reveal => AuditAction::SecretRevealed,
+            RevealPurpose::Copy => AuditAction::SecretCopied,
+        };
+        self.change(|tx, _| {
+            let secret: String = tx
+                .query_row("SELECT secret FROM tokens WHERE id = ?1", [id], |r| {
+                    r.get(0)
+                })
+                .map_err(VaultError::sql("reading a secret"))?;
+            let secret = TokenSecret::new(secret)?;
+            let event = AuditEvent::token(action, &record.id, &record.name, serde_json::json!({}));
+            Ok((secret, vec![event]))
+        })
+    }
+
+    /// Deletes a token and its secret for good (the audit log keeps its name and id).
+    pub fn remove_token(&mut self, id: &str) -> Result<TokenRecord, VaultError> {
+        let record = self.get_token(id)?;
+        self.change(|tx, _| {
+            tx.execute("DELETE FROM tokens WHERE id = ?1", [id])
+                .map_err(VaultError::sql("removing a token"))?;
+            let event = AuditEvent::token(
+                AuditAction::TokenRemoved,
+                &record.id,
+                &record.name,
+                serde_json::json!({ "provider": record.provider.key() }),
+            );
+            Ok(((), vec![event]))
+        })?;
+        Ok(record)
+    }
+}
