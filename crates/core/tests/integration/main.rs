@@ -1,0 +1,8 @@
+//! The core's integration tests: one binary, a module per subject.
+
+mod audit_chain;
+mod external_tools;
+mod support;
+mod vault_errors;
+mod vault_files;
+mod vault_roundtrip;

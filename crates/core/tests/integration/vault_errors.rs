@@ -1,0 +1,163 @@
+//! Bad vaults: each gives a clear error and the file stays byte for byte as it was.
+
+use crate::support::*;
+use std::path::Path;
+use tokenwarden_core::VaultError;
+
+/// A vault with two saves behind it, so that a `.prev` exists, then closed.
+fn saved_vault() -> TestVault {
+    let (tv, mut vault) = new_vault();
+    vault.add_token(token(1)).unwrap();
+    vault.add_token(token(2)).unwrap();
+    tv
+}
+
+/// Opens the vault expecting failure; asserts the vault file and its previous
+/// generation are unchanged, and returns the error.
+fn open_fails_untouched(tv: &TestVault) -> VaultError {
+    let before = std::fs::read(tv.path()).unwrap();
+    let prev_before = std::fs::read(tv.paths.previous()).ok();
+    let err = reopen(tv).expect_err("a bad vault must not open");
+    assert_eq!(
+        std::fs::read(tv.path()).unwrap(),
+        before,
+        "vault changed: {err}"
+    );
+    assert_eq!(
+        std::fs::read(tv.paths.previous()).ok(),
+        prev_before,
+        "prev changed"
+    );
+    let msg = err.to_string();
+    assert!(
+        msg.contains(&tv.path().display().to_string()),
+        "no path in: {msg}"
+    );
+    err
+}
+
+fn rewrite(path: &Path, f: impl FnOnce(&mut Vec<u8>)) {
+    let mut bytes = std::fs::read(path).unwrap();
+    f(&mut bytes);
+    std::fs::write(path, bytes).unwrap();
+}
+
+#[test]
+fn a_corrupt_vault_is_refused_and_the_readable_previous_generation_offered() {
+    let tv = saved_vault();
+    rewrite(tv.path(), |b| {
+        let mid = b.len() / 2;
+        b[mid] ^= 0x5a;
+    });
+    match open_fails_untouched(&tv) {
+        VaultError::Damaged { previous, .. } => {
+            let p = previous.expect("the previous generation opens and is offered");
+            assert_eq!(p.tokens, 1);
+        }
+        other => panic!("expected Damaged, got {other}"),
+    }
+}
+
+#[test]
+fn a_truncated_vault_is_refused() {
+    for keep in [100usize, 300, 2_000] {
+        let tv = saved_vault();
+        rewrite(tv.path(), |b| {
+            b.truncate(b.len().saturating_sub(keep).max(1))
+        });
+        let err = open_fails_untouched(&tv);
+        assert!(matches!(err, VaultError::Damaged { .. }), "{err}");
+        assert!(err.to_string().contains("restored"), "offers .prev: {err}");
+    }
+}
+
+#[test]
+fn an_empty_vault_is_refused() {
+    let tv = saved_vault();
+    std::fs::write(tv.path(), b"").unwrap();
+    let err = open_fails_untouched(&tv);
+    assert!(err.to_string().contains("empty"), "{err}");
+}
+
+#[test]
+fn a_file_that_is_not_age_is_refused() {
+    let tv = saved_vault();
+    std::fs::write(tv.path(), b"SQLite format 3\0 not encrypted at all").unwrap();
+    let err = open_fails_untouched(&tv);
+    assert!(matches!(err, VaultError::NotAge { .. }), "{err}");
+}
+
+#[test]
+fn a_vault_encrypted_to_another_key_is_refused() {
+    let tv = saved_vault();
+    let (other, other_vault) = new_vault();
+    drop(other_vault);
+    std::fs::copy(other.path(), tv.path()).unwrap();
+    let err = open_fails_untouched(&tv);
+    assert!(matches!(err, VaultError::WrongKey { .. }), "{err}");
+}
+
+#[test]
+fn a_wrong_passphrase_is_refused_without_touching_anything() {
+    let tv = saved_vault();
+    let before = std::fs::read(tv.path()).unwrap();
+    let err = tokenwarden_core::Vault::open(
+        tv.paths.clone(),
+        &tokenwarden_core::vault::Unlock {
+            passphrase: Some(tokenwarden_core::SecretString::from("wrong".to_string())),
+        },
+        clock(),
+        "test",
+    )
+    .unwrap_err();
+    assert!(
+        err.to_string().contains("passphrase does not open"),
+        "{err}"
+    );
+    assert_eq!(std::fs::read(tv.path()).unwrap(), before);
+}
+
+#[test]
+fn a_vault_from_a_newer_version_is_refused() {
+    let (tv, mut vault) = new_vault();
+    vault.add_token(token(1)).unwrap();
+    let identity = export_plain_identity(&mut vault, tv.dir.path());
+    let recipient = vault.custody().recipient.clone();
+    drop(vault);
+    // Made with the real tools, as a future version would leave it.
+    let db = tv.dir.path().join("plain.db");
+    age_decrypt(tv.path(), &identity, &db);
+    sqlite(&db, "PRAGMA user_version = 99;");
+    let newer = tv.dir.path().join("newer.age");
+    age_encrypt(&db, &recipient, &newer);
+    std::fs::copy(&newer, tv.path()).unwrap();
+
+    let err = open_fails_untouched(&tv);
+    match &err {
+        VaultError::TooNew {
+            found, supported, ..
+        } => {
+            assert_eq!(*found, 99);
+            assert_eq!(*supported, tokenwarden_core::vault::schema::SCHEMA_VERSION);
+        }
+        other => panic!("expected TooNew, got {other}"),
+    }
+    assert!(err.to_string().contains("update Tokenwarden"), "{err}");
+}
+
+#[test]
+fn restoring_the_previous_generation_keeps_the_damaged_file() {
+    let tv = saved_vault();
+    rewrite(tv.path(), |b| {
+        let mid = b.len() / 2;
+        b[mid] ^= 0xff;
+    });
+    let damaged = std::fs::read(tv.path()).unwrap();
+    let (vault, kept) =
+        tokenwarden_core::Vault::restore_previous(tv.paths.clone(), &unlock(), clock(), "test")
+            .unwrap();
+    assert_eq!(vault.token_count().unwrap(), 1);
+    assert_eq!(std::fs::read(&kept).unwrap(), damaged);
+    let last = vault.audit_entries(None).unwrap().pop().unwrap();
+    assert_eq!(last.action, "vault.restore");
+}

@@ -1,0 +1,65 @@
+//! The files on disk: permissions, the previous generation, temp files, the lock.
+
+use crate::support::*;
+use tokenwarden_core::VaultError;
+
+#[cfg(unix)]
+#[test]
+fn vault_files_are_owner_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let (tv, mut vault) = new_vault();
+    vault.add_token(token(1)).unwrap();
+    vault.add_token(token(2)).unwrap();
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&tv.paths.folder()), 0o700);
+    for p in [
+        tv.path().to_path_buf(),
+        tv.paths.previous(),
+        tv.paths.custody(),
+        tv.paths.passphrase_identity(),
+        tv.paths.lock(),
+    ] {
+        assert_eq!(mode(&p), 0o600, "{}", p.display());
+    }
+}
+
+#[test]
+fn the_previous_generation_is_the_vault_before_the_last_save() {
+    let (tv, mut vault) = new_vault();
+    vault.add_token(token(1)).unwrap();
+    let after_first = std::fs::read(tv.path()).unwrap();
+    vault.add_token(token(2)).unwrap();
+    assert_eq!(std::fs::read(tv.paths.previous()).unwrap(), after_first);
+    assert_ne!(std::fs::read(tv.path()).unwrap(), after_first);
+}
+
+#[test]
+fn temp_files_left_by_a_crash_are_removed_at_open() {
+    let (tv, vault) = new_vault();
+    drop(vault);
+    let stale = tv.paths.temp_file("new");
+    std::fs::write(&stale, b"half a vault").unwrap();
+    let unrelated = tv.paths.folder().join("notes.txt");
+    std::fs::write(&unrelated, b"keep me").unwrap();
+    let _vault = reopen(&tv).unwrap();
+    assert!(!stale.exists());
+    assert!(unrelated.exists());
+}
+
+#[test]
+fn a_second_open_gets_a_lock_error_naming_the_holder() {
+    let (tv, vault) = new_vault();
+    let err = reopen(&tv).unwrap_err();
+    match &err {
+        VaultError::Locked { holder, .. } => {
+            assert!(
+                holder.contains(&format!("pid {}", std::process::id())),
+                "{holder}"
+            );
+        }
+        other => panic!("expected Locked, got {other}"),
+    }
+    assert!(err.to_string().contains("in use by"), "{err}");
+    drop(vault);
+    reopen(&tv).expect("the lock is released when the vault is dropped");
+}
