@@ -1,0 +1,504 @@
+//! `tw`: Tokenwarden on the command line, over the same core as the app.
+
+use anyhow::{anyhow, bail, Context, Result};
+use clap::{Args, Parser, Subcommand};
+use std::io::{IsTerminal, Read, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use tokenwarden_core::audit::Verdict;
+use tokenwarden_core::custody::{self, CustodyMode, KeyRequest, DEFAULT_WORK_FACTOR};
+use tokenwarden_core::secret::MAX_SECRET_BYTES;
+use tokenwarden_core::vault::{RevealPurpose, Unlock};
+use tokenwarden_core::{
+    validate, NewToken, ProviderKind, SecretString, SystemClock, TokenRecord, TokenSecret, Vault,
+    VaultError, VaultPaths,
+};
+
+mod output;
+
+/// The file holding the passphrase, for unattended use in passphrase mode.
+const PASSPHRASE_FILE_ENV: &str = "TOKENWARDEN_PASSPHRASE_FILE";
+
+#[derive(Parser)]
+#[command(
+    name = "tw",
+    version,
+    about = "Tokenwarden: API tokens, their scopes and expiry dates, in an encrypted vault",
+    after_help = "The vault is an age file around a SQLite database. Its key is in the OS keyring, or behind a passphrase (TOKENWARDEN_PASSPHRASE_FILE names a file holding it, for scripts)."
+)]
+struct Cli {
+    /// The vault file [default: the OS app-data folder]
+    #[arg(long, global = true, env = "TOKENWARDEN_VAULT", value_name = "PATH")]
+    vault: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Create a new vault, its key in the OS keyring (or behind a passphrase)
+    Init {
+        /// Keep the key behind a passphrase instead of the OS keyring
+        #[arg(long)]
+        passphrase: bool,
+        #[command(flatten)]
+        kdf: KdfArgs,
+    },
+    /// Add a token; its secret is read from standard input or a hidden prompt
+    Add(AddArgs),
+    /// List tokens, soonest expiry first (secrets masked)
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show one token (secret masked)
+    Show {
+        /// Id, id prefix or name
+        token: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print a token's secret, for piping (audited)
+    Reveal {
+        /// Id, id prefix or name
+        token: String,
+    },
+    /// Remove a token and its secret from the vault (audited)
+    Rm {
+        /// Id, id prefix or name
+        token: String,
+    },
+    /// Show the audit log, or verify its hash chain
+    Audit {
+        #[arg(long)]
+        verify: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Export or manage the vault key
+    Identity {
+        #[command(subcommand)]
+        command: IdentityCommand,
+    },
+    /// Extra age recipients the vault is also encrypted to (a backup key, a colleague)
+    Recipients {
+        #[command(subcommand)]
+        command: RecipientsCommand,
+    },
+    /// Restore the previous generation of a damaged vault (the damaged file is kept)
+    Recover {
+        /// Use vault.age.prev
+        #[arg(long, required = true)]
+        from_previous: bool,
+    },
+}
+
+#[derive(Args)]
+struct KdfArgs {
+    /// scrypt work factor (log2) for a new passphrase file; 18 takes about a second
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_WORK_FACTOR)]
+    work_factor: u8,
+}
+
+#[derive(Args)]
+struct AddArgs {
+    /// goodaccess, goodpayments, agencyaccess, platform-api or custom
+    #[arg(long)]
+    provider: String,
+    #[arg(long)]
+    name: String,
+    /// A scope the token holds (repeat for more)
+    #[arg(long = "scope", value_name = "S")]
+    scopes: Vec<String>,
+    /// An IP or CIDR range the token is restricted to (repeat for more)
+    #[arg(long = "allow-ip", value_name = "IP")]
+    allowed_ips: Vec<String>,
+    /// YYYY-MM-DD (start of that day, UTC), an RFC 3339 time, or never
+    #[arg(long, default_value = "never")]
+    expires: String,
+    #[arg(long, default_value = "")]
+    note: String,
+}
+
+#[derive(Subcommand)]
+enum IdentityCommand {
+    /// Write the vault key to a file for recovery (passphrase-protected by default)
+    Export {
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+        /// Write the key in clear text (keep the file offline)
+        #[arg(long)]
+        unprotected: bool,
+        /// Read the export's passphrase from this file instead of a prompt
+        #[arg(long, value_name = "FILE")]
+        passphrase_file: Option<PathBuf>,
+        #[command(flatten)]
+        kdf: KdfArgs,
+    },
+}
+
+#[derive(Subcommand)]
+enum RecipientsCommand {
+    /// Also encrypt the vault to this age public key (age1...)
+    Add {
+        recipient: String,
+        #[arg(long, default_value = "")]
+        label: String,
+    },
+    /// List the extra recipients
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Stop encrypting to a recipient (copies it already has stay readable to it)
+    Rm { recipient: String },
+}
+
+fn main() -> ExitCode {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("TW_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .init();
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            let mut msg = format!("{e:#}");
+            if let Some(VaultError::Damaged {
+                previous: Some(_), ..
+            }) = e.downcast_ref::<VaultError>()
+            {
+                msg.push_str(" with `tw recover --from-previous`");
+            }
+            // One line: the whole chain of context, joined.
+            eprintln!("tw: error: {}", msg.replace('\n', " "));
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn paths(cli_vault: &Option<PathBuf>) -> VaultPaths {
+    match cli_vault {
+        Some(p) => VaultPaths::new(p),
+        None => VaultPaths::default_location(),
+    }
+}
+
+/// Reads a passphrase: from the file named by `env_file`, else a hidden prompt (asked
+/// twice when `confirm`), else an error saying how to give one.
+fn read_passphrase(file: Option<PathBuf>, prompt: &str, confirm: bool) -> Result<SecretString> {
+    if let Some(f) = file {
+        let text = std::fs::read_to_string(&f)
+            .with_context(|| format!("passphrase file {}", f.display()))?;
+        let text = text.strip_suffix('\n').unwrap_or(&text);
+        let text = text.strip_suffix('\r').unwrap_or(text);
+        if text.is_empty() {
+            bail!("passphrase file {}: is empty", f.display());
+        }
+        return Ok(SecretString::from(text.to_string()));
+    }
+    if !std::io::stdin().is_terminal() && std::fs::File::open("/dev/tty").is_err() {
+        bail!("a passphrase is needed: set {PASSPHRASE_FILE_ENV} to a file holding it, or run in a terminal");
+    }
+    let first = rpassword::prompt_password(prompt).context("reading the passphrase")?;
+    if first.is_empty() {
+        bail!("passphrase: is empty");
+    }
+    if confirm {
+        let again = rpassword::prompt_password("Again: ").context("reading the passphrase")?;
+        if again != first {
+            bail!("passphrase: the two entries differ");
+        }
+    }
+    Ok(SecretString::from(first))
+}
+
+fn passphrase_file_env() -> Option<PathBuf> {
+    std::env::var_os(PASSPHRASE_FILE_ENV)
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+}
+
+fn open_vault(paths: VaultPaths) -> Result<Vault> {
+    let mut unlock = Unlock::default();
+    if Vault::custody_mode(&paths)? == CustodyMode::Passphrase {
+        unlock.passphrase = Some(read_passphrase(
+            passphrase_file_env(),
+            "Vault passphrase: ",
+            false,
+        )?);
+    }
+    Ok(Vault::open(paths, &unlock, Arc::new(SystemClock), "cli")?)
+}
+
+/// Reads a secret from standard input (a pipe) or a hidden prompt, never from an
+/// argument: arguments leak into shell history and `ps`.
+fn read_secret(name: &str) -> Result<TokenSecret> {
+    let stdin = std::io::stdin();
+    let text = if stdin.is_terminal() {
+        rpassword::prompt_password(format!("Secret for {name}: ")).context("reading the secret")?
+    } else {
+        let mut buf = zeroize::Zeroizing::new(Vec::new());
+        stdin
+            .lock()
+            .take(MAX_SECRET_BYTES as u64 + 3)
+            .read_to_end(&mut buf)
+            .context("reading the secret from standard input")?;
+        let text =
+            String::from_utf8(buf.to_vec()).map_err(|_| anyhow!("secret: is not UTF-8 text"))?;
+        let trimmed = text.trim_end_matches(['\n', '\r']).to_string();
+        drop(zeroize::Zeroizing::new(text));
+        trimmed
+    };
+    Ok(TokenSecret::new(text)?)
+}
+
+fn run(cli: Cli) -> Result<()> {
+    let paths = paths(&cli.vault);
+    match cli.command {
+        Command::Init { passphrase, kdf } => {
+            let wf = custody::check_work_factor(kdf.work_factor)?;
+            let clock = Arc::new(SystemClock);
+            let (vault, outcome) = if passphrase {
+                let pass = read_passphrase(passphrase_file_env(), "New vault passphrase: ", true)?;
+                Vault::create(
+                    paths,
+                    KeyRequest::Passphrase {
+                        passphrase: pass,
+                        work_factor: wf,
+                    },
+                    clock,
+                    "cli",
+                )?
+            } else {
+                let mut ask = || {
+                    read_passphrase(
+                        passphrase_file_env(),
+                        "No OS keyring answered; choose a passphrase for the vault key: ",
+                        true,
+                    )
+                    .map_err(|e| {
+                        custody::CustodyError::PassphraseUnavailable {
+                            reason: format!("{e:#}"),
+                        }
+                    })
+                };
+                Vault::create(
+                    paths,
+                    KeyRequest::KeyringOrPassphrase {
+                        passphrase: &mut ask,
+                        work_factor: wf,
+                    },
+                    clock,
+                    "cli",
+                )?
+            };
+            println!("created vault {}", vault.paths().vault().display());
+            println!("{}", outcome.notice);
+            println!("export the key for recovery with `tw identity export --out FILE`");
+        }
+        Command::Add(a) => {
+            // Every field is checked before the secret is read or the vault opened.
+            let now = chrono::Utc::now();
+            let provider = ProviderKind::parse(&a.provider)?;
+            let name = validate::token_name(&a.name)?;
+            let scopes = a
+                .scopes
+                .iter()
+                .map(|s| validate::scope(s))
+                .collect::<Result<Vec<_>, _>>()?;
+            let allowed_ips = a
+                .allowed_ips
+                .iter()
+                .map(|s| validate::allowed_ip(s))
+                .collect::<Result<Vec<_>, _>>()?;
+            let expires_at = validate::expiry(&a.expires, now)?;
+            let notes = validate::note(&a.note)?;
+            if !paths.vault().exists() {
+                return Err(VaultError::NotFound {
+                    path: paths.vault().to_path_buf(),
+                }
+                .into());
+            }
+            let secret = read_secret(&name)?;
+            let mut vault = open_vault(paths)?;
+            let t = vault.add_token(NewToken {
+                provider,
+                integration_id: None,
+                remote_id: None,
+                name,
+                secret,
+                scopes,
+                allowed_ips,
+                expires_at,
+                notes,
+            })?;
+            println!("added {} ({})", t.name, t.short_id());
+        }
+        Command::List { json } => {
+            let vault = open_vault(paths)?;
+            let tokens = vault.list_tokens()?;
+            let now = vault.now();
+            if json {
+                output::print_json(&output::tokens_json(&tokens, now))?;
+            } else {
+                output::print_table(&tokens, now)?;
+            }
+        }
+        Command::Show { token, json } => {
+            let vault = open_vault(paths)?;
+            let t = vault.find_token(&token)?;
+            let now = vault.now();
+            if json {
+                output::print_json(&output::token_json(&t, now))?;
+            } else {
+                output::print_detail(&t, now)?;
+            }
+        }
+        Command::Reveal { token } => {
+            let mut vault = open_vault(paths)?;
+            let t: TokenRecord = vault.find_token(&token)?;
+            let secret = vault.reveal_secret(&t.id, RevealPurpose::Reveal)?;
+            let mut out = std::io::stdout().lock();
+            out.write_all(secret.expose().as_bytes())?;
+            if out_is_terminal() {
+                out.write_all(b"\n")?;
+            }
+            out.flush()?;
+        }
+        Command::Rm { token } => {
+            let mut vault = open_vault(paths)?;
+            let t = vault.find_token(&token)?;
+            let removed = vault.remove_token(&t.id)?;
+            println!("removed {} ({})", removed.name, removed.short_id());
+        }
+        Command::Audit { verify, json } => {
+            let vault = open_vault(paths)?;
+            if verify {
+                let verdict = vault.verify_audit()?;
+                if json {
+                    output::print_json(&serde_json::to_value(&verdict)?)?;
+                }
+                match verdict {
+                    Verdict::Intact { entries, head } => {
+                        if !json {
+                            println!("audit log intact: {entries} entries, head {head}");
+                        }
+                    }
+                    Verdict::Broken { seq, reason } => {
+                        bail!("audit log broken at entry {seq}: {reason}")
+                    }
+                }
+            } else {
+                let entries = vault.audit_entries(None)?;
+                if json {
+                    output::print_json(&serde_json::to_value(&entries)?)?;
+                } else {
+                    output::print_audit(&entries)?;
+                }
+            }
+        }
+        Command::Identity {
+            command:
+                IdentityCommand::Export {
+                    out,
+                    unprotected,
+                    passphrase_file,
+                    kdf,
+                },
+        } => {
+            let wf = custody::check_work_factor(kdf.work_factor)?;
+            if out.exists() {
+                bail!(
+                    "out: {} already exists; choose another file (it is never overwritten)",
+                    out.display()
+                );
+            }
+            let pass = if unprotected {
+                None
+            } else {
+                Some(read_passphrase(
+                    passphrase_file,
+                    "Passphrase for the exported key: ",
+                    true,
+                )?)
+            };
+            let mut vault = open_vault(paths)?;
+            vault.export_identity(&out, pass.as_ref().map(|p| (p, wf)))?;
+            println!(
+                "wrote the vault key to {}{}",
+                out.display(),
+                if unprotected {
+                    " IN CLEAR TEXT: keep it offline"
+                } else {
+                    " (passphrase-protected)"
+                }
+            );
+            println!(
+                "decrypt the vault with: age -d -i {} {}",
+                out.display(),
+                vault.paths().vault().display()
+            );
+        }
+        Command::Recipients { command } => match command {
+            RecipientsCommand::Add { recipient, label } => {
+                custody::parse_recipient(&recipient)?;
+                let mut vault = open_vault(paths)?;
+                let r = vault.add_recipient(&recipient, &label)?;
+                println!("the vault is now also encrypted to {}", r.recipient);
+            }
+            RecipientsCommand::List { json } => {
+                let vault = open_vault(paths)?;
+                let list = vault.list_recipients()?;
+                if json {
+                    let mut all = vec![
+                        serde_json::json!({"recipient": vault.custody().recipient, "label": "vault key", "added_at": null}),
+                    ];
+                    all.extend(
+                        list.iter()
+                            .map(|r| serde_json::to_value(r).expect("serializes")),
+                    );
+                    output::print_json(&serde_json::Value::Array(all))?;
+                } else {
+                    println!("{}  vault key", vault.custody().recipient);
+                    for r in list {
+                        println!("{}  {}  added {}", r.recipient, r.label, r.added_at);
+                    }
+                }
+            }
+            RecipientsCommand::Rm { recipient } => {
+                let mut vault = open_vault(paths)?;
+                vault.remove_recipient(&recipient)?;
+                println!("removed {recipient}; copies of the vault it could read before stay readable to it");
+            }
+        },
+        Command::Recover { from_previous } => {
+            debug_assert!(from_previous);
+            let mut unlock = Unlock::default();
+            if custody::read_record(&paths)?.mode == CustodyMode::Passphrase {
+                unlock.passphrase = Some(read_passphrase(
+                    passphrase_file_env(),
+                    "Vault passphrase: ",
+                    false,
+                )?);
+            }
+            let (vault, kept) =
+                Vault::restore_previous(paths, &unlock, Arc::new(SystemClock), "cli")?;
+            println!(
+                "restored {} from its previous generation ({} tokens); the damaged file is kept as {}",
+                vault.paths().vault().display(),
+                vault.token_count()?,
+                kept.display()
+            );
+        }
+    }
+    Ok(())
+}
+
+fn out_is_terminal() -> bool {
+    std::io::stdout().is_terminal()
+}

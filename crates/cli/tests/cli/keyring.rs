@@ -1,0 +1,190 @@
+//! Key custody against a real Secret Service (gnome-keyring in a private D-Bus
+//! session), and the fallback when none answers. macOS Keychain and Windows Credential
+//! Manager cannot run here; the same `keyring` calls reach them there.
+
+use crate::support::*;
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// A private D-Bus session bus with gnome-keyring's Secret Service on it, unlocked.
+struct PrivateSecretService {
+    bus: Child,
+    keyring: Child,
+    address: String,
+}
+
+impl PrivateSecretService {
+    fn start(home: &Home) -> Self {
+        let mut bus = Command::new("dbus-daemon")
+            .args(["--session", "--nofork", "--print-address=1"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("dbus-daemon runs (package dbus; `cargo xtask test` installs it)");
+        let mut address = String::new();
+        BufReader::new(bus.stdout.take().unwrap())
+            .read_line(&mut address)
+            .unwrap();
+        let address = address.trim().to_string();
+        assert!(address.starts_with("unix:"), "bus address: {address}");
+
+        let mut keyring = Command::new("gnome-keyring-daemon")
+            .args(["--foreground", "--unlock", "--components=secrets"])
+            .env("DBUS_SESSION_BUS_ADDRESS", &address)
+            .env("HOME", home.dir.path())
+            .env("XDG_DATA_HOME", home.dir.path().join("data"))
+            .env("XDG_RUNTIME_DIR", home.dir.path())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("gnome-keyring-daemon runs (package gnome-keyring)");
+        keyring
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(b"keyring-password")
+            .unwrap();
+
+        let service = Self {
+            bus,
+            keyring,
+            address,
+        };
+        service.wait_for_name("org.freedesktop.secrets");
+        service
+    }
+
+    fn wait_for_name(&self, name: &str) {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let out = Command::new("dbus-send")
+                .args([
+                    &format!("--bus={}", self.address),
+                    "--print-reply",
+                    "--dest=org.freedesktop.DBus",
+                    "/org/freedesktop/DBus",
+                    "org.freedesktop.DBus.NameHasOwner",
+                    &format!("string:{name}"),
+                ])
+                .output()
+                .unwrap();
+            if String::from_utf8_lossy(&out.stdout).contains("boolean true") {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{name} never appeared on the bus"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    fn secret_tool(&self, args: &[&str]) -> std::process::Output {
+        Command::new("secret-tool")
+            .args(args)
+            .env("DBUS_SESSION_BUS_ADDRESS", &self.address)
+            .output()
+            .expect("secret-tool runs (package libsecret-tools)")
+    }
+}
+
+impl Drop for PrivateSecretService {
+    fn drop(&mut self) {
+        let _ = self.keyring.kill();
+        let _ = self.keyring.wait();
+        let _ = self.bus.kill();
+        let _ = self.bus.wait();
+    }
+}
+
+fn vault_id(home: &Home) -> String {
+    let mut custody = home.vault.as_os_str().to_os_string();
+    custody.push(".custody");
+    let record: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(custody).unwrap()).unwrap();
+    record["vault_id"].as_str().unwrap().to_string()
+}
+
+#[test]
+fn the_key_lives_in_a_real_secret_service() {
+    let mut home = Home::new();
+    let service = PrivateSecretService::start(&home);
+    home.dbus_address = service.address.clone();
+    // No passphrase anywhere: the keyring must carry it alone.
+    std::fs::remove_file(&home.passphrase_file).unwrap();
+
+    let init = run(home.tw(["init"]), None);
+    assert_ok(&init);
+    assert!(
+        stdout(&init).contains("in the OS keyring"),
+        "{}",
+        stdout(&init)
+    );
+    let mut identity_file = home.vault.as_os_str().to_os_string();
+    identity_file.push(".identity");
+    assert!(
+        !std::path::Path::new(&identity_file).exists(),
+        "no passphrase file in keyring mode"
+    );
+
+    let entry = format!("vault-{}", vault_id(&home));
+    let stored = service.secret_tool(&["lookup", "service", "tokenwarden", "username", &entry]);
+    assert!(
+        stored.status.success(),
+        "{}",
+        String::from_utf8_lossy(&stored.stderr)
+    );
+    assert!(String::from_utf8_lossy(&stored.stdout).starts_with("AGE-SECRET-KEY-1"));
+
+    assert_ok(&home.add("k1", "secret-k1-0123456789", &[]));
+    assert_eq!(list_json(&home).len(), 1);
+
+    // The keyring losing the key is said plainly, and the vault is untouched.
+    let before = home.vault_bytes();
+    let clear = service.secret_tool(&["clear", "service", "tokenwarden", "username", &entry]);
+    assert!(clear.status.success());
+    let err = assert_fails(&run(home.tw(["list"]), None));
+    assert!(err.contains("OS keyring has no key for vault"), "{err}");
+    assert_eq!(home.vault_bytes(), before);
+}
+
+#[test]
+fn with_no_keyring_init_falls_back_to_a_passphrase_and_says_so() {
+    let home = Home::new();
+    let init = run(home.tw(["init", "--work-factor", "10"]), None);
+    assert_ok(&init);
+    let text = stdout(&init);
+    assert!(text.contains("no OS keyring answered"), "{text}");
+    assert!(text.contains("behind your passphrase instead"), "{text}");
+    assert_ok(&home.add("p1", "secret-p1-0123456789", &[]));
+    assert_eq!(list_json(&home).len(), 1);
+}
+
+#[test]
+fn with_no_keyring_and_no_passphrase_init_fails_and_leaves_nothing() {
+    let home = Home::new();
+    // setsid: no controlling terminal, as under CI or a service manager.
+    let mut detached = Command::new("setsid");
+    detached
+        .arg(env!("CARGO_BIN_EXE_tw"))
+        .args(["init", "--work-factor", "10"]);
+    home.apply_env(&mut detached);
+    detached.env_remove("TOKENWARDEN_PASSPHRASE_FILE");
+    let out = run(detached, None);
+    let err = assert_fails(&out);
+    assert!(err.contains("no OS keyring answered"), "{err}");
+    assert!(
+        err.contains("TOKENWARDEN_PASSPHRASE_FILE"),
+        "says what to do: {err}"
+    );
+    let folder = home.vault.parent().unwrap();
+    let left: Vec<_> = std::fs::read_dir(folder)
+        .map(|d| d.flatten().map(|e| e.file_name()).collect())
+        .unwrap_or_default();
+    assert!(
+        left.iter().all(|n| n.to_string_lossy().ends_with(".lock")),
+        "only the lock file may remain: {left:?}"
+    );
+}

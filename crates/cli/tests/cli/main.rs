@@ -1,0 +1,9 @@
+//! `tw` driven as a user drives it: real processes, real files, a real Secret Service.
+
+mod commands;
+mod crash;
+mod keyring;
+mod leak;
+mod lock;
+mod support;
+mod validation;
