@@ -1,0 +1,18 @@
+/// Every command the window may call. Listing them here makes tauri-build generate an
+/// `allow-<command>` permission for each, and a command not granted in
+/// src-tauri/capabilities is refused (without the manifest, every command is open).
+const COMMANDS: &[&str] = &["vault_status", "unlock", "create_vault", "list_tokens"];
+
+fn main() {
+    // The build script runs in the package root, where the capabilities are not in the
+    // default place: point tauri-build at src-tauri/capabilities (RECIPES.md).
+    println!("cargo:rerun-if-changed=src-tauri/capabilities");
+    println!("cargo:rerun-if-changed=tauri.conf.json");
+    println!("cargo:rerun-if-changed=ui");
+    tauri_build::try_build(
+        tauri_build::Attributes::new()
+            .capabilities_path_pattern("./src-tauri/capabilities/**/*")
+            .app_manifest(tauri_build::AppManifest::new().commands(COMMANDS)),
+    )
+    .expect("tauri-build failed");
+}
