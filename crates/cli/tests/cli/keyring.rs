@@ -3,101 +3,8 @@
 //! Manager cannot run here; the same `keyring` calls reach them there.
 
 use crate::support::*;
-use std::io::{BufRead, BufReader, Write};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
-
-/// A private D-Bus session bus with gnome-keyring's Secret Service on it, unlocked.
-struct PrivateSecretService {
-    bus: Child,
-    keyring: Child,
-    address: String,
-}
-
-impl PrivateSecretService {
-    fn start(home: &Home) -> Self {
-        let mut bus = Command::new("dbus-daemon")
-            .args(["--session", "--nofork", "--print-address=1"])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("dbus-daemon runs (package dbus; `cargo xtask test` installs it)");
-        let mut address = String::new();
-        BufReader::new(bus.stdout.take().unwrap())
-            .read_line(&mut address)
-            .unwrap();
-        let address = address.trim().to_string();
-        assert!(address.starts_with("unix:"), "bus address: {address}");
-
-        let mut keyring = Command::new("gnome-keyring-daemon")
-            .args(["--foreground", "--unlock", "--components=secrets"])
-            .env("DBUS_SESSION_BUS_ADDRESS", &address)
-            .env("HOME", home.dir.path())
-            .env("XDG_DATA_HOME", home.dir.path().join("data"))
-            .env("XDG_RUNTIME_DIR", home.dir.path())
-            .stdin(Stdio::piped())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("gnome-keyring-daemon runs (package gnome-keyring)");
-        keyring
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(b"keyring-password")
-            .unwrap();
-
-        let service = Self {
-            bus,
-            keyring,
-            address,
-        };
-        service.wait_for_name("org.freedesktop.secrets");
-        service
-    }
-
-    fn wait_for_name(&self, name: &str) {
-        let deadline = Instant::now() + Duration::from_secs(20);
-        loop {
-            let out = Command::new("dbus-send")
-                .args([
-                    &format!("--bus={}", self.address),
-                    "--print-reply",
-                    "--dest=org.freedesktop.DBus",
-                    "/org/freedesktop/DBus",
-                    "org.freedesktop.DBus.NameHasOwner",
-                    &format!("string:{name}"),
-                ])
-                .output()
-                .unwrap();
-            if String::from_utf8_lossy(&out.stdout).contains("boolean true") {
-                return;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "{name} never appeared on the bus"
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-
-    fn secret_tool(&self, args: &[&str]) -> std::process::Output {
-        Command::new("secret-tool")
-            .args(args)
-            .env("DBUS_SESSION_BUS_ADDRESS", &self.address)
-            .output()
-            .expect("secret-tool runs (package libsecret-tools)")
-    }
-}
-
-impl Drop for PrivateSecretService {
-    fn drop(&mut self) {
-        let _ = self.keyring.kill();
-        let _ = self.keyring.wait();
-        let _ = self.bus.kill();
-        let _ = self.bus.wait();
-    }
-}
+use std::process::Command;
+use tokenwarden_testkit::PrivateSecretService;
 
 fn vault_id(home: &Home) -> String {
     let mut custody = home.vault.as_os_str().to_os_string();
@@ -110,7 +17,7 @@ fn vault_id(home: &Home) -> String {
 #[test]
 fn the_key_lives_in_a_real_secret_service() {
     let mut home = Home::new();
-    let service = PrivateSecretService::start(&home);
+    let service = PrivateSecretService::start(home.dir.path());
     home.dbus_address = service.address.clone();
     // No passphrase anywhere: the keyring must carry it alone.
     std::fs::remove_file(&home.passphrase_file).unwrap();

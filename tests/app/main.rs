@@ -1,0 +1,3 @@
+//! Whole-product tests of the desktop app: the real binary in a real (virtual) window.
+
+mod window;
