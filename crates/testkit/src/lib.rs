@@ -92,7 +92,10 @@ impl PrivateSecretService {
             if String::from_utf8_lossy(&out.stdout).contains("boolean true") {
                 return;
             }
-            assert!(Instant::now() < deadline, "{name} never appeared on the bus");
+            assert!(
+                Instant::now() < deadline,
+                "{name} never appeared on the bus"
+            );
             std::thread::sleep(Duration::from_millis(50));
         }
     }

@@ -1,0 +1,197 @@
+//! Vault load and save at 100, 10,000 and 100,000 tokens, and peak memory against the
+//! plaintext size. `cargo bench -p tokenwarden-core --bench vault [-- SIZES...]`.
+//!
+//! Times are medians of several runs; memory is measured in a child process per size
+//! (Linux: VmHWM, reset through /proc/self/clear_refs) so one size's peak does not
+//! hide another's.
+
+use chrono::{TimeZone, Utc};
+use std::path::Path;
+use std::process::Command;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokenwarden_core::custody::KeyRequest;
+use tokenwarden_core::vault::Unlock;
+use tokenwarden_core::{
+    NewToken, ProviderKind, SecretString, SystemClock, TokenSecret, Vault, VaultPaths,
+};
+
+const PASS: &str = "bench passphrase";
+const RUNS: usize = 7;
+
+fn unlock() -> Unlock {
+    Unlock {
+        passphrase: Some(SecretString::from(PASS.to_string())),
+    }
+}
+
+fn open(path: &Path) -> Vault {
+    Vault::open(
+        VaultPaths::new(path),
+        &unlock(),
+        Arc::new(SystemClock),
+        "bench",
+    )
+    .unwrap()
+}
+
+/// Tokens shaped like real ones: a 64-character secret, three scopes, an IP range.
+fn tokens(n: usize) -> Vec<NewToken> {
+    let base = Utc.with_ymd_and_hms(2027, 1, 1, 0, 0, 0).unwrap();
+    (0..n)
+        .map(|i| NewToken {
+            provider: ProviderKind::GoodAccess,
+            integration_id: None,
+            remote_id: Some(format!("{i}")),
+            name: format!("integration token {i:06}"),
+            secret: TokenSecret::new(format!(
+                "{i:016x}{:048x}",
+                i as u128 * 0x9e37_79b9_7f4a_7c15
+            ))
+            .unwrap(),
+            scopes: vec![
+                "network-logs.read".into(),
+                "member.read-all".into(),
+                "gateway.read-all".into(),
+            ],
+            allowed_ips: vec!["203.0.113.0/24".into()],
+            expires_at: Some(base + chrono::Duration::minutes(i as i64)),
+            notes: String::new(),
+        })
+        .collect()
+}
+
+fn median(mut v: Vec<Duration>) -> Duration {
+    v.sort();
+    v[v.len() / 2]
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.1} ms", d.as_secs_f64() * 1e3)
+}
+
+#[cfg(target_os = "linux")]
+fn status_kib(field: &str) -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .unwrap()
+        .lines()
+        .find(|l| l.starts_with(field))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0)
+}
+
+#[cfg(target_os = "linux")]
+fn reset_peak() {
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
+}
+
+/// Child: open the vault and save it once, reporting the peak memory of each above
+/// what the process held before.
+#[cfg(target_os = "linux")]
+fn memory_child(path: &Path) {
+    let base = status_kib("VmRSS:");
+    reset_peak();
+    let mut vault = open(path);
+    let load_peak = status_kib("VmHWM:").saturating_sub(base);
+    let plain: i64 = vault
+        .connection()
+        .query_row(
+            "SELECT page_count * page_size FROM pragma_page_count, pragma_page_size",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    reset_peak();
+    vault.save().unwrap();
+    let save_peak = status_kib("VmHWM:").saturating_sub(base);
+    println!("{plain} {load_peak} {save_peak}");
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    #[cfg(target_os = "linux")]
+    if args.first().map(String::as_str) == Some("--memory-child") {
+        memory_child(Path::new(&args[1]));
+        return;
+    }
+    // `cargo bench` passes --bench; `cargo test --all-targets` runs this binary without
+    // it, and then a small run proves the benchmark still works without the wait.
+    let measuring = args.iter().any(|a| a == "--bench");
+    let sizes: Vec<usize> = {
+        let given: Vec<usize> = args.iter().filter_map(|a| a.parse().ok()).collect();
+        match (given.is_empty(), measuring) {
+            (false, _) => given,
+            (true, true) => vec![100, 10_000, 100_000],
+            (true, false) => vec![100],
+        }
+    };
+    println!("| tokens | file size | load (open, decrypt, check) | save (encrypt, fsync, rename) | peak memory, load / save, vs plaintext |");
+    println!("| ---: | ---: | ---: | ---: | ---: |");
+    for n in sizes {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("vault.age");
+        let (mut vault, _) = Vault::create(
+            VaultPaths::new(&path),
+            KeyRequest::Passphrase {
+                passphrase: SecretString::from(PASS.to_string()),
+                work_factor: 10,
+            },
+            Arc::new(SystemClock),
+            "bench",
+        )
+        .unwrap();
+        vault.add_tokens(tokens(n)).unwrap();
+        let saves = (0..RUNS)
+            .map(|_| {
+                let t = Instant::now();
+                vault.save().unwrap();
+                t.elapsed()
+            })
+            .collect();
+        drop(vault);
+        let loads = (0..RUNS)
+            .map(|_| {
+                let t = Instant::now();
+                let v = open(&path);
+                let e = t.elapsed();
+                drop(v);
+                e
+            })
+            .collect();
+        let size = std::fs::metadata(&path).unwrap().len();
+        let memory = if cfg!(target_os = "linux") {
+            let out = Command::new(std::env::current_exe().unwrap())
+                .arg("--memory-child")
+                .arg(&path)
+                .output()
+                .unwrap();
+            let text = String::from_utf8_lossy(&out.stdout);
+            let v: Vec<f64> = text
+                .split_whitespace()
+                .filter_map(|x| x.parse().ok())
+                .collect();
+            if v.len() == 3 {
+                let plain_mib = v[0] / 1048576.0;
+                format!(
+                    "{:.1} / {:.1} MiB vs {:.1} MiB ({:.1}x / {:.1}x)",
+                    v[1] / 1024.0,
+                    v[2] / 1024.0,
+                    plain_mib,
+                    v[1] / 1024.0 / plain_mib,
+                    v[2] / 1024.0 / plain_mib
+                )
+            } else {
+                format!("n/a ({})", String::from_utf8_lossy(&out.stderr).trim())
+            }
+        } else {
+            "n/a".into()
+        };
+        println!(
+            "| {n} | {:.1} MiB | {} | {} | {memory} |",
+            size as f64 / 1048576.0,
+            ms(median(loads)),
+            ms(median(saves))
+        );
+    }
+}
