@@ -283,15 +283,15 @@ pub fn establish(
                     reason: reason.clone(),
                     fallback: e.to_string(),
                 })?;
-                write_passphrase_identity(paths, identity, &pass, work_factor)?;
                 record.mode = CustodyMode::Passphrase;
-                CustodyOutcome {
-                    mode: CustodyMode::Passphrase,
-                    notice: format!(
-                        "no OS keyring answered ({reason}); the vault key is kept in {} behind your passphrase instead",
-                        paths.passphrase_identity().display()
-                    ),
-                }
+                keep_behind_passphrase(
+                    paths,
+                    identity,
+                    &pass,
+                    work_factor,
+                    &format!("no OS keyring answered ({reason}); "),
+                    "instead",
+                )?
             }
             Err(other) => return Err(other),
         },
@@ -299,15 +299,8 @@ pub fn establish(
             passphrase,
             work_factor,
         } => {
-            write_passphrase_identity(paths, identity, &passphrase, work_factor)?;
             record.mode = CustodyMode::Passphrase;
-            CustodyOutcome {
-                mode: CustodyMode::Passphrase,
-                notice: format!(
-                    "the vault key is kept in {} behind your passphrase, as asked",
-                    paths.passphrase_identity().display()
-                ),
-            }
+            keep_behind_passphrase(paths, identity, &passphrase, work_factor, "", "as asked")?
         }
     };
     let json = serde_json::to_vec_pretty(&record).expect("a custody record serializes");
@@ -318,15 +311,27 @@ pub fn establish(
     Ok(outcome)
 }
 
-fn write_passphrase_identity(
+/// Writes the identity to the vault's passphrase file; `why` and `how` frame the
+/// sentence that tells the user.
+fn keep_behind_passphrase(
     paths: &VaultPaths,
     identity: &x25519::Identity,
     passphrase: &SecretString,
     work_factor: u8,
-) -> Result<(), CustodyError> {
+    why: &str,
+    how: &str,
+) -> Result<CustodyOutcome, CustodyError> {
     let text = identity_file_text(identity);
     let sealed = scrypt_encrypt(text.expose_secret().as_bytes(), passphrase, work_factor)?;
-    write_new_file(&paths.passphrase_identity(), &sealed)
+    let path = paths.passphrase_identity();
+    write_new_file(&path, &sealed)?;
+    Ok(CustodyOutcome {
+        mode: CustodyMode::Passphrase,
+        notice: format!(
+            "{why}the vault key is kept in {} behind your passphrase {how}",
+            path.display()
+        ),
+    })
 }
 
 /// Undoes [`establish`] for a vault whose creation failed afterwards: nothing of it is

@@ -36,6 +36,21 @@ fn open(home: &Home) -> Vault {
     }
 }
 
+/// Every name reported saved is in the vault.
+fn assert_none_lost(vault: &Vault, reported: &BTreeSet<String>, round: usize) {
+    let names: BTreeSet<String> = vault
+        .list_tokens()
+        .unwrap()
+        .into_iter()
+        .map(|t| t.name)
+        .collect();
+    let lost: Vec<_> = reported.difference(&names).collect();
+    assert!(
+        lost.is_empty(),
+        "after round {round}: saves reported done were lost: {lost:?}"
+    );
+}
+
 /// A small xorshift: the kill times only need to spread, not to be unpredictable.
 struct Spread(u64);
 impl Spread {
@@ -106,29 +121,11 @@ fn sigkill_mid_save_never_loses_a_reported_save() {
         }
         // Every few rounds, open it here too: quick_check runs on every open.
         if round % 10 == 9 {
-            let v = open(&home);
-            let names: BTreeSet<String> = v
-                .list_tokens()
-                .unwrap()
-                .into_iter()
-                .map(|t| t.name)
-                .collect();
-            let lost: Vec<_> = reported.difference(&names).collect();
-            assert!(
-                lost.is_empty(),
-                "round {round}: saves reported done were lost: {lost:?}"
-            );
+            assert_none_lost(&open(&home), &reported, round);
         }
     }
     let v = open(&home);
-    let names: BTreeSet<String> = v
-        .list_tokens()
-        .unwrap()
-        .into_iter()
-        .map(|t| t.name)
-        .collect();
-    let lost: Vec<_> = reported.difference(&names).collect();
-    assert!(lost.is_empty(), "saves reported done were lost: {lost:?}");
+    assert_none_lost(&v, &reported, KILLS);
     assert!(!reported.is_empty(), "some saves completed between kills");
     assert!(matches!(
         v.verify_audit().unwrap(),
