@@ -40,7 +40,7 @@ fn the_window_opens_and_lists_the_vault() {
                     remote_id: None,
                     name: n.to_string(),
                     secret: TokenSecret::new(format!("window-test-secret-{i}-0123456789")).unwrap(),
-                    scopes: vec!["network-logs.read".into()],
+                    scopes: vec!["system-logs.read".into()],
                     allowed_ips: vec![],
                     expires_at: Some(chrono::Utc::now() + chrono::Duration::days(3 + i as i64)),
                     notes: String::new(),

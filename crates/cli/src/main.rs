@@ -8,6 +8,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use tokenwarden_core::audit::Verdict;
 use tokenwarden_core::custody::{self, CustodyMode, KeyRequest, DEFAULT_WORK_FACTOR};
+use tokenwarden_core::providers::{goodaccess, simple};
 use tokenwarden_core::secret::MAX_SECRET_BYTES;
 use tokenwarden_core::vault::{RevealPurpose, Unlock};
 use tokenwarden_core::{
@@ -16,6 +17,7 @@ use tokenwarden_core::{
 };
 
 mod output;
+mod remote;
 
 /// The file holding the passphrase, for unattended use in passphrase mode.
 const PASSPHRASE_FILE_ENV: &str = "TOKENWARDEN_PASSPHRASE_FILE";
@@ -86,6 +88,38 @@ enum Command {
         #[command(subcommand)]
         command: RecipientsCommand,
     },
+    /// Provider accounts: add, list, remove
+    Integration {
+        #[command(subcommand)]
+        command: remote::IntegrationCommand,
+    },
+    /// Check that a token works against its provider
+    Verify {
+        /// Id, id prefix or name
+        token: String,
+    },
+    /// Create a token through the provider's API (GoodAccess) and store it at once
+    Create(remote::CreateArgs),
+    /// Revoke a token at its provider (GoodAccess) and mark it revoked
+    Revoke {
+        /// Id, id prefix or name
+        token: String,
+    },
+    /// Compare an integration's tokens at the provider with the vault
+    Reconcile {
+        integration: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Run a simulated GoodAccess with a demo integration, to try everything offline
+    Sandbox {
+        /// Where the simulated accounts are kept between runs [default: beside the vault]
+        #[arg(long, value_name = "FILE")]
+        state: Option<PathBuf>,
+        /// Port on 127.0.0.1 [default: any free one]
+        #[arg(long, default_value_t = 0)]
+        port: u16,
+    },
     /// Restore the previous generation of a damaged vault (the damaged file is kept)
     Recover {
         /// Use vault.age.prev
@@ -115,10 +149,15 @@ struct AddArgs {
     #[arg(long = "allow-ip", value_name = "IP")]
     allowed_ips: Vec<String>,
     /// YYYY-MM-DD (start of that day, UTC), an RFC 3339 time, or never
-    #[arg(long, default_value = "never")]
-    expires: String,
+    /// YYYY-MM-DD (start of that day, UTC), an RFC 3339 time, or never [default: never,
+    /// or a pasted JWT's own expiry]
+    #[arg(long)]
+    expires: Option<String>,
     #[arg(long, default_value = "")]
     note: String,
+    /// The integration the token belongs to (for verify, revoke, reconcile)
+    #[arg(long)]
+    integration: Option<String>,
 }
 
 #[derive(Subcommand)]
@@ -312,12 +351,23 @@ fn run(cli: Cli) -> Result<()> {
                 .iter()
                 .map(|s| validate::scope(s))
                 .collect::<Result<Vec<_>, _>>()?;
-            let allowed_ips = a
-                .allowed_ips
-                .iter()
-                .map(|s| validate::allowed_ip(s))
-                .collect::<Result<Vec<_>, _>>()?;
-            let expires_at = validate::expiry(&a.expires, now)?;
+            let scopes = match provider {
+                ProviderKind::GoodAccess => goodaccess::check_scopes(&scopes)?,
+                _ => scopes,
+            };
+            let allowed_ips = match provider {
+                ProviderKind::GoodPayments => simple::check_goodpayments_whitelist(&a.allowed_ips)?,
+                _ => a
+                    .allowed_ips
+                    .iter()
+                    .map(|s| validate::allowed_ip(s))
+                    .collect::<Result<Vec<_>, _>>()?,
+            };
+            let given_expiry = a
+                .expires
+                .as_deref()
+                .map(|e| validate::expiry(e, now))
+                .transpose()?;
             let notes = validate::note(&a.note)?;
             if !paths.vault().exists() {
                 return Err(VaultError::NotFound {
@@ -326,10 +376,41 @@ fn run(cli: Cli) -> Result<()> {
                 .into());
             }
             let secret = read_secret(&name)?;
+            // API Management tokens are JWTs: their expiry is in them (read without
+            // checking the signature, which only the platform can).
+            let expires_at = match (given_expiry, provider) {
+                (Some(e), _) => e,
+                (None, ProviderKind::PlatformApi) => {
+                    let claims = simple::jwt_claims(secret.expose())?;
+                    if let Some(exp) = claims.expires_at {
+                        eprintln!(
+                            "tw: expiry {} read from the JWT's exp claim (signature not checked)",
+                            exp.format("%Y-%m-%d %H:%M UTC")
+                        );
+                    }
+                    claims.expires_at
+                }
+                (None, _) => None,
+            };
             let mut vault = open_vault(paths)?;
+            let integration_id = match &a.integration {
+                Some(q) => {
+                    let i = vault.find_integration(q)?;
+                    if i.provider != provider {
+                        bail!(
+                            "integration: '{}' is a {} integration, not {}",
+                            i.label,
+                            i.provider.display_name(),
+                            provider.display_name()
+                        );
+                    }
+                    Some(i.id)
+                }
+                None => None,
+            };
             let t = vault.add_token(NewToken {
                 provider,
-                integration_id: None,
+                integration_id,
                 remote_id: None,
                 name,
                 secret,
@@ -477,6 +558,20 @@ fn run(cli: Cli) -> Result<()> {
                 println!("removed {recipient}; copies of the vault it could read before stay readable to it");
             }
         },
+        Command::Integration { command } => {
+            let mut vault = open_vault(paths)?;
+            remote::integration(&mut vault, command, read_secret)?;
+        }
+        Command::Verify { token } => remote::verify(&mut open_vault(paths)?, &token)?,
+        Command::Create(a) => remote::create(&mut open_vault(paths)?, a)?,
+        Command::Revoke { token } => remote::revoke(&mut open_vault(paths)?, &token)?,
+        Command::Reconcile { integration, json } => {
+            remote::reconcile(&open_vault(paths)?, &integration, json)?
+        }
+        Command::Sandbox { state, port } => {
+            let vault_path = paths.vault().to_path_buf();
+            remote::sandbox(|| open_vault(paths.clone()), vault_path, state, port)?
+        }
         Command::Recover { from_previous } => {
             debug_assert!(from_previous);
             let mut unlock = Unlock::default();

@@ -50,8 +50,8 @@ fn tokens(n: usize) -> Vec<NewToken> {
             ))
             .unwrap(),
             scopes: vec![
-                "network-logs.read".into(),
-                "member.read-all".into(),
+                "system-logs.read".into(),
+                "members.read-all".into(),
                 "gateway.read-all".into(),
             ],
             allowed_ips: vec!["203.0.113.0/24".into()],

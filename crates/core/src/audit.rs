@@ -43,9 +43,13 @@ pub enum AuditAction {
     SecretCopied,
     TokenRotated,
     TokenRevoked,
+    TokenVerified,
     RecipientAdded,
     RecipientRemoved,
     IdentityExported,
+    IntegrationAdded,
+    IntegrationUpdated,
+    IntegrationRemoved,
 }
 
 impl AuditAction {
@@ -61,9 +65,13 @@ impl AuditAction {
             AuditAction::SecretCopied => "secret.copy",
             AuditAction::TokenRotated => "token.rotate",
             AuditAction::TokenRevoked => "token.revoke",
+            AuditAction::TokenVerified => "token.verify",
             AuditAction::RecipientAdded => "recipient.add",
             AuditAction::RecipientRemoved => "recipient.remove",
             AuditAction::IdentityExported => "identity.export",
+            AuditAction::IntegrationAdded => "integration.add",
+            AuditAction::IntegrationUpdated => "integration.update",
+            AuditAction::IntegrationRemoved => "integration.remove",
         }
     }
 }

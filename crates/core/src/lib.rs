@@ -7,6 +7,8 @@ pub mod audit;
 pub mod clock;
 pub mod custody;
 pub mod model;
+pub mod providers;
+pub mod reconcile;
 pub mod secret;
 pub mod validate;
 pub mod vault;

@@ -6,8 +6,8 @@ use crate::validate::InvalidInput;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-/// The platforms Tokenwarden knows (DESIGN.md section 4).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+/// The platforms Tokenwarden knows (DESIGN.md section 4). Serialized by their keys.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum ProviderKind {
     GoodAccess,

@@ -206,7 +206,7 @@ mod tests {
         assert_eq!(token_name("   ").unwrap_err().field, "name");
         assert!(token_name("a\nb").is_err());
         assert!(token_name(&"n".repeat(MAX_NAME_CHARS + 1)).is_err());
-        assert_eq!(scope("network-logs.read").unwrap(), "network-logs.read");
+        assert_eq!(scope("system-logs.read").unwrap(), "system-logs.read");
         assert!(scope("read all").is_err());
         assert!(note(&"x".repeat(MAX_NOTE_CHARS + 1)).is_err());
     }

@@ -31,7 +31,7 @@ fn add_list_show_reveal_rm() {
             "--expires",
             &date_in(3),
             "--scope",
-            "network-logs.read",
+            "system-logs.read",
             "--allow-ip",
             "203.0.113.7",
             "--note",
@@ -62,7 +62,7 @@ fn add_list_show_reveal_rm() {
     let show = run(home.tw(["show", "soon"]), None);
     assert_ok(&show);
     let text = stdout(&show);
-    for want in ["network-logs.read", "203.0.113.7", "CI logging", "••••6789"] {
+    for want in ["system-logs.read", "203.0.113.7", "CI logging", "••••6789"] {
         assert!(text.contains(want), "{want} missing from {text}");
     }
 

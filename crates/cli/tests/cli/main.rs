@@ -5,5 +5,7 @@ mod crash;
 mod keyring;
 mod leak;
 mod lock;
+mod remote;
+mod sandbox;
 mod support;
 mod validation;

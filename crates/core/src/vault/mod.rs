@@ -3,6 +3,7 @@
 //! only once the save is on disk (DESIGN.md section 2).
 
 mod file;
+pub mod integrations;
 mod lock;
 mod paths;
 pub mod schema;
@@ -57,6 +58,8 @@ pub enum VaultError {
     NotFound { path: PathBuf },
     #[error("a vault already exists at {path}; it is left as it is")]
     AlreadyExists { path: PathBuf },
+    #[error("{custody} says where a vault's key is kept, but there is no vault at {path}: if the vault was moved, move this file with it; if an earlier `init` was interrupted, delete it and start again")]
+    Leftover { path: PathBuf, custody: PathBuf },
     #[error("vault {path} is in use by {holder}; close that program or wait for it to finish")]
     Locked { path: PathBuf, holder: String },
     #[error(
@@ -83,6 +86,10 @@ pub enum VaultError {
     Invalid(#[from] crate::validate::InvalidInput),
     #[error("a current token named '{name}' already exists (id {id}); choose another name or remove that one first")]
     DuplicateName { name: String, id: String },
+    #[error("an integration labelled '{label}' already exists (id {id}); choose another label")]
+    DuplicateIntegration { label: String, id: String },
+    #[error("no integration matches '{query}'; `tw integration list` shows them")]
+    IntegrationNotFound { query: String },
     #[error("no token matches '{query}'; `tw list` shows names and ids")]
     TokenNotFound { query: String },
     #[error("'{query}' matches {count} tokens ({ids}); use a longer id")]
@@ -144,6 +151,23 @@ impl std::fmt::Debug for Vault {
     }
 }
 
+/// Refuses to create a vault over an existing one, or over the custody record of one
+/// (which may be the only pointer to a moved vault's key).
+fn refuse_existing(paths: &VaultPaths) -> Result<(), VaultError> {
+    if paths.vault().exists() {
+        return Err(VaultError::AlreadyExists {
+            path: paths.vault().to_path_buf(),
+        });
+    }
+    if paths.custody().exists() {
+        return Err(VaultError::Leftover {
+            path: paths.vault().to_path_buf(),
+            custody: paths.custody(),
+        });
+    }
+    Ok(())
+}
+
 /// Makes the vault's folder, owner-only on Unix.
 fn make_folder(folder: &Path) -> Result<(), VaultError> {
     if folder.is_dir() {
@@ -172,19 +196,11 @@ impl Vault {
         clock: Arc<dyn Clock>,
         actor: &str,
     ) -> Result<(Vault, CustodyOutcome), VaultError> {
-        if paths.vault().exists() || paths.custody().exists() {
-            return Err(VaultError::AlreadyExists {
-                path: paths.vault().to_path_buf(),
-            });
-        }
+        refuse_existing(&paths)?;
         make_folder(&paths.folder())?;
         let lock = lock::acquire(&paths.lock(), paths.vault())?;
         // Checked again under the lock: another process may have won the race.
-        if paths.vault().exists() || paths.custody().exists() {
-            return Err(VaultError::AlreadyExists {
-                path: paths.vault().to_path_buf(),
-            });
-        }
+        refuse_existing(&paths)?;
         file::remove_stale_temps(&paths);
         let identity = x25519::Identity::generate();
         let vault_id = uuid::Uuid::new_v4().to_string();

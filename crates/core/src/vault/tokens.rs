@@ -66,6 +66,68 @@ fn row_to_record(r: &Row<'_>) -> rusqlite::Result<TokenRecord> {
     })
 }
 
+/// Inserts one token as `current`, refusing a name a current token has, and returns
+/// its id and the audit event recording it.
+pub(super) fn insert_token(
+    tx: &rusqlite::Transaction<'_>,
+    t: &NewToken,
+    created: &str,
+) -> Result<(String, AuditEvent), VaultError> {
+    if let Some(id) = tx
+        .prepare_cached(
+            "SELECT id FROM tokens WHERE name = ?1 COLLATE NOCASE AND state = 'current'",
+        )
+        .and_then(|mut dup| {
+            dup.query_row([&t.name], |r| r.get::<_, String>(0))
+                .optional()
+        })
+        .map_err(VaultError::sql("checking names"))?
+    {
+        return Err(VaultError::DuplicateName {
+            name: t.name.clone(),
+            id: id[..8].to_string(),
+        });
+    }
+    let id = uuid::Uuid::new_v4().to_string();
+    tx.prepare_cached(
+        "INSERT INTO tokens (id, integration_id, provider, remote_id, name, secret,
+            masked_secret, scopes, allowed_ips, created_at, expires_at, state, notes,
+            updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, 'current', ?12, ?10)",
+    )
+    .and_then(|mut insert| {
+        insert.execute(params![
+            id,
+            t.integration_id,
+            t.provider.key(),
+            t.remote_id,
+            t.name,
+            t.secret.expose(),
+            t.secret.masked(),
+            serde_json::to_string(&t.scopes).expect("strings serialize"),
+            serde_json::to_string(&t.allowed_ips).expect("strings serialize"),
+            created,
+            t.expires_at.map(to_db),
+            t.notes,
+        ])
+    })
+    .map_err(VaultError::sql("adding a token"))?;
+    let event = AuditEvent::token(
+        AuditAction::TokenAdded,
+        &id,
+        &t.name,
+        serde_json::json!({
+            "provider": t.provider.key(),
+            "integration": t.integration_id,
+            "remote_id": t.remote_id,
+            "scopes": t.scopes,
+            "allowed_ips": t.allowed_ips,
+            "expires_at": t.expires_at.map(to_db),
+        }),
+    );
+    Ok((id, event))
+}
+
 /// Shortest id prefix accepted when finding a token by id.
 const MIN_ID_PREFIX: usize = 4;
 
@@ -81,59 +143,10 @@ impl Vault {
         let ids = self.change(|tx, now| {
             let mut ids = Vec::with_capacity(tokens.len());
             let mut events = Vec::with_capacity(tokens.len());
-            let mut dup = tx
-                .prepare_cached(
-                    "SELECT id FROM tokens WHERE name = ?1 COLLATE NOCASE AND state = 'current'",
-                )
-                .map_err(VaultError::sql("checking names"))?;
-            let mut insert = tx
-                .prepare_cached(
-                    "INSERT INTO tokens (id, integration_id, provider, remote_id, name, secret,
-                        masked_secret, scopes, allowed_ips, created_at, expires_at, state, notes,
-                        updated_at)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, 'current', ?12, ?10)",
-                )
-                .map_err(VaultError::sql("adding a token"))?;
             let created = to_db(now);
             for t in &tokens {
-                if let Some(id) = dup
-                    .query_row([&t.name], |r| r.get::<_, String>(0))
-                    .optional()
-                    .map_err(VaultError::sql("checking names"))?
-                {
-                    return Err(VaultError::DuplicateName {
-                        name: t.name.clone(),
-                        id: id[..8].to_string(),
-                    });
-                }
-                let id = uuid::Uuid::new_v4().to_string();
-                insert
-                    .execute(params![
-                        id,
-                        t.integration_id,
-                        t.provider.key(),
-                        t.remote_id,
-                        t.name,
-                        t.secret.expose(),
-                        t.secret.masked(),
-                        serde_json::to_string(&t.scopes).expect("strings serialize"),
-                        serde_json::to_string(&t.allowed_ips).expect("strings serialize"),
-                        created,
-                        t.expires_at.map(to_db),
-                        t.notes,
-                    ])
-                    .map_err(VaultError::sql("adding a token"))?;
-                events.push(AuditEvent::token(
-                    AuditAction::TokenAdded,
-                    &id,
-                    &t.name,
-                    serde_json::json!({
-                        "provider": t.provider.key(),
-                        "scopes": t.scopes,
-                        "allowed_ips": t.allowed_ips,
-                        "expires_at": t.expires_at.map(to_db),
-                    }),
-                ));
+                let (id, event) = insert_token(tx, t, &created)?;
+                events.push(event);
                 ids.push(id);
             }
             Ok((ids, events))
@@ -184,43 +197,18 @@ impl Vault {
         if let Ok(t) = self.get_token(q) {
             return Ok(t);
         }
-        let by_name = |extra: &str| -> Result<Vec<String>, VaultError> {
-            let mut stmt = self
-                .conn
-                .prepare(&format!(
-                    "SELECT id FROM tokens WHERE name = ?1 COLLATE NOCASE {extra} LIMIT 11"
-                ))
-                .map_err(VaultError::sql("finding a token"))?;
-            let ids = stmt
-                .query_map([q], |r| r.get(0))
-                .map_err(VaultError::sql("finding a token"))?
-                .collect::<Result<Vec<String>, _>>()
-                .map_err(VaultError::sql("finding a token"));
-            ids
-        };
-        let current = by_name("AND state = 'current'")?;
-        let candidates = if current.is_empty() {
-            by_name("")?
+        let current = self.ids_where("name = ?1 COLLATE NOCASE AND state = 'current'", q)?;
+        let mut candidates = if current.is_empty() {
+            self.ids_where("name = ?1 COLLATE NOCASE", q)?
         } else {
             current
         };
-        let candidates = if candidates.is_empty()
+        if candidates.is_empty()
             && q.len() >= MIN_ID_PREFIX
             && q.chars().all(|c| c.is_ascii_hexdigit() || c == '-')
         {
-            let mut stmt = self
-                .conn
-                .prepare("SELECT id FROM tokens WHERE id LIKE ?1 || '%' LIMIT 11")
-                .map_err(VaultError::sql("finding a token"))?;
-            let ids = stmt
-                .query_map([q.to_ascii_lowercase()], |r| r.get(0))
-                .map_err(VaultError::sql("finding a token"))?
-                .collect::<Result<Vec<String>, _>>()
-                .map_err(VaultError::sql("finding a token"))?;
-            ids
-        } else {
-            candidates
-        };
+            candidates = self.ids_where("id LIKE ?1 || '%'", &q.to_ascii_lowercase())?;
+        }
         match candidates.len() {
             0 => Err(VaultError::TokenNotFound {
                 query: q.to_string(),
@@ -237,6 +225,21 @@ impl Vault {
                     .join(", "),
             }),
         }
+    }
+
+    /// The ids of up to 11 tokens matching `condition` (with `?1` bound to `param`):
+    /// enough to tell one match from many and to list a few.
+    fn ids_where(&self, condition: &str, param: &str) -> Result<Vec<String>, VaultError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(&format!("SELECT id FROM tokens WHERE {condition} LIMIT 11"))
+            .map_err(VaultError::sql("finding a token"))?;
+        let ids = stmt
+            .query_map([param], |r| r.get(0))
+            .map_err(VaultError::sql("finding a token"))?
+            .collect::<Result<Vec<String>, _>>()
+            .map_err(VaultError::sql("finding a token"));
+        ids
     }
 
     /// Hands out a token's secret, and records that it did, durably, first.

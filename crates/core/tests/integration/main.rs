@@ -2,6 +2,9 @@
 
 mod audit_chain;
 mod external_tools;
+mod providers_answers;
+mod providers_conformance;
+mod providers_faults;
 mod support;
 mod vault_errors;
 mod vault_files;

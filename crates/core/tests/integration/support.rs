@@ -68,7 +68,7 @@ pub fn token(i: usize) -> NewToken {
         remote_id: Some(format!("remote-{i}")),
         name: format!("token-{i:06}"),
         secret: TokenSecret::new(secret_for(i)).unwrap(),
-        scopes: vec!["network-logs.read".into(), "member.read-all".into()],
+        scopes: vec!["system-logs.read".into(), "members.read-all".into()],
         allowed_ips: vec!["203.0.113.0/24".into()],
         expires_at: Some(
             Utc.with_ymd_and_hms(2027, 1, 1, 0, 0, 0).unwrap() + chrono::Duration::hours(i as i64),

@@ -63,3 +63,25 @@ fn a_second_open_gets_a_lock_error_naming_the_holder() {
     drop(vault);
     reopen(&tv).expect("the lock is released when the vault is dropped");
 }
+
+#[test]
+fn init_over_the_leftovers_of_an_interrupted_init_says_what_to_do() {
+    let (tv, vault) = new_vault();
+    drop(vault);
+    // As if the first save never happened: the custody record is there, no vault.
+    std::fs::remove_file(tv.path()).unwrap();
+    let custody = std::fs::read(tv.paths.custody()).unwrap();
+    let err = tokenwarden_core::Vault::create(
+        tv.paths.clone(),
+        tokenwarden_core::custody::KeyRequest::Passphrase {
+            passphrase: tokenwarden_core::SecretString::from("x".to_string()),
+            work_factor: TEST_WORK_FACTOR,
+        },
+        clock(),
+        "test",
+    )
+    .unwrap_err();
+    assert!(matches!(err, VaultError::Leftover { .. }), "{err}");
+    assert!(err.to_string().contains("move this file with it"), "{err}");
+    assert_eq!(std::fs::read(tv.paths.custody()).unwrap(), custody, "kept");
+}

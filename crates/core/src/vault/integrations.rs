@@ -1,0 +1,294 @@
+//! Integrations: a provider account (label, base URL, how to verify) and, for
+//! providers whose API manages tokens, the managing credential, kept as a token row of
+//! its own so it is listed, reminded and rotated like any other.
+
+use super::{Vault, VaultError};
+use crate::audit::{AuditAction, AuditEvent};
+use crate::clock::{from_db, to_db};
+use crate::model::{NewToken, ProviderKind, TokenRecord, TokenState};
+use crate::providers::simple::VerifySpec;
+use crate::secret::TokenSecret;
+use rusqlite::{params, OptionalExtension, Row};
+use serde::{Deserialize, Serialize};
+
+/// Provider-specific settings, stored as JSON.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IntegrationSettings {
+    /// How tokens of a verify-only provider are checked.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verify: Option<VerifySpec>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Integration {
+    pub id: String,
+    pub provider: ProviderKind,
+    pub label: String,
+    pub base_url: Option<String>,
+    pub credential_token_id: Option<String>,
+    pub settings: IntegrationSettings,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+}
+
+impl Integration {
+    pub fn short_id(&self) -> &str {
+        &self.id[..8.min(self.id.len())]
+    }
+}
+
+/// An integration to add; its managing credential, where the provider has one, becomes
+/// a token of the integration in the same transaction.
+#[derive(Debug, Clone)]
+pub struct NewIntegration {
+    pub provider: ProviderKind,
+    pub label: String,
+    pub base_url: Option<String>,
+    pub settings: IntegrationSettings,
+    pub credential: Option<NewToken>,
+}
+
+const SELECT: &str = "SELECT id, provider, label, base_url, credential_token_id, settings, created_at FROM integrations";
+
+fn row(r: &Row<'_>) -> rusqlite::Result<Integration> {
+    let bad = |what: &str| {
+        rusqlite::Error::FromSqlConversionFailure(
+            0,
+            rusqlite::types::Type::Text,
+            format!("integration {what} is not valid").into(),
+        )
+    };
+    let provider: String = r.get(1)?;
+    let settings: String = r.get(5)?;
+    let created: String = r.get(6)?;
+    Ok(Integration {
+        id: r.get(0)?,
+        provider: ProviderKind::parse(&provider).map_err(|_| bad("provider"))?,
+        label: r.get(2)?,
+        base_url: r.get(3)?,
+        credential_token_id: r.get(4)?,
+        settings: serde_json::from_str(&settings).map_err(|_| bad("settings"))?,
+        created_at: from_db(&created).ok_or_else(|| bad("created_at"))?,
+    })
+}
+
+impl Vault {
+    pub fn add_integration(&mut self, new: NewIntegration) -> Result<Integration, VaultError> {
+        let label = crate::validate::token_name(&new.label)
+            .map_err(|e| crate::validate::InvalidInput::new("label", e.reason))?;
+        if let Ok(existing) = self.find_integration(&label) {
+            if existing.label.eq_ignore_ascii_case(&label) {
+                return Err(VaultError::DuplicateIntegration {
+                    label,
+                    id: existing.short_id().to_string(),
+                });
+            }
+        }
+        let id = uuid::Uuid::new_v4().to_string();
+        let credential = new.credential.map(|mut c| {
+            c.integration_id = Some(id.clone());
+            c
+        });
+        let settings = serde_json::to_string(&new.settings).expect("settings serialize");
+        let iid = id.clone();
+        self.change(|tx, now| {
+            let at = to_db(now);
+            tx.execute(
+                "INSERT INTO integrations (id, provider, label, base_url, settings, created_at, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)",
+                params![iid, new.provider.key(), label, new.base_url, settings, at],
+            )
+            .map_err(VaultError::sql("adding an integration"))?;
+            let mut events = vec![AuditEvent::vault(
+                AuditAction::IntegrationAdded,
+                serde_json::json!({
+                    "integration": iid, "label": label, "provider": new.provider.key(),
+                    "base_url": new.base_url,
+                }),
+            )];
+            if let Some(c) = &credential {
+                let (tid, ev) = super::tokens::insert_token(tx, c, &at)?;
+                tx.execute(
+                    "UPDATE integrations SET credential_token_id = ?1 WHERE id = ?2",
+                    params![tid, iid],
+                )
+                .map_err(VaultError::sql("adding an integration"))?;
+                events.push(ev);
+            }
+            Ok(((), events))
+        })?;
+        self.get_integration(&id)
+    }
+
+    pub fn list_integrations(&self) -> Result<Vec<Integration>, VaultError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(&format!("{SELECT} ORDER BY label COLLATE NOCASE"))
+            .map_err(VaultError::sql("listing integrations"))?;
+        let rows = stmt
+            .query_map([], row)
+            .map_err(VaultError::sql("listing integrations"))?;
+        rows.collect::<Result<_, _>>()
+            .map_err(VaultError::sql("listing integrations"))
+    }
+
+    pub fn get_integration(&self, id: &str) -> Result<Integration, VaultError> {
+        self.conn
+            .query_row(&format!("{SELECT} WHERE id = ?1"), [id], row)
+            .optional()
+            .map_err(VaultError::sql("reading an integration"))?
+            .ok_or_else(|| VaultError::IntegrationNotFound {
+                query: id.to_string(),
+            })
+    }
+
+    /// By label (case-insensitive), full id, or id prefix of 4 characters or more.
+    pub fn find_integration(&self, query: &str) -> Result<Integration, VaultError> {
+        let q = query.trim();
+        let found = self
+            .conn
+            .query_row(
+                &format!("{SELECT} WHERE label = ?1 COLLATE NOCASE OR id = ?1"),
+                [q],
+                row,
+            )
+            .optional()
+            .map_err(VaultError::sql("finding an integration"))?;
+        if let Some(i) = found {
+            return Ok(i);
+        }
+        if q.len() >= 4 {
+            let mut stmt = self
+                .conn
+                .prepare(&format!("{SELECT} WHERE id LIKE ?1 || '%' LIMIT 2"))
+                .map_err(VaultError::sql("finding an integration"))?;
+            let hits: Vec<Integration> = stmt
+                .query_map([q.to_ascii_lowercase()], row)
+                .map_err(VaultError::sql("finding an integration"))?
+                .collect::<Result<_, _>>()
+                .map_err(VaultError::sql("finding an integration"))?;
+            if hits.len() == 1 {
+                return Ok(hits.into_iter().next().expect("one"));
+            }
+        }
+        Err(VaultError::IntegrationNotFound {
+            query: q.to_string(),
+        })
+    }
+
+    /// Points an integration at another base URL (the sandbox moves port each run).
+    pub fn set_integration_base_url(&mut self, id: &str, base_url: &str) -> Result<(), VaultError> {
+        let i = self.get_integration(id)?;
+        let url = base_url.to_string();
+        self.change(|tx, now| {
+            tx.execute(
+                "UPDATE integrations SET base_url = ?1, updated_at = ?2 WHERE id = ?3",
+                params![url, to_db(now), i.id],
+            )
+            .map_err(VaultError::sql("updating an integration"))?;
+            let ev = AuditEvent::vault(
+                AuditAction::IntegrationUpdated,
+                serde_json::json!({ "integration": i.id, "label": i.label, "base_url": url }),
+            );
+            Ok(((), vec![ev]))
+        })
+    }
+
+    /// Removes an integration. Its tokens stay in the vault, detached.
+    pub fn remove_integration(&mut self, id: &str) -> Result<Integration, VaultError> {
+        let i = self.get_integration(id)?;
+        self.change(|tx, _| {
+            tx.execute("DELETE FROM integrations WHERE id = ?1", [&i.id])
+                .map_err(VaultError::sql("removing an integration"))?;
+            let ev = AuditEvent::vault(
+                AuditAction::IntegrationRemoved,
+                serde_json::json!({ "integration": i.id, "label": i.label }),
+            );
+            Ok(((), vec![ev]))
+        })?;
+        Ok(i)
+    }
+
+    /// The managing credential's secret, for the provider client. Using it is not a
+    /// reveal: it goes into an HTTP header, never to a person.
+    pub fn integration_credential(
+        &self,
+        integration: &Integration,
+    ) -> Result<Option<TokenSecret>, VaultError> {
+        let Some(tid) = &integration.credential_token_id else {
+            return Ok(None);
+        };
+        let secret: String = self
+            .conn
+            .query_row("SELECT secret FROM tokens WHERE id = ?1", [tid], |r| {
+                r.get(0)
+            })
+            .map_err(VaultError::sql("reading a credential"))?;
+        Ok(Some(TokenSecret::new(secret)?))
+    }
+
+    /// A token's secret for a call to its provider (verify), not shown to anyone.
+    pub fn secret_for_call(&self, token_id: &str) -> Result<TokenSecret, VaultError> {
+        let secret: String = self
+            .conn
+            .query_row("SELECT secret FROM tokens WHERE id = ?1", [token_id], |r| {
+                r.get(0)
+            })
+            .optional()
+            .map_err(VaultError::sql("reading a secret"))?
+            .ok_or_else(|| VaultError::TokenNotFound {
+                query: token_id.to_string(),
+            })?;
+        Ok(TokenSecret::new(secret)?)
+    }
+
+    /// Tokens of one integration.
+    pub fn integration_tokens(&self, integration_id: &str) -> Result<Vec<TokenRecord>, VaultError> {
+        Ok(self
+            .list_tokens()?
+            .into_iter()
+            .filter(|t| t.integration_id.as_deref() == Some(integration_id))
+            .collect())
+    }
+
+    /// Records a successful verify.
+    pub fn record_verified(&mut self, token: &TokenRecord) -> Result<(), VaultError> {
+        let t = token.clone();
+        self.change(|tx, now| {
+            tx.execute(
+                "UPDATE tokens SET last_verified_at = ?1, updated_at = ?1 WHERE id = ?2",
+                params![to_db(now), t.id],
+            )
+            .map_err(VaultError::sql("recording a verify"))?;
+            let ev = AuditEvent::token(
+                AuditAction::TokenVerified,
+                &t.id,
+                &t.name,
+                serde_json::json!({}),
+            );
+            Ok(((), vec![ev]))
+        })
+    }
+
+    /// Marks a token revoked (its secret is kept: the record of what existed).
+    pub fn mark_revoked(
+        &mut self,
+        token: &TokenRecord,
+        already_gone: bool,
+    ) -> Result<(), VaultError> {
+        let t = token.clone();
+        self.change(|tx, now| {
+            tx.execute(
+                "UPDATE tokens SET state = ?1, updated_at = ?2 WHERE id = ?3",
+                params![TokenState::Revoked.key(), to_db(now), t.id],
+            )
+            .map_err(VaultError::sql("recording a revoke"))?;
+            let ev = AuditEvent::token(
+                AuditAction::TokenRevoked,
+                &t.id,
+                &t.name,
+                serde_json::json!({ "remote_id": t.remote_id, "already_gone": already_gone }),
+            );
+            Ok(((), vec![ev]))
+        })
+    }
+}
