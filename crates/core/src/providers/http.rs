@@ -188,26 +188,23 @@ impl Http {
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.trim().parse::<u64>().ok())
             .map(Duration::from_secs);
+        let too_large = || ProviderError::BadResponse {
+            provider: call.provider,
+            operation: call.operation,
+            status,
+            detail: format!("the body is larger than {} KiB", MAX_BODY / 1024),
+        };
+        // Refused unread when announced, cut off when it turns out larger.
         if response
             .content_length()
             .is_some_and(|n| n > MAX_BODY as u64)
         {
-            return Err(ProviderError::BadResponse {
-                provider: call.provider,
-                operation: call.operation,
-                status,
-                detail: format!("the body is larger than {} KiB", MAX_BODY / 1024),
-            });
+            return Err(too_large());
         }
         let mut body = Vec::new();
         while let Some(chunk) = response.chunk().await.map_err(transport)? {
             if body.len() + chunk.len() > MAX_BODY {
-                return Err(ProviderError::BadResponse {
-                    provider: call.provider,
-                    operation: call.operation,
-                    status,
-                    detail: format!("the body is larger than {} KiB", MAX_BODY / 1024),
-                });
+                return Err(too_large());
             }
             body.extend_from_slice(&chunk);
         }

@@ -214,16 +214,11 @@ impl Vault {
         &self,
         integration: &Integration,
     ) -> Result<Option<TokenSecret>, VaultError> {
-        let Some(tid) = &integration.credential_token_id else {
-            return Ok(None);
-        };
-        let secret: String = self
-            .conn
-            .query_row("SELECT secret FROM tokens WHERE id = ?1", [tid], |r| {
-                r.get(0)
-            })
-            .map_err(VaultError::sql("reading a credential"))?;
-        Ok(Some(TokenSecret::new(secret)?))
+        integration
+            .credential_token_id
+            .as_deref()
+            .map(|tid| self.secret_for_call(tid))
+            .transpose()
     }
 
     /// A token's secret for a call to its provider (verify), not shown to anyone.
