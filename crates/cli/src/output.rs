@@ -15,7 +15,13 @@ fn fmt_time(t: Option<DateTime<Utc>>) -> String {
 pub fn days_left_text(t: &TokenRecord, now: DateTime<Utc>) -> String {
     match t.days_left(now) {
         None => "-".into(),
-        Some(d) if t.is_expired(now) => format!("expired {}d ago", -d - 1),
+        Some(_) if t.is_expired(now) => {
+            let ago = t
+                .expires_at
+                .map(|e| (now - e).num_seconds().div_euclid(86_400))
+                .unwrap_or(0);
+            format!("expired {ago}d ago")
+        }
         Some(d) => format!("{d}d"),
     }
 }
@@ -137,4 +143,44 @@ pub fn print_audit(entries: &[AuditEntry]) -> Result<()> {
         )?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+    use tokenwarden_core::{ProviderKind, TokenState};
+
+    fn token(expires: DateTime<Utc>) -> TokenRecord {
+        TokenRecord {
+            id: "0123456789".into(),
+            provider: ProviderKind::Custom,
+            integration_id: None,
+            remote_id: None,
+            name: "t".into(),
+            masked_secret: "••••".into(),
+            scopes: vec![],
+            allowed_ips: vec![],
+            created_at: expires,
+            expires_at: Some(expires),
+            last_verified_at: None,
+            last_used_at: None,
+            state: TokenState::Current,
+            replaces_id: None,
+            replaced_by_id: None,
+            notes: String::new(),
+        }
+    }
+
+    #[test]
+    fn days_left_reads_right_on_both_sides_of_expiry() {
+        let e = Utc.with_ymd_and_hms(2026, 12, 1, 0, 0, 0).unwrap();
+        let t = token(e);
+        let at = |s: i64| e + chrono::Duration::milliseconds(s);
+        assert_eq!(days_left_text(&t, at(-3 * 86_400_000)), "3d");
+        assert_eq!(days_left_text(&t, at(-1)), "0d");
+        // Within the first second after expiry (review finding: read "-1d ago").
+        assert_eq!(days_left_text(&t, at(500)), "expired 0d ago");
+        assert_eq!(days_left_text(&t, at(2 * 86_400_000 + 5)), "expired 2d ago");
+    }
 }

@@ -174,21 +174,19 @@ pub fn integration(
                 settings,
                 credential,
             };
-            if provider == ProviderKind::GoodAccess && !a.no_verify {
+            if let (Some(c), false) = (&new.credential, a.no_verify) {
                 // Checked before anything is stored: a mistyped token is caught now.
-                let probe = Integration {
-                    id: String::new(),
-                    provider,
-                    label: new.label.clone(),
-                    base_url: new.base_url.clone(),
-                    credential_token_id: None,
-                    settings: new.settings.clone(),
-                    created_at: vault.now(),
-                };
-                let secret = new.credential.as_ref().map(|c| c.secret.clone());
-                let client =
-                    providers::connect(&probe, secret.clone(), http(), Arc::new(SystemClock))?;
-                runtime()?.block_on(client.verify(secret.as_ref().expect("goodaccess has one")))?;
+                let base = new
+                    .base_url
+                    .as_deref()
+                    .unwrap_or(goodaccess::DEFAULT_BASE_URL);
+                let client = goodaccess::GoodAccess::new(
+                    http(),
+                    base,
+                    c.secret.clone(),
+                    Arc::new(SystemClock),
+                )?;
+                runtime()?.block_on(client.verify(&c.secret))?;
             }
             let i = vault.add_integration(new)?;
             println!(
@@ -297,6 +295,8 @@ pub fn create(vault: &mut Vault, a: CreateArgs) -> Result<()> {
             );
         }
     }
+    // Checked before the provider acts: once it has, a refused store loses the secret.
+    vault.check_name_free(&request.name)?;
     let client = connect(vault, &i)?;
     if !client.capabilities().create {
         return Err(client.unsupported(providers::Operation::Create).into());
@@ -412,7 +412,16 @@ pub fn sandbox(
     {
         let mut vault = open()?;
         match vault.find_integration("Sandbox") {
-            Ok(i) => vault.set_integration_base_url(&i.id, &url)?,
+            // Only ever re-pointed if it is the sandbox's own (on this machine): a real
+            // account labelled "sandbox" must never send its token to a local port.
+            Ok(i) if i.base_url.as_deref().is_some_and(|u| u.starts_with("http://127.0.0.1:")) => {
+                vault.set_integration_base_url(&i.id, &url)?
+            }
+            Ok(i) => bail!(
+                "integration '{}' is not the sandbox's (it points at {}); rename it or use another vault for the sandbox",
+                i.label,
+                i.base_url.as_deref().unwrap_or("the provider's default URL")
+            ),
             Err(_) => seed_sandbox(&mut vault, &sim, &url)?,
         }
     }

@@ -175,8 +175,16 @@ fn write_new_file(path: &Path, bytes: &[u8]) -> Result<(), CustodyError> {
             io_err("creating", path)(e)
         }
     })?;
-    f.write_all(bytes).map_err(io_err("writing", path))?;
-    f.sync_all().map_err(io_err("syncing", path))
+    // A half-written key file is still a key file: remove it on any failure.
+    let written = f
+        .write_all(bytes)
+        .map_err(io_err("writing", path))
+        .and_then(|()| f.sync_all().map_err(io_err("syncing", path)));
+    if written.is_err() {
+        drop(f);
+        let _ = fs::remove_file(path);
+    }
+    written
 }
 
 /// The text of a standard age identity file, as `age-keygen` writes it.
@@ -240,12 +248,22 @@ fn keyring_store(entry: &str, identity: &x25519::Identity) -> Result<(), Custody
     keyring_entry(entry)?
         .set_password(secret.expose_secret())
         .map_err(keyring_failure)?;
-    let back = keyring_entry(entry)?
-        .get_password()
-        .map(SecretString::from)
-        .map_err(keyring_failure)?;
+    // Once stored, any failure must take the key out again: the caller falls back to a
+    // passphrase file, and a copy left in the keyring would open the vault without it.
+    let forget = || {
+        if let Ok(e) = keyring_entry(entry) {
+            let _ = e.delete_credential();
+        }
+    };
+    let back = match keyring_entry(entry).and_then(|e| e.get_password().map_err(keyring_failure)) {
+        Ok(b) => SecretString::from(b),
+        Err(e) => {
+            forget();
+            return Err(e);
+        }
+    };
     if back.expose_secret() != secret.expose_secret() {
-        let _ = keyring_entry(entry).and_then(|e| e.delete_credential().map_err(keyring_failure));
+        forget();
         return Err(CustodyError::KeyringUnavailable {
             reason: "it accepted the key but gave back something else".into(),
         });
@@ -342,7 +360,11 @@ pub fn discard(paths: &VaultPaths, record: &CustodyRecord) {
             let _ = e.delete_credential();
         }
     }
-    let _ = fs::remove_file(paths.passphrase_identity());
+    // Only this vault's own passphrase file: one left by another vault (moved away
+    // without it) is the only copy of that vault's key.
+    if record.mode == CustodyMode::Passphrase {
+        let _ = fs::remove_file(paths.passphrase_identity());
+    }
     let _ = fs::remove_file(paths.custody());
 }
 

@@ -333,3 +333,67 @@ fn verify_only_providers_and_a_pasted_jwt() {
     let err = assert_fails(&run(home.tw(six), Some("gp-key-0123456789")));
     assert!(err.contains("at most 5"), "{err}");
 }
+
+#[test]
+fn create_with_a_taken_name_stops_before_the_provider_acts() {
+    let (home, sim) = with_goodaccess();
+    assert_ok(&run(
+        home.tw([
+            "create",
+            "--integration",
+            "Prod",
+            "--name",
+            "siem",
+            "--preset",
+            "logging",
+            "--expires",
+            &date_in(9),
+        ]),
+        None,
+    ));
+    let posts = || sim.received().iter().filter(|r| r.method == "POST").count();
+    let before = posts();
+    let err = assert_fails(&run(
+        home.tw([
+            "create",
+            "--integration",
+            "Prod",
+            "--name",
+            "SIEM",
+            "--preset",
+            "logging",
+            "--expires",
+            &date_in(9),
+        ]),
+        None,
+    ));
+    assert!(
+        err.contains("a current token named 'SIEM' already exists"),
+        "{err}"
+    );
+    assert_eq!(posts(), before, "no orphan made at the provider");
+}
+
+#[test]
+fn the_sandbox_never_repoints_a_real_integration() {
+    let home = Home::new();
+    home.init();
+    assert_ok(&run(
+        home.tw([
+            "integration",
+            "add",
+            "--provider",
+            "goodaccess",
+            "--label",
+            "sandbox",
+            "--base-url",
+            "https://integration.goodaccess.com",
+            "--no-verify",
+        ]),
+        Some("real-managing-token-0123456789"),
+    ));
+    let before = home.vault_bytes();
+    let err = assert_fails(&run(home.tw(["sandbox"]), None));
+    assert!(err.contains("is not the sandbox's"), "{err}");
+    assert_eq!(home.vault_bytes(), before);
+}

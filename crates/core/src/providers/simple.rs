@@ -144,13 +144,17 @@ impl Provider for VerifyOnly {
             Some(scheme) => format!("{scheme} {}", secret.expose()),
             None => secret.expose().to_string(),
         };
+        // Checked before sending: a secret with a newline or other byte a header cannot
+        // carry is refused here, not sent as something else.
+        let mut header = reqwest::header::HeaderValue::from_str(&value).map_err(|_| {
+            InvalidInput::new("secret", "contains characters an HTTP header cannot carry")
+        })?;
+        header.set_sensitive(true);
         let answer = self
             .http
             .send(call, |c| {
-                let mut v = reqwest::header::HeaderValue::from_str(&value)
-                    .unwrap_or_else(|_| reqwest::header::HeaderValue::from_static("invalid"));
-                v.set_sensitive(true);
-                c.get(&spec.url).header(spec.header.name.as_str(), v)
+                c.get(&spec.url)
+                    .header(spec.header.name.as_str(), header.clone())
             })
             .await?;
         // AgencyAccess reports errors as {"error": true, "msg": "..."}, with HTTP 200

@@ -69,6 +69,10 @@ pub(crate) fn load(path: &Path, identity: &x25519::Identity) -> Result<Connectio
     let mut magic = [0u8; 19];
     let got = read_up_to(&mut reader, &mut magic).map_err(io_err("reading"))?;
     if &magic[..got] != AGE_MAGIC {
+        // A file cut inside the age header is a damaged vault, not a foreign file.
+        if got < AGE_MAGIC.len() && AGE_MAGIC.starts_with(&magic[..got]) {
+            return Err(damaged(path, format!("it is cut short ({len} bytes)")));
+        }
         return Err(VaultError::NotAge {
             path: path.to_path_buf(),
         });

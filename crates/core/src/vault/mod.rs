@@ -58,10 +58,12 @@ pub enum VaultError {
     NotFound { path: PathBuf },
     #[error("a vault already exists at {path}; it is left as it is")]
     AlreadyExists { path: PathBuf },
-    #[error("{custody} says where a vault's key is kept, but there is no vault at {path}: if the vault was moved, move this file with it; if an earlier `init` was interrupted, delete it and start again")]
+    #[error("{custody} belongs to a vault's key, but there is no vault at {path}: if the vault was moved, move this file with it; if an earlier `init` was interrupted, delete it and start again")]
     Leftover { path: PathBuf, custody: PathBuf },
     #[error("vault {path} is in use by {holder}; close that program or wait for it to finish")]
     Locked { path: PathBuf, holder: String },
+    #[error("vault {path} opens and passes its checks; restoring the previous generation would undo the last change, so nothing was done")]
+    NotDamaged { path: PathBuf },
     #[error(
         "{path} is not an age-encrypted file, so not a Tokenwarden vault; it is left untouched"
     )]
@@ -159,11 +161,13 @@ fn refuse_existing(paths: &VaultPaths) -> Result<(), VaultError> {
             path: paths.vault().to_path_buf(),
         });
     }
-    if paths.custody().exists() {
-        return Err(VaultError::Leftover {
-            path: paths.vault().to_path_buf(),
-            custody: paths.custody(),
-        });
+    for leftover in [paths.custody(), paths.passphrase_identity()] {
+        if leftover.exists() {
+            return Err(VaultError::Leftover {
+                path: paths.vault().to_path_buf(),
+                custody: leftover,
+            });
+        }
     }
     Ok(())
 }
@@ -269,6 +273,17 @@ impl Vault {
             });
         }
         let lock = lock::acquire(&paths.lock(), paths.vault())?;
+        Self::open_locked(paths, lock, unlock, clock, actor)
+    }
+
+    /// [`Vault::open`]'s work, under a lock already held.
+    fn open_locked(
+        paths: VaultPaths,
+        lock: lock::VaultLock,
+        unlock: &Unlock,
+        clock: Arc<dyn Clock>,
+        actor: &str,
+    ) -> Result<Vault, VaultError> {
         let stale = file::remove_stale_temps(&paths);
         if stale > 0 {
             tracing::info!(
@@ -326,8 +341,10 @@ impl Vault {
         Ok(vault)
     }
 
-    /// Replaces a damaged vault with its previous generation. The damaged file is kept
-    /// beside it as `vault.age.damaged-<time>`, never deleted.
+    /// Replaces a damaged vault with its previous generation. Refused when the vault
+    /// opens (that would silently undo the last change). The damaged file is kept beside
+    /// it as `vault.age.damaged-<time>`, never deleted; the swap is a rename, so a crash
+    /// leaves either the damaged vault or the restored one.
     pub fn restore_previous(
         paths: VaultPaths,
         unlock: &Unlock,
@@ -337,9 +354,26 @@ impl Vault {
         let lock = lock::acquire(&paths.lock(), paths.vault())?;
         let custody = custody::read_record(&paths)?;
         let identity = custody::load_identity(&paths, &custody, unlock.passphrase.as_ref())?;
+        match file::load(paths.vault(), &identity) {
+            Ok(_) => {
+                return Err(VaultError::NotDamaged {
+                    path: paths.vault().to_path_buf(),
+                })
+            }
+            Err(
+                VaultError::Damaged { .. }
+                | VaultError::NotAge { .. }
+                | VaultError::NotFound { .. },
+            ) => {}
+            Err(other) => return Err(other),
+        }
         let prev = paths.previous();
         // Proves the previous generation opens before anything is moved.
         file::load(&prev, &identity)?;
+        let io = |op, path: &Path| {
+            let path = path.to_path_buf();
+            move |error| VaultError::Io { op, path, error }
+        };
         let kept = paths.folder().join(format!(
             "{}.damaged-{}",
             paths
@@ -349,20 +383,21 @@ impl Vault {
                 .unwrap_or_default(),
             clock.now().format("%Y%m%dT%H%M%SZ")
         ));
-        let io = |op, path: &Path| {
-            let path = path.to_path_buf();
-            move |error| VaultError::Io { op, path, error }
-        };
         if paths.vault().exists() {
-            std::fs::rename(paths.vault(), &kept).map_err(io("setting aside", paths.vault()))?;
+            std::fs::hard_link(paths.vault(), &kept)
+                .or_else(|_| std::fs::copy(paths.vault(), &kept).map(|_| ()))
+                .map_err(io("keeping the damaged vault as", &kept))?;
         }
-        std::fs::copy(&prev, paths.vault()).map_err(io("restoring", &prev))?;
-        std::fs::File::open(paths.vault())
-            .and_then(|f| f.sync_all())
-            .map_err(io("syncing", paths.vault()))?;
+        let tmp = paths.temp_file("restore");
+        let copied = std::fs::copy(&prev, &tmp)
+            .and_then(|_| std::fs::File::open(&tmp).and_then(|f| f.sync_all()))
+            .and_then(|()| std::fs::rename(&tmp, paths.vault()));
+        if let Err(e) = copied {
+            let _ = std::fs::remove_file(&tmp);
+            return Err(io("restoring", &prev)(e));
+        }
         file::sync_folder(&paths.folder())?;
-        drop(lock);
-        let mut vault = Vault::open(paths, unlock, clock, actor)?;
+        let mut vault = Vault::open_locked(paths, lock, unlock, clock, actor)?;
         let kept_name = kept.display().to_string();
         let event = AuditEvent::vault(
             AuditAction::VaultRestored,

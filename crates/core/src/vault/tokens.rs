@@ -66,6 +66,23 @@ fn row_to_record(r: &Row<'_>) -> rusqlite::Result<TokenRecord> {
     })
 }
 
+/// Refuses a name a current token already has.
+fn name_free(conn: &rusqlite::Connection, name: &str) -> Result<(), VaultError> {
+    let taken = conn
+        .prepare_cached(
+            "SELECT id FROM tokens WHERE name = ?1 COLLATE NOCASE AND state = 'current'",
+        )
+        .and_then(|mut q| q.query_row([name], |r| r.get::<_, String>(0)).optional())
+        .map_err(VaultError::sql("checking names"))?;
+    match taken {
+        Some(id) => Err(VaultError::DuplicateName {
+            name: name.to_string(),
+            id: id[..8].to_string(),
+        }),
+        None => Ok(()),
+    }
+}
+
 /// Inserts one token as `current`, refusing a name a current token has, and returns
 /// its id and the audit event recording it.
 pub(super) fn insert_token(
@@ -73,21 +90,7 @@ pub(super) fn insert_token(
     t: &NewToken,
     created: &str,
 ) -> Result<(String, AuditEvent), VaultError> {
-    if let Some(id) = tx
-        .prepare_cached(
-            "SELECT id FROM tokens WHERE name = ?1 COLLATE NOCASE AND state = 'current'",
-        )
-        .and_then(|mut dup| {
-            dup.query_row([&t.name], |r| r.get::<_, String>(0))
-                .optional()
-        })
-        .map_err(VaultError::sql("checking names"))?
-    {
-        return Err(VaultError::DuplicateName {
-            name: t.name.clone(),
-            id: id[..8].to_string(),
-        });
-    }
+    name_free(tx, &t.name)?;
     let id = uuid::Uuid::new_v4().to_string();
     tx.prepare_cached(
         "INSERT INTO tokens (id, integration_id, provider, remote_id, name, secret,
@@ -152,6 +155,12 @@ impl Vault {
             Ok((ids, events))
         })?;
         ids.iter().map(|id| self.get_token(id)).collect()
+    }
+
+    /// Fails with `DuplicateName` if a current token has this name: for callers that
+    /// must know before acting elsewhere (a create at the provider).
+    pub fn check_name_free(&self, name: &str) -> Result<(), VaultError> {
+        name_free(&self.conn, name)
     }
 
     /// Every token, soonest expiry first; tokens that never expire last.

@@ -60,6 +60,7 @@ fn a_corrupt_vault_is_refused_and_the_readable_previous_generation_offered() {
 
 #[test]
 fn a_truncated_vault_is_refused() {
+    // Cut inside the payload, and (review finding) inside the age header itself.
     for keep in [100usize, 300, 2_000] {
         let tv = saved_vault();
         rewrite(tv.path(), |b| {
@@ -160,4 +161,37 @@ fn restoring_the_previous_generation_keeps_the_damaged_file() {
     assert_eq!(std::fs::read(&kept).unwrap(), damaged);
     let last = vault.audit_entries(None).unwrap().pop().unwrap();
     assert_eq!(last.action, "vault.restore");
+}
+
+#[test]
+fn a_vault_cut_inside_the_age_header_is_damaged_not_foreign() {
+    let tv = saved_vault();
+    rewrite(tv.path(), |b| b.truncate(10));
+    let err = open_fails_untouched(&tv);
+    assert!(
+        matches!(
+            err,
+            VaultError::Damaged {
+                previous: Some(_),
+                ..
+            }
+        ),
+        "{err}"
+    );
+}
+
+#[test]
+fn restoring_over_a_healthy_vault_is_refused() {
+    let tv = saved_vault();
+    let before = std::fs::read(tv.path()).unwrap();
+    let err =
+        tokenwarden_core::Vault::restore_previous(tv.paths.clone(), &unlock(), clock(), "test")
+            .unwrap_err();
+    assert!(matches!(err, VaultError::NotDamaged { .. }), "{err}");
+    assert_eq!(
+        std::fs::read(tv.path()).unwrap(),
+        before,
+        "the last change is not undone"
+    );
+    reopen(&tv).expect("and the lock was released");
 }

@@ -85,3 +85,26 @@ fn init_over_the_leftovers_of_an_interrupted_init_says_what_to_do() {
     assert!(err.to_string().contains("move this file with it"), "{err}");
     assert_eq!(std::fs::read(tv.paths.custody()).unwrap(), custody, "kept");
 }
+
+#[test]
+fn another_vaults_passphrase_file_blocks_init_and_survives() {
+    let (tv, vault) = new_vault();
+    drop(vault);
+    // A passphrase vault moved away without its key file: that file is its only key.
+    std::fs::remove_file(tv.path()).unwrap();
+    std::fs::remove_file(tv.paths.custody()).unwrap();
+    let key = std::fs::read(tv.paths.passphrase_identity()).unwrap();
+    let err = tokenwarden_core::Vault::create(
+        tv.paths.clone(),
+        tokenwarden_core::custody::KeyRequest::Passphrase {
+            passphrase: tokenwarden_core::SecretString::from("x".to_string()),
+            work_factor: TEST_WORK_FACTOR,
+        },
+        clock(),
+        "test",
+    )
+    .unwrap_err();
+    assert!(matches!(err, VaultError::Leftover { .. }), "{err}");
+    assert!(err.to_string().contains("vault.age.identity"), "{err}");
+    assert_eq!(std::fs::read(tv.paths.passphrase_identity()).unwrap(), key);
+}
