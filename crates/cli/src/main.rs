@@ -18,6 +18,7 @@ use tokenwarden_core::{
 
 mod output;
 mod remote;
+mod schedule;
 
 /// The file holding the passphrase, for unattended use in passphrase mode.
 const PASSPHRASE_FILE_ENV: &str = "TOKENWARDEN_PASSPHRASE_FILE";
@@ -119,6 +120,39 @@ enum Command {
         /// Port on 127.0.0.1 [default: any free one]
         #[arg(long, default_value_t = 0)]
         port: u16,
+    },
+    /// Reminders due now, and tokens expiring soon
+    Reminders {
+        /// Show tokens expiring within this many days
+        #[arg(long, default_value_t = 30)]
+        within: i64,
+        /// Print the due reminders once and mark them fired (for cron or scripts)
+        #[arg(long)]
+        fire: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Snooze a token's due reminders
+    Snooze {
+        /// Id, id prefix or name
+        token: String,
+        #[arg(long, default_value_t = 1)]
+        days: i64,
+    },
+    /// Set when a token (or an integration's tokens) remind: days before expiry
+    Remind {
+        /// Id, id prefix or name
+        token: Option<String>,
+        #[arg(long)]
+        integration: Option<String>,
+        /// e.g. 30,7,1,0 (0: at expiry), or default
+        #[arg(long)]
+        days: String,
+    },
+    /// Write expiries as an iCalendar file with alarms at the lead times (no secrets)
+    Calendar {
+        #[arg(long, value_name = "FILE.ics")]
+        out: PathBuf,
     },
     /// Restore the previous generation of a damaged vault (the damaged file is kept)
     Recover {
@@ -572,6 +606,16 @@ fn run(cli: Cli) -> Result<()> {
             let vault_path = paths.vault().to_path_buf();
             remote::sandbox(|| open_vault(paths.clone()), vault_path, state, port)?
         }
+        Command::Reminders { within, fire, json } => {
+            schedule::show(&mut open_vault(paths)?, within, fire, json)?
+        }
+        Command::Snooze { token, days } => schedule::snooze(&mut open_vault(paths)?, &token, days)?,
+        Command::Remind {
+            token,
+            integration,
+            days,
+        } => schedule::remind(&mut open_vault(paths)?, token, integration, &days)?,
+        Command::Calendar { out } => schedule::calendar(&open_vault(paths)?, &out)?,
         Command::Recover { from_previous } => {
             debug_assert!(from_previous);
             let mut unlock = Unlock::default();

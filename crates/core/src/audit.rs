@@ -50,6 +50,8 @@ pub enum AuditAction {
     IntegrationAdded,
     IntegrationUpdated,
     IntegrationRemoved,
+    RemindersFired,
+    ReminderSnoozed,
 }
 
 impl AuditAction {
@@ -72,6 +74,8 @@ impl AuditAction {
             AuditAction::IntegrationAdded => "integration.add",
             AuditAction::IntegrationUpdated => "integration.update",
             AuditAction::IntegrationRemoved => "integration.remove",
+            AuditAction::RemindersFired => "reminder.fire",
+            AuditAction::ReminderSnoozed => "reminder.snooze",
         }
     }
 }

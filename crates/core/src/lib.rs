@@ -4,11 +4,13 @@
 #![forbid(unsafe_code)]
 
 pub mod audit;
+pub mod calendar;
 pub mod clock;
 pub mod custody;
 pub mod model;
 pub mod providers;
 pub mod reconcile;
+pub mod reminders;
 pub mod secret;
 pub mod validate;
 pub mod vault;

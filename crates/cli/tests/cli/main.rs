@@ -7,5 +7,6 @@ mod leak;
 mod lock;
 mod remote;
 mod sandbox;
+mod schedule;
 mod support;
 mod validation;

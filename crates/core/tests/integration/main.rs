@@ -5,6 +5,7 @@ mod external_tools;
 mod providers_answers;
 mod providers_conformance;
 mod providers_faults;
+mod reminders;
 mod support;
 mod vault_errors;
 mod vault_files;

@@ -1,0 +1,133 @@
+//! Reminders, snoozes, lead times and the calendar export.
+
+use crate::output;
+use anyhow::{bail, Context, Result};
+use std::io::Write;
+use std::path::Path;
+use tokenwarden_core::{calendar, reminders, Vault};
+
+pub fn show(vault: &mut Vault, within: i64, fire: bool, json: bool) -> Result<()> {
+    if !(0..=3660).contains(&within) {
+        bail!("within: {within} days is outside 0 to 3660");
+    }
+    let now = vault.now();
+    let digest = reminders::due(vault, now)?;
+    if fire {
+        // For cron: print what is due once, then never again for the same expiry.
+        if json {
+            output::print_json(&serde_json::to_value(&digest)?)?;
+        } else if let Some((title, body)) = digest.notification(now) {
+            println!("{title}\n{body}");
+        }
+        reminders::mark_fired(vault, &digest)?;
+        return Ok(());
+    }
+    let upcoming = reminders::upcoming(vault, now, within)?;
+    if json {
+        return output::print_json(&serde_json::json!({
+            "due": digest,
+            "upcoming": output::tokens_json(&upcoming, now),
+        }));
+    }
+    if digest.is_empty() {
+        println!("no reminders due");
+    } else {
+        println!("due now:");
+        for i in &digest.items {
+            println!("  {}", i.reminder.text(now));
+        }
+    }
+    println!("expiring within {within} days: {}", upcoming.len());
+    for t in &upcoming {
+        println!(
+            "  {}  {}  {}",
+            output::days_left_text(t, now),
+            t.name,
+            t.provider.display_name()
+        );
+    }
+    Ok(())
+}
+
+pub fn snooze(vault: &mut Vault, token: &str, days: i64) -> Result<()> {
+    if !(1..=90).contains(&days) {
+        bail!("days: {days} is outside 1 to 90");
+    }
+    let t = vault.find_token(token)?;
+    let until = vault.now() + chrono::Duration::days(days);
+    let n = reminders::snooze(vault, &t, until)?;
+    if n == 0 {
+        println!("{} has no reminder due; nothing to snooze", t.name);
+    } else {
+        println!(
+            "snoozed {} until {}",
+            t.name,
+            until.format("%Y-%m-%d %H:%M UTC")
+        );
+    }
+    Ok(())
+}
+
+/// `30,7,1,0`, or `default` for the inherited lead times.
+fn parse_days(raw: &str) -> Result<Option<Vec<u32>>> {
+    if raw.trim().eq_ignore_ascii_case("default") {
+        return Ok(None);
+    }
+    let days = raw
+        .split(',')
+        .map(|d| {
+            d.trim()
+                .parse::<u32>()
+                .map_err(|_| anyhow::anyhow!("days: '{}' is not a whole number of days", d.trim()))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok(Some(reminders::check_leads(&days)?))
+}
+
+pub fn remind(
+    vault: &mut Vault,
+    token: Option<String>,
+    integration: Option<String>,
+    days: &str,
+) -> Result<()> {
+    let leads = parse_days(days)?;
+    let shown = leads
+        .as_ref()
+        .map(|l| {
+            l.iter().map(u32::to_string).collect::<Vec<_>>().join(", ") + " days before expiry"
+        })
+        .unwrap_or_else(|| "the defaults".into());
+    match (token, integration) {
+        (Some(t), None) => {
+            let t = vault.find_token(&t)?;
+            reminders::set_token_leads(vault, &t, leads)?;
+            println!("{} reminds at {shown}", t.name);
+        }
+        (None, Some(i)) => {
+            let i = vault.find_integration(&i)?;
+            reminders::set_integration_leads(vault, &i.id, leads)?;
+            println!(
+                "tokens of {} remind at {shown} unless set on the token",
+                i.label
+            );
+        }
+        _ => bail!("give a token or --integration, not both"),
+    }
+    Ok(())
+}
+
+pub fn calendar(vault: &Vault, out: &Path) -> Result<()> {
+    let text = calendar::ics(&reminders::scheduled(vault)?, vault.now());
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(out)
+        .with_context(|| format!("out: {} (it is never overwritten)", out.display()))?;
+    f.write_all(text.as_bytes())?;
+    println!(
+        "wrote {} events to {}",
+        text.matches("BEGIN:VEVENT").count(),
+        out.display()
+    );
+    Ok(())
+}

@@ -1,0 +1,72 @@
+//! tw reminders, snooze, remind and calendar.
+
+use crate::support::*;
+use chrono::{Duration, Utc};
+
+fn date_in(days: i64) -> String {
+    (Utc::now() + Duration::days(days))
+        .format("%Y-%m-%d")
+        .to_string()
+}
+
+#[test]
+fn reminders_fire_once_for_scripts_and_the_calendar_has_alarms() {
+    let home = Home::new();
+    home.init();
+    assert_ok(&home.add(
+        "soon",
+        "secret-soon-PLANTED-0123",
+        &["--expires", &date_in(3), "--scope", "admin-logs.read"],
+    ));
+    assert_ok(&home.add(
+        "later",
+        "secret-later-PLANTED-0123",
+        &["--expires", &date_in(200)],
+    ));
+
+    let first = run(home.tw(["reminders", "--fire"]), None);
+    assert_ok(&first);
+    assert!(
+        stdout(&first).contains("soon (GoodAccess) expires in 2 days"),
+        "{}",
+        stdout(&first)
+    );
+    let second = run(home.tw(["reminders", "--fire"]), None);
+    assert_ok(&second);
+    assert_eq!(stdout(&second), "", "each reminder fires once");
+
+    let shown = stdout(&run(home.tw(["reminders", "--within", "30"]), None));
+    assert!(
+        shown.contains("no reminders due") && shown.contains("expiring within 30 days: 1"),
+        "{shown}"
+    );
+
+    assert_ok(&run(home.tw(["remind", "later", "--days", "250,1"]), None));
+    let due = stdout(&run(home.tw(["reminders", "--fire"]), None));
+    assert!(
+        due.contains("later (GoodAccess) expires in"),
+        "the 250-day lead is due: {due}"
+    );
+    let err = assert_fails(&run(home.tw(["remind", "later", "--days", "7,x"]), None));
+    assert!(err.contains("days: 'x'"), "{err}");
+
+    let ics = home.dir.path().join("expiries.ics");
+    let ics_arg = ics.to_str().unwrap();
+    assert_ok(&run(home.tw(["calendar", "--out", ics_arg]), None));
+    let text = std::fs::read_to_string(&ics).unwrap();
+    assert!(text.starts_with("BEGIN:VCALENDAR\r\n") && text.ends_with("END:VCALENDAR\r\n"));
+    assert_eq!(text.matches("BEGIN:VEVENT").count(), 2);
+    for trigger in [
+        "TRIGGER:-P30D",
+        "TRIGGER:-P7D",
+        "TRIGGER:-P1D",
+        "TRIGGER:PT0S",
+        "TRIGGER:-P250D",
+    ] {
+        assert!(text.contains(trigger), "{trigger}");
+    }
+    assert!(text.contains("SUMMARY:API token expires: soon (GoodAccess)"));
+    assert!(!text.contains("PLANTED"), "no secret in the calendar");
+    let again = assert_fails(&run(home.tw(["calendar", "--out", ics_arg]), None));
+    assert!(again.contains("never overwritten"), "{again}");
+}

@@ -1,0 +1,371 @@
+//! Expiry reminders (DESIGN.md section 6). One scheduler for the app and the CLI, with
+//! an injectable clock.
+//!
+//! Lead times default to 30, 7 and 1 days and 0 (at expiry), overridable per token and
+//! per integration (a token's own setting wins). Each (token, lead time, expiry) fires
+//! once: a new expiry, after a rotation say, is a new reminder. Reminders that came due
+//! while nothing ran are caught up at the next run, and only the most urgent one per
+//! token is shown; several tokens at once make one summary. A snoozed reminder waits.
+
+use crate::audit::{AuditAction, AuditEvent};
+use crate::clock::{from_db, to_db};
+use crate::model::{ProviderKind, TokenRecord, TokenState};
+use crate::vault::{Vault, VaultError};
+use chrono::{DateTime, Duration, Utc};
+use rusqlite::params;
+use serde::Serialize;
+
+pub const DEFAULT_LEAD_DAYS: [u32; 4] = [30, 7, 1, 0];
+/// The longest lead time accepted: a year.
+pub const MAX_LEAD_DAYS: u32 = 366;
+
+/// A reminder that has come due.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DueReminder {
+    pub token_id: String,
+    pub token_name: String,
+    pub provider: ProviderKind,
+    pub expires_at: DateTime<Utc>,
+    /// The lead time that came due (0: at expiry).
+    pub lead_days: u32,
+    pub due_at: DateTime<Utc>,
+}
+
+impl DueReminder {
+    pub fn is_expired(&self, now: DateTime<Utc>) -> bool {
+        self.expires_at <= now
+    }
+
+    /// Whole days left, rounded down (0 within the last day).
+    pub fn days_left(&self, now: DateTime<Utc>) -> i64 {
+        (self.expires_at - now).num_seconds().div_euclid(86_400)
+    }
+
+    /// One line for a person, never a secret: name, provider and time left.
+    pub fn text(&self, now: DateTime<Utc>) -> String {
+        let when = match self.days_left(now) {
+            _ if self.is_expired(now) => "has expired".to_string(),
+            0 => "expires within a day".to_string(),
+            1 => "expires in 1 day".to_string(),
+            d => format!("expires in {d} days"),
+        };
+        format!(
+            "{} ({}) {when}",
+            self.token_name,
+            self.provider.display_name()
+        )
+    }
+}
+
+/// What to tell the person now: one reminder, or a summary of several.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Digest {
+    pub items: Vec<DueItem>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DueItem {
+    pub reminder: DueReminder,
+    /// Every lead time of this token now marked fired by this digest (the most urgent
+    /// is `reminder.lead_days`; older ones were missed while nothing ran).
+    pub covers: Vec<u32>,
+}
+
+impl Digest {
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+
+    /// A notification's title and body.
+    pub fn notification(&self, now: DateTime<Utc>) -> Option<(String, String)> {
+        match self.items.as_slice() {
+            [] => None,
+            [one] => Some(("Token expiring".to_string(), one.reminder.text(now))),
+            many => {
+                let expired = many.iter().filter(|i| i.reminder.is_expired(now)).count();
+                let title = if expired > 0 {
+                    format!("{} tokens need attention ({expired} expired)", many.len())
+                } else {
+                    format!("{} tokens expiring soon", many.len())
+                };
+                let body = many
+                    .iter()
+                    .take(5)
+                    .map(|i| i.reminder.text(now))
+                    .chain((many.len() > 5).then(|| format!("and {} more", many.len() - 5)))
+                    .collect::<Vec<_>>()
+                    .join("\n");
+                Some((title, body))
+            }
+        }
+    }
+}
+
+fn parse_leads(json: Option<String>) -> Option<Vec<u32>> {
+    json.and_then(|j| serde_json::from_str(&j).ok())
+}
+
+/// Checks a list of lead times: each 0 to 366 days, deduplicated, most distant first.
+pub fn check_leads(leads: &[u32]) -> Result<Vec<u32>, crate::validate::InvalidInput> {
+    if let Some(bad) = leads.iter().find(|d| **d > MAX_LEAD_DAYS) {
+        return Err(crate::validate::InvalidInput::new(
+            "remind",
+            format!("{bad} days is more than {MAX_LEAD_DAYS}"),
+        ));
+    }
+    let mut v = leads.to_vec();
+    v.sort_unstable_by(|a, b| b.cmp(a));
+    v.dedup();
+    Ok(v)
+}
+
+struct Candidate {
+    token: TokenRecord,
+    expires_at: DateTime<Utc>,
+    leads: Vec<u32>,
+}
+
+fn candidates(vault: &Vault) -> Result<Vec<Candidate>, VaultError> {
+    let conn = vault.connection();
+    let mut overrides = conn
+        .prepare_cached(
+            "SELECT t.id, t.reminder_lead_days, i.reminder_lead_days
+             FROM tokens t LEFT JOIN integrations i ON i.id = t.integration_id",
+        )
+        .map_err(VaultError::sql("reading reminder settings"))?;
+    let map: std::collections::HashMap<String, Vec<u32>> = overrides
+        .query_map([], |r| {
+            let id: String = r.get(0)?;
+            let own = parse_leads(r.get(1)?);
+            let integration = parse_leads(r.get(2)?);
+            Ok((id, own.or(integration)))
+        })
+        .map_err(VaultError::sql("reading reminder settings"))?
+        .filter_map(|r| r.ok())
+        .filter_map(|(id, leads)| leads.map(|l| (id, l)))
+        .collect();
+    Ok(vault
+        .list_tokens()?
+        .into_iter()
+        .filter(|t| matches!(t.state, TokenState::Current | TokenState::RevokePending))
+        .filter_map(|t| {
+            let expires_at = t.expires_at?;
+            let leads = map
+                .get(&t.id)
+                .cloned()
+                .unwrap_or_else(|| DEFAULT_LEAD_DAYS.to_vec());
+            Some(Candidate {
+                token: t,
+                expires_at,
+                leads,
+            })
+        })
+        .collect())
+}
+
+/// Reminders due at `now` that have not fired (for this expiry) and are not snoozed,
+/// grouped per token with the most urgent first.
+pub fn due(vault: &Vault, now: DateTime<Utc>) -> Result<Digest, VaultError> {
+    let conn = vault.connection();
+    let mut state = conn
+        .prepare_cached("SELECT due_at, fired_at, snoozed_until FROM reminders WHERE token_id = ?1 AND lead_days = ?2")
+        .map_err(VaultError::sql("reading reminders"))?;
+    let mut items = Vec::new();
+    for c in candidates(vault)? {
+        let mut covers = Vec::new();
+        let mut most_urgent: Option<DueReminder> = None;
+        for &lead in &c.leads {
+            let due_at = c.expires_at - Duration::days(i64::from(lead));
+            if due_at > now {
+                continue;
+            }
+            let row: Option<(String, Option<String>, Option<String>)> = state
+                .query_row(params![c.token.id, lead], |r| {
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+                })
+                .ok();
+            if let Some((stored_due, fired, snoozed)) = row {
+                // Same expiry: fired once already, or snoozed until later.
+                if stored_due == to_db(due_at) {
+                    if fired.is_some() {
+                        continue;
+                    }
+                    if snoozed.and_then(|s| from_db(&s)).is_some_and(|s| s > now) {
+                        continue;
+                    }
+                }
+            }
+            covers.push(lead);
+            let r = DueReminder {
+                token_id: c.token.id.clone(),
+                token_name: c.token.name.clone(),
+                provider: c.token.provider,
+                expires_at: c.expires_at,
+                lead_days: lead,
+                due_at,
+            };
+            if most_urgent.as_ref().is_none_or(|m| lead < m.lead_days) {
+                most_urgent = Some(r);
+            }
+        }
+        if let Some(reminder) = most_urgent {
+            items.push(DueItem { reminder, covers });
+        }
+    }
+    items.sort_by_key(|i| i.reminder.expires_at);
+    Ok(Digest { items })
+}
+
+/// Marks a digest's reminders fired, durably, so each fires once.
+pub fn mark_fired(vault: &mut Vault, digest: &Digest) -> Result<(), VaultError> {
+    if digest.is_empty() {
+        return Ok(());
+    }
+    let rows: Vec<(String, u32, String)> = digest
+        .items
+        .iter()
+        .flat_map(|i| {
+            i.covers.iter().map(|lead| {
+                let due = i.reminder.expires_at - Duration::days(i64::from(*lead));
+                (i.reminder.token_id.clone(), *lead, to_db(due))
+            })
+        })
+        .collect();
+    let names: Vec<&str> = digest
+        .items
+        .iter()
+        .map(|i| i.reminder.token_name.as_str())
+        .collect();
+    let detail = serde_json::json!({ "tokens": names, "count": rows.len() });
+    vault.change(|tx, now| {
+        let mut up = tx
+            .prepare_cached(
+                "INSERT INTO reminders (token_id, lead_days, due_at, fired_at, snoozed_until)
+                 VALUES (?1, ?2, ?3, ?4, NULL)
+                 ON CONFLICT (token_id, lead_days) DO UPDATE
+                 SET due_at = excluded.due_at, fired_at = excluded.fired_at, snoozed_until = NULL",
+            )
+            .map_err(VaultError::sql("recording reminders"))?;
+        for (id, lead, due) in &rows {
+            up.execute(params![id, lead, due, to_db(now)])
+                .map_err(VaultError::sql("recording reminders"))?;
+        }
+        Ok((
+            (),
+            vec![AuditEvent::vault(AuditAction::RemindersFired, detail)],
+        ))
+    })
+}
+
+/// Snoozes a token's due reminders until `until`.
+pub fn snooze(
+    vault: &mut Vault,
+    token: &TokenRecord,
+    until: DateTime<Utc>,
+) -> Result<usize, VaultError> {
+    let now = vault.now();
+    let digest = due(vault, now)?;
+    let Some(item) = digest
+        .items
+        .into_iter()
+        .find(|i| i.reminder.token_id == token.id)
+    else {
+        return Ok(0);
+    };
+    let expires = item.reminder.expires_at;
+    let n = item.covers.len();
+    let detail = serde_json::json!({ "token": token.name, "until": to_db(until) });
+    vault.change(|tx, _| {
+        for lead in &item.covers {
+            let due = expires - Duration::days(i64::from(*lead));
+            tx.execute(
+                "INSERT INTO reminders (token_id, lead_days, due_at, fired_at, snoozed_until)
+                 VALUES (?1, ?2, ?3, NULL, ?4)
+                 ON CONFLICT (token_id, lead_days) DO UPDATE
+                 SET due_at = excluded.due_at, fired_at = NULL, snoozed_until = excluded.snoozed_until",
+                params![token.id, lead, to_db(due), to_db(until)],
+            )
+            .map_err(VaultError::sql("snoozing"))?;
+        }
+        Ok(((), vec![AuditEvent::vault(AuditAction::ReminderSnoozed, detail)]))
+    })?;
+    Ok(n)
+}
+
+/// Every live token with an expiry, and its lead times (after overrides).
+pub fn scheduled(vault: &Vault) -> Result<Vec<(TokenRecord, Vec<u32>)>, VaultError> {
+    Ok(candidates(vault)?
+        .into_iter()
+        .map(|c| (c.token, c.leads))
+        .collect())
+}
+
+/// Tokens expiring within `days` (expired ones included), soonest first.
+pub fn upcoming(
+    vault: &Vault,
+    now: DateTime<Utc>,
+    days: i64,
+) -> Result<Vec<TokenRecord>, VaultError> {
+    let horizon = now + Duration::days(days);
+    Ok(candidates(vault)?
+        .into_iter()
+        .filter(|c| c.expires_at <= horizon)
+        .map(|c| c.token)
+        .collect())
+}
+
+/// Sets a token's own lead times (`None`: the integration's, else the defaults).
+pub fn set_token_leads(
+    vault: &mut Vault,
+    token: &TokenRecord,
+    leads: Option<Vec<u32>>,
+) -> Result<(), VaultError> {
+    let leads = leads.map(|l| check_leads(&l)).transpose()?;
+    let json = leads
+        .as_ref()
+        .map(|l| serde_json::to_string(l).expect("numbers serialize"));
+    let event = AuditEvent::token(
+        AuditAction::TokenUpdated,
+        &token.id,
+        &token.name,
+        serde_json::json!({ "reminder_lead_days": leads }),
+    );
+    vault.change(|tx, now| {
+        tx.execute(
+            "UPDATE tokens SET reminder_lead_days = ?1, updated_at = ?2 WHERE id = ?3",
+            params![json, to_db(now), token.id],
+        )
+        .map_err(VaultError::sql("setting lead times"))?;
+        Ok(((), vec![event]))
+    })
+}
+
+/// Sets an integration's default lead times for its tokens.
+pub fn set_integration_leads(
+    vault: &mut Vault,
+    integration_id: &str,
+    leads: Option<Vec<u32>>,
+) -> Result<(), VaultError> {
+    let leads = leads.map(|l| check_leads(&l)).transpose()?;
+    let json = leads
+        .as_ref()
+        .map(|l| serde_json::to_string(l).expect("numbers serialize"));
+    let event = AuditEvent::vault(
+        AuditAction::IntegrationUpdated,
+        serde_json::json!({ "integration": integration_id, "reminder_lead_days": leads }),
+    );
+    vault.change(|tx, now| {
+        let n = tx
+            .execute(
+                "UPDATE integrations SET reminder_lead_days = ?1, updated_at = ?2 WHERE id = ?3",
+                params![json, to_db(now), integration_id],
+            )
+            .map_err(VaultError::sql("setting lead times"))?;
+        if n == 0 {
+            return Err(VaultError::IntegrationNotFound {
+                query: integration_id.to_string(),
+            });
+        }
+        Ok(((), vec![event]))
+    })
+}
