@@ -314,16 +314,22 @@ pub fn upcoming(
         .collect())
 }
 
+/// Checks lead times and gives them with their stored (JSON) form.
+fn stored_leads(leads: Option<Vec<u32>>) -> Result<(Option<Vec<u32>>, Option<String>), VaultError> {
+    let leads = leads.map(|l| check_leads(&l)).transpose()?;
+    let json = leads
+        .as_ref()
+        .map(|l| serde_json::to_string(l).expect("numbers serialize"));
+    Ok((leads, json))
+}
+
 /// Sets a token's own lead times (`None`: the integration's, else the defaults).
 pub fn set_token_leads(
     vault: &mut Vault,
     token: &TokenRecord,
     leads: Option<Vec<u32>>,
 ) -> Result<(), VaultError> {
-    let leads = leads.map(|l| check_leads(&l)).transpose()?;
-    let json = leads
-        .as_ref()
-        .map(|l| serde_json::to_string(l).expect("numbers serialize"));
+    let (leads, json) = stored_leads(leads)?;
     let event = AuditEvent::token(
         AuditAction::TokenUpdated,
         &token.id,
@@ -346,10 +352,7 @@ pub fn set_integration_leads(
     integration_id: &str,
     leads: Option<Vec<u32>>,
 ) -> Result<(), VaultError> {
-    let leads = leads.map(|l| check_leads(&l)).transpose()?;
-    let json = leads
-        .as_ref()
-        .map(|l| serde_json::to_string(l).expect("numbers serialize"));
+    let (leads, json) = stored_leads(leads)?;
     let event = AuditEvent::vault(
         AuditAction::IntegrationUpdated,
         serde_json::json!({ "integration": integration_id, "reminder_lead_days": leads }),

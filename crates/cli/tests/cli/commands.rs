@@ -1,13 +1,6 @@
 //! The commands do what they say.
 
 use crate::support::*;
-use chrono::{Duration, Utc};
-
-fn date_in(days: i64) -> String {
-    (Utc::now() + Duration::days(days))
-        .format("%Y-%m-%d")
-        .to_string()
-}
 
 #[test]
 fn add_list_show_reveal_rm() {

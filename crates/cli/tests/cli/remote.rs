@@ -6,12 +6,6 @@ use std::sync::Arc;
 use tokenwarden_core::providers::simulator::{Fault, FaultRule, Simulator};
 use tokenwarden_core::{ProviderKind, SystemClock};
 
-fn date_in(days: i64) -> String {
-    (Utc::now() + Duration::days(days))
-        .format("%Y-%m-%d")
-        .to_string()
-}
-
 /// A home with a vault and a GoodAccess integration "Prod" on a fresh simulator.
 fn with_goodaccess() -> (Home, Simulator) {
     let home = Home::new();

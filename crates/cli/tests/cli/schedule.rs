@@ -1,13 +1,6 @@
 //! tw reminders, snooze, remind and calendar.
 
 use crate::support::*;
-use chrono::{Duration, Utc};
-
-fn date_in(days: i64) -> String {
-    (Utc::now() + Duration::days(days))
-        .format("%Y-%m-%d")
-        .to_string()
-}
 
 #[test]
 fn reminders_fire_once_for_scripts_and_the_calendar_has_alarms() {

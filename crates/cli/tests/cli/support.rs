@@ -82,6 +82,13 @@ impl Home {
     }
 }
 
+/// A date `days` from today, as `--expires` takes it.
+pub fn date_in(days: i64) -> String {
+    (chrono::Utc::now() + chrono::Duration::days(days))
+        .format("%Y-%m-%d")
+        .to_string()
+}
+
 pub fn prev_of(vault: &Path) -> PathBuf {
     let mut s = vault.as_os_str().to_os_string();
     s.push(".prev");

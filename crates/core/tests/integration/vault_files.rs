@@ -71,16 +71,7 @@ fn init_over_the_leftovers_of_an_interrupted_init_says_what_to_do() {
     // As if the first save never happened: the custody record is there, no vault.
     std::fs::remove_file(tv.path()).unwrap();
     let custody = std::fs::read(tv.paths.custody()).unwrap();
-    let err = tokenwarden_core::Vault::create(
-        tv.paths.clone(),
-        tokenwarden_core::custody::KeyRequest::Passphrase {
-            passphrase: tokenwarden_core::SecretString::from("x".to_string()),
-            work_factor: TEST_WORK_FACTOR,
-        },
-        clock(),
-        "test",
-    )
-    .unwrap_err();
+    let err = create_over(&tv);
     assert!(matches!(err, VaultError::Leftover { .. }), "{err}");
     assert!(err.to_string().contains("move this file with it"), "{err}");
     assert_eq!(std::fs::read(tv.paths.custody()).unwrap(), custody, "kept");
@@ -94,7 +85,15 @@ fn another_vaults_passphrase_file_blocks_init_and_survives() {
     std::fs::remove_file(tv.path()).unwrap();
     std::fs::remove_file(tv.paths.custody()).unwrap();
     let key = std::fs::read(tv.paths.passphrase_identity()).unwrap();
-    let err = tokenwarden_core::Vault::create(
+    let err = create_over(&tv);
+    assert!(matches!(err, VaultError::Leftover { .. }), "{err}");
+    assert!(err.to_string().contains("vault.age.identity"), "{err}");
+    assert_eq!(std::fs::read(tv.paths.passphrase_identity()).unwrap(), key);
+}
+
+/// Tries to create a vault where `tv` was; it must fail.
+fn create_over(tv: &TestVault) -> VaultError {
+    tokenwarden_core::Vault::create(
         tv.paths.clone(),
         tokenwarden_core::custody::KeyRequest::Passphrase {
             passphrase: tokenwarden_core::SecretString::from("x".to_string()),
@@ -103,8 +102,5 @@ fn another_vaults_passphrase_file_blocks_init_and_survives() {
         clock(),
         "test",
     )
-    .unwrap_err();
-    assert!(matches!(err, VaultError::Leftover { .. }), "{err}");
-    assert!(err.to_string().contains("vault.age.identity"), "{err}");
-    assert_eq!(std::fs::read(tv.paths.passphrase_identity()).unwrap(), key);
+    .expect_err("a vault must not be created over what is there")
 }
