@@ -52,6 +52,12 @@ pub enum AuditAction {
     IntegrationRemoved,
     RemindersFired,
     ReminderSnoozed,
+    RotationStarted,
+    RotationFinished,
+    RotationFailed,
+    OrphanFound,
+    SecretInjected,
+    PolicySet,
 }
 
 impl AuditAction {
@@ -76,6 +82,12 @@ impl AuditAction {
             AuditAction::IntegrationRemoved => "integration.remove",
             AuditAction::RemindersFired => "reminder.fire",
             AuditAction::ReminderSnoozed => "reminder.snooze",
+            AuditAction::RotationStarted => "rotation.start",
+            AuditAction::RotationFinished => "rotation.finish",
+            AuditAction::RotationFailed => "rotation.fail",
+            AuditAction::OrphanFound => "rotation.orphan",
+            AuditAction::SecretInjected => "secret.exec",
+            AuditAction::PolicySet => "policy.set",
         }
     }
 }

@@ -11,6 +11,7 @@ pub mod model;
 pub mod providers;
 pub mod reconcile;
 pub mod reminders;
+pub mod rotation;
 pub mod secret;
 pub mod validate;
 pub mod vault;

@@ -38,7 +38,7 @@ impl std::fmt::Display for Operation {
 }
 
 /// How a provider's tokens are rotated.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum RotationMode {
     /// Through the API: create the new token, verify it, revoke the old one.

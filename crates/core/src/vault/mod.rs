@@ -7,7 +7,7 @@ pub mod integrations;
 mod lock;
 mod paths;
 pub mod schema;
-mod tokens;
+pub(crate) mod tokens;
 
 pub use paths::{VaultPaths, VAULT_ENV};
 pub use tokens::RevealPurpose;
@@ -119,6 +119,8 @@ pub enum VaultError {
     },
     #[error(transparent)]
     Audit(#[from] audit::AuditError),
+    #[error("a change was lost because saving the vault failed; it was not applied")]
+    Discarded,
 }
 
 impl VaultError {
@@ -141,7 +143,20 @@ pub struct Vault {
     custody: CustodyRecord,
     clock: Arc<dyn Clock>,
     actor: String,
+    /// Changes committed to memory so far, and how many of them a save carried.
+    staged_gen: u64,
+    saved_gen: u64,
+    /// Raised when a failed save throws staged changes away.
+    epoch: u64,
     _lock: lock::VaultLock,
+}
+
+/// A change committed to memory, not yet known to be on disk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[must_use = "a staged change is durable only once flushed"]
+pub(crate) struct Staged {
+    epoch: u64,
+    gen: u64,
 }
 
 impl std::fmt::Debug for Vault {
@@ -221,6 +236,9 @@ impl Vault {
                 custody: custody.clone(),
                 clock,
                 actor: actor.to_string(),
+                staged_gen: 0,
+                saved_gen: 0,
+                epoch: 0,
                 _lock: lock,
             };
             vault.configure()?;
@@ -311,6 +329,9 @@ impl Vault {
             custody,
             clock,
             actor: actor.to_string(),
+            staged_gen: 0,
+            saved_gen: 0,
+            epoch: 0,
             _lock: lock,
         };
         let found = schema::version(&vault.conn)?;
@@ -461,6 +482,22 @@ impl Vault {
             DateTime<Utc>,
         ) -> Result<(T, Vec<AuditEvent>), VaultError>,
     ) -> Result<T, VaultError> {
+        let (out, staged) = self.stage(f)?;
+        self.flush_through(staged)?;
+        Ok(out)
+    }
+
+    /// Like [`Vault::change`], but commits to memory only: the change becomes durable
+    /// with the next save, which [`Vault::flush_through`] asks for. Rotation uses it to
+    /// save only at the steps whose loss would lose something (DESIGN-NOTES.md), and
+    /// bulk rotation to let one save carry the steps of several tokens.
+    pub(crate) fn stage<T>(
+        &mut self,
+        f: impl FnOnce(
+            &rusqlite::Transaction<'_>,
+            DateTime<Utc>,
+        ) -> Result<(T, Vec<AuditEvent>), VaultError>,
+    ) -> Result<(T, Staged), VaultError> {
         let now = self.clock.now();
         let tx = self
             .conn
@@ -473,14 +510,50 @@ impl Vault {
         }
         tx.commit()
             .map_err(VaultError::sql("committing a change"))?;
-        if let Err(e) = self.save() {
-            self.reload_after_failed_save();
-            return Err(e);
+        self.staged_gen += 1;
+        Ok((
+            out,
+            Staged {
+                epoch: self.epoch,
+                gen: self.staged_gen,
+            },
+        ))
+    }
+
+    /// Makes a staged change durable: saves unless a save since it already carried it.
+    /// Fails if a failed save in between threw the change away (memory was reloaded).
+    pub(crate) fn flush_through(&mut self, staged: Staged) -> Result<(), VaultError> {
+        if staged.epoch != self.epoch {
+            return Err(VaultError::Discarded);
         }
-        Ok(out)
+        if self.saved_gen >= staged.gen {
+            return Ok(());
+        }
+        let gen = self.staged_gen;
+        match self.save() {
+            Ok(_) => {
+                self.saved_gen = gen;
+                Ok(())
+            }
+            Err(e) => {
+                self.reload_after_failed_save();
+                Err(e)
+            }
+        }
+    }
+
+    /// Saves every staged change (if any).
+    pub fn flush(&mut self) -> Result<(), VaultError> {
+        self.flush_through(Staged {
+            epoch: self.epoch,
+            gen: self.staged_gen,
+        })
     }
 
     fn reload_after_failed_save(&mut self) {
+        // Staged changes the file does not hold are gone from memory too.
+        self.epoch += 1;
+        self.saved_gen = self.staged_gen;
         match file::load(self.paths.vault(), &self.identity) {
             Ok(conn) => {
                 self.conn = conn;

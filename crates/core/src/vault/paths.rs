@@ -72,6 +72,18 @@ impl VaultPaths {
         self.sibling(".identity")
     }
 
+    /// Rotations about to call a provider's create (no names, no secrets): read at the
+    /// next start to look for a token created while the answer was lost.
+    pub fn intents(&self) -> PathBuf {
+        self.sibling(".rotating")
+    }
+
+    /// Passphrase mode: the next reminder times, without names, so a locked app can
+    /// still say that something is due.
+    pub fn next_due(&self) -> PathBuf {
+        self.sibling(".next-due")
+    }
+
     /// The prefix of temp files; any found at start are left by a crash.
     pub fn temp_prefix(&self) -> String {
         let mut name = self

@@ -9,7 +9,13 @@ use rusqlite::Connection;
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 
 /// `MIGRATIONS[n]` takes a vault from version `n` to `n + 1`. Never edit a shipped one.
-const MIGRATIONS: &[&str] = &[V1];
+const MIGRATIONS: &[&str] = &[V1, V2];
+
+/// V2: rotation policy per token and per integration (JSON; NULL: inherit).
+const V2: &str = r#"
+ALTER TABLE tokens ADD COLUMN rotation_policy TEXT;
+ALTER TABLE integrations ADD COLUMN rotation_policy TEXT;
+"#;
 
 const V1: &str = r#"
 CREATE TABLE meta (

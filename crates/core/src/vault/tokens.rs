@@ -67,7 +67,7 @@ fn row_to_record(r: &Row<'_>) -> rusqlite::Result<TokenRecord> {
 }
 
 /// Refuses a name a current token already has.
-fn name_free(conn: &rusqlite::Connection, name: &str) -> Result<(), VaultError> {
+pub(crate) fn name_free(conn: &rusqlite::Connection, name: &str) -> Result<(), VaultError> {
     let taken = conn
         .prepare_cached(
             "SELECT id FROM tokens WHERE name = ?1 COLLATE NOCASE AND state = 'current'",
@@ -85,18 +85,30 @@ fn name_free(conn: &rusqlite::Connection, name: &str) -> Result<(), VaultError> 
 
 /// Inserts one token as `current`, refusing a name a current token has, and returns
 /// its id and the audit event recording it.
-pub(super) fn insert_token(
+pub(crate) fn insert_token(
     tx: &rusqlite::Transaction<'_>,
     t: &NewToken,
     created: &str,
 ) -> Result<(String, AuditEvent), VaultError> {
     name_free(tx, &t.name)?;
+    insert_token_as(tx, t, created, TokenState::Current, None)
+}
+
+/// Inserts a token in any state (a rotation's `pending` replacement), without the name
+/// check a current token needs.
+pub(crate) fn insert_token_as(
+    tx: &rusqlite::Transaction<'_>,
+    t: &NewToken,
+    created: &str,
+    state: TokenState,
+    replaces: Option<&str>,
+) -> Result<(String, AuditEvent), VaultError> {
     let id = uuid::Uuid::new_v4().to_string();
     tx.prepare_cached(
         "INSERT INTO tokens (id, integration_id, provider, remote_id, name, secret,
             masked_secret, scopes, allowed_ips, created_at, expires_at, state, notes,
-            updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, 'current', ?12, ?10)",
+            updated_at, replaces_id)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?13, ?12, ?10, ?14)",
     )
     .and_then(|mut insert| {
         insert.execute(params![
@@ -112,6 +124,8 @@ pub(super) fn insert_token(
             created,
             t.expires_at.map(to_db),
             t.notes,
+            state.key(),
+            replaces,
         ])
     })
     .map_err(VaultError::sql("adding a token"))?;
@@ -126,6 +140,8 @@ pub(super) fn insert_token(
             "scopes": t.scopes,
             "allowed_ips": t.allowed_ips,
             "expires_at": t.expires_at.map(to_db),
+            "state": state.key(),
+            "replaces": replaces,
         }),
     );
     Ok((id, event))

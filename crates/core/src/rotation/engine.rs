@@ -1,0 +1,1180 @@
+//! The automatic rotation engine (GoodAccess), its resume at start, and bulk rotation.
+//!
+//! The vault is shared behind an async mutex and held only between remote calls, so a
+//! bulk rotation's calls overlap while its vault changes stay serial; a save carries
+//! every step staged before it, so concurrent rotations share saves.
+
+use super::intent::{self, Intent};
+use super::policy::{self, PolicyMode};
+use super::{store, Orphan, Plan, Rotation, RotationError, Step};
+use crate::audit::{AuditAction, AuditEvent};
+use crate::clock::Clock;
+use crate::model::{NewToken, ProviderKind, TokenRecord, TokenState};
+use crate::providers::http::Http;
+use crate::providers::{
+    connect, CreateRequest, CreatedToken, Provider, ProviderError, RemoteToken, RotationMode,
+};
+use crate::vault::integrations::Integration;
+use crate::vault::{Vault, VaultError};
+use chrono::{DateTime, Duration as Days, Utc};
+use serde::Serialize;
+use std::sync::Arc;
+use std::time::Duration;
+
+pub type SharedVault = Arc<tokio::sync::Mutex<Vault>>;
+
+/// Timings and bounds. The defaults suit real providers; tests shorten the waits.
+#[derive(Debug, Clone)]
+pub struct EngineConfig {
+    /// Verify attempts before giving up for this run (new tokens can take seconds to
+    /// work everywhere).
+    pub verify_attempts: u32,
+    /// The first wait between verify attempts; it doubles, up to `max_backoff`.
+    pub verify_backoff: Duration,
+    /// Create attempts in one run after a lost answer (each after an orphan search).
+    pub create_attempts: u32,
+    pub create_backoff: Duration,
+    pub max_backoff: Duration,
+    /// The first wait before an unfinished rotation is retried by a later start; it
+    /// doubles with each failed attempt, up to `max_retry_delay`.
+    pub retry_delay: Days,
+    pub max_retry_delay: Days,
+    /// How far before a create attempt a token may claim to be created and still be
+    /// taken for its orphan (clocks differ).
+    pub orphan_skew: Days,
+    /// Rotations running at once in a bulk rotation.
+    pub concurrency: usize,
+    /// A new token's lifetime when the old one's cannot be told.
+    pub default_lifetime: Days,
+}
+
+impl Default for EngineConfig {
+    fn default() -> Self {
+        Self {
+            verify_attempts: 6,
+            verify_backoff: Duration::from_millis(500),
+            create_attempts: 3,
+            create_backoff: Duration::from_millis(500),
+            max_backoff: Duration::from_secs(8),
+            retry_delay: Days::minutes(1),
+            max_retry_delay: Days::hours(1),
+            orphan_skew: Days::minutes(10),
+            concurrency: 4,
+            default_lifetime: Days::days(90),
+        }
+    }
+}
+
+/// Whether to go on after a step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flow {
+    Continue,
+    /// Stop here as if the process died: nothing more is saved. For tests, and the
+    /// proof that every step can be resumed.
+    Stop,
+}
+
+/// Hears each step (the app shows progress with it).
+pub trait Observer: Send + Sync {
+    fn step(&self, _rotation: &Rotation, _step: Step) -> Flow {
+        Flow::Continue
+    }
+}
+
+pub struct NoObserver;
+impl Observer for NoObserver {}
+
+/// How a rotation ended this time.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum Outcome {
+    Done,
+    /// The observer stopped it.
+    Stopped,
+    /// Waiting for the person (guided rotation), or for its retry time.
+    Waiting {
+        reason: String,
+    },
+    /// Failed; `resumable` rotations are retried at the next start.
+    Failed {
+        error: String,
+        resumable: bool,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Report {
+    pub rotation_id: String,
+    pub token_id: String,
+    pub token_name: String,
+    pub new_token_id: Option<String>,
+    pub step: Step,
+    pub outcome: Outcome,
+    pub orphans: Vec<Orphan>,
+}
+
+impl Report {
+    fn of(r: &Rotation, outcome: Outcome) -> Report {
+        Report {
+            rotation_id: r.id.clone(),
+            token_id: r.token_id.clone(),
+            token_name: r.token_name.clone(),
+            new_token_id: r.new_token_id.clone(),
+            step: r.step,
+            outcome,
+            orphans: r.plan.orphans.clone(),
+        }
+    }
+
+    pub fn is_done(&self) -> bool {
+        self.outcome == Outcome::Done
+    }
+}
+
+/// The end of one pass over a rotation.
+enum Pass {
+    Next,
+    End(Report),
+}
+
+#[derive(Clone)]
+pub struct Engine {
+    vault: SharedVault,
+    http: Http,
+    clock: Arc<dyn Clock>,
+    config: EngineConfig,
+    observer: Arc<dyn Observer>,
+}
+
+/// Errors after which trying again later may work.
+fn transient(e: &ProviderError) -> bool {
+    matches!(
+        e,
+        ProviderError::Transport { .. }
+            | ProviderError::Server { .. }
+            | ProviderError::RateLimited { .. }
+            | ProviderError::BadResponse { .. }
+    )
+}
+
+/// Errors after which a create may have happened at the server anyway.
+fn may_have_acted(e: &ProviderError) -> bool {
+    matches!(
+        e,
+        ProviderError::Transport { .. }
+            | ProviderError::Server { .. }
+            | ProviderError::BadResponse { .. }
+    )
+}
+
+fn same_set(a: &[String], b: &[String]) -> bool {
+    let mut a: Vec<&String> = a.iter().collect();
+    let mut b: Vec<&String> = b.iter().collect();
+    a.sort();
+    a.dedup();
+    b.sort();
+    b.dedup();
+    a == b
+}
+
+impl Engine {
+    pub fn new(vault: SharedVault, http: Http, clock: Arc<dyn Clock>) -> Self {
+        Self {
+            vault,
+            http,
+            clock,
+            config: EngineConfig::default(),
+            observer: Arc::new(NoObserver),
+        }
+    }
+
+    pub fn with_config(mut self, config: EngineConfig) -> Self {
+        self.config = config;
+        self
+    }
+
+    pub fn with_observer(mut self, observer: Arc<dyn Observer>) -> Self {
+        self.observer = observer;
+        self
+    }
+
+    pub fn vault(&self) -> &SharedVault {
+        &self.vault
+    }
+
+    fn backoff(&self, base: Duration, attempt: u32) -> Duration {
+        base.saturating_mul(1 << attempt.min(16))
+            .min(self.config.max_backoff)
+    }
+
+    fn provider(
+        &self,
+        vault: &Vault,
+        integration: &Integration,
+    ) -> Result<Box<dyn Provider>, RotationError> {
+        let credential = vault.integration_credential(integration)?;
+        Ok(connect(
+            integration,
+            credential,
+            self.http.clone(),
+            Arc::clone(&self.clock),
+        )?)
+    }
+
+    async fn provider_for(&self, plan: &Plan) -> Result<Box<dyn Provider>, RotationError> {
+        let v = self.vault.lock().await;
+        let iid =
+            plan.integration_id
+                .as_deref()
+                .ok_or_else(|| VaultError::IntegrationNotFound {
+                    query: "(none)".into(),
+                })?;
+        let integration = v.get_integration(iid)?;
+        self.provider(&v, &integration)
+    }
+
+    /// What rotating `token` would do, without doing it: for "ask first" and the UI.
+    /// Looks the token up at the provider when its remote id is unknown.
+    pub async fn preview(
+        &self,
+        token_id: &str,
+        expires_at: Option<DateTime<Utc>>,
+    ) -> Result<Plan, RotationError> {
+        let (token, integration, provider) = {
+            let v = self.vault.lock().await;
+            let token = v.get_token(token_id)?;
+            let integration = check_rotatable(&v, &token)?;
+            let provider = self.provider(&v, &integration)?;
+            (token, integration, provider)
+        };
+        self.make_plan(&token, &integration, provider.as_ref(), expires_at)
+            .await
+    }
+
+    async fn make_plan(
+        &self,
+        token: &TokenRecord,
+        integration: &Integration,
+        provider: &dyn Provider,
+        expires_at: Option<DateTime<Utc>>,
+    ) -> Result<Plan, RotationError> {
+        let now = self.clock.now();
+        let old_remote_id = match &token.remote_id {
+            Some(id) => id.clone(),
+            None => {
+                // A token added by hand: find it by name among those the vault does
+                // not know yet.
+                let known = {
+                    let v = self.vault.lock().await;
+                    store::known_remote_ids(v.connection(), &integration.id)?
+                };
+                let hits: Vec<RemoteToken> = provider
+                    .list()
+                    .await?
+                    .into_iter()
+                    .filter(|r| r.name == token.name && !known.contains(&r.remote_id))
+                    .collect();
+                if hits.len() != 1 {
+                    return Err(RotationError::NoRemoteId {
+                        name: token.name.clone(),
+                        found: hits.len(),
+                    });
+                }
+                hits[0].remote_id.clone()
+            }
+        };
+        let lifetime = match token.expires_at {
+            Some(e) if e > token.created_at => e - token.created_at,
+            _ => self.config.default_lifetime,
+        };
+        let lifetime = lifetime.max(Days::days(1));
+        let expires = expires_at.unwrap_or_else(|| {
+            let t = now + lifetime;
+            // Whole seconds: what the provider's format can carry.
+            DateTime::from_timestamp(t.timestamp(), 0).unwrap_or(t)
+        });
+        Ok(Plan {
+            mode: RotationMode::Automatic,
+            provider: token.provider,
+            integration_id: Some(integration.id.clone()),
+            name: token.name.clone(),
+            scopes: token.scopes.clone(),
+            allowed_ips: token.allowed_ips.clone(),
+            expires_at: Some(expires),
+            old_remote_id: Some(old_remote_id),
+            managing: integration.credential_token_id.as_deref() == Some(token.id.as_str()),
+            create_attempts: vec![],
+            orphans: vec![],
+            next_attempt_at: None,
+            verified_by: None,
+        })
+    }
+
+    /// Rotates one token now, from plan to done. Refused for a token already in a
+    /// rotation, one whose policy is `never`, and providers without an API for it.
+    pub async fn rotate(
+        &self,
+        token_id: &str,
+        expires_at: Option<DateTime<Utc>>,
+    ) -> Result<Report, RotationError> {
+        let (token, integration, provider) = {
+            let v = self.vault.lock().await;
+            let token = v.get_token(token_id)?;
+            let integration = check_rotatable(&v, &token)?;
+            let (policy, _) = policy::effective(&v, &token)?;
+            if policy.mode == PolicyMode::Never {
+                return Err(RotationError::PolicyNever { name: token.name });
+            }
+            let provider = self.provider(&v, &integration)?;
+            (token, integration, provider)
+        };
+        let plan = self
+            .make_plan(&token, &integration, provider.as_ref(), expires_at)
+            .await?;
+        let rotation = {
+            let mut v = self.vault.lock().await;
+            // Checked again: another task may have started one meanwhile.
+            check_rotatable(&v, &token)?;
+            start(&mut v, &token, plan, uuid::Uuid::new_v4().to_string())?
+        };
+        if self.observer.step(&rotation, Step::Planned) == Flow::Stop {
+            return Ok(Report::of(&rotation, Outcome::Stopped));
+        }
+        self.drive(&rotation.id).await
+    }
+
+    /// Rotates several tokens, `config.concurrency` at a time; one result per token, in
+    /// the order given. Failures do not stop the others.
+    pub async fn rotate_many(
+        &self,
+        token_ids: Vec<String>,
+        expires_at: Option<DateTime<Utc>>,
+    ) -> Vec<(String, Result<Report, RotationError>)> {
+        let limit = Arc::new(tokio::sync::Semaphore::new(self.config.concurrency.max(1)));
+        let mut set = tokio::task::JoinSet::new();
+        let mut seen = std::collections::HashSet::new();
+        let ids: Vec<String> = token_ids
+            .into_iter()
+            .filter(|id| seen.insert(id.clone()))
+            .collect();
+        for (i, id) in ids.iter().cloned().enumerate() {
+            let engine = self.clone();
+            let limit = Arc::clone(&limit);
+            set.spawn(async move {
+                let _permit = limit
+                    .acquire_owned()
+                    .await
+                    .expect("the semaphore stays open");
+                (i, id.clone(), engine.rotate(&id, expires_at).await)
+            });
+        }
+        let mut out: Vec<Option<(String, Result<Report, RotationError>)>> =
+            (0..ids.len()).map(|_| None).collect();
+        while let Some(joined) = set.join_next().await {
+            let (i, id, result) = joined.expect("a rotation task never panics");
+            out[i] = Some((id, result));
+        }
+        out.into_iter().flatten().collect()
+    }
+
+    /// Continues every unfinished automatic rotation from its last durable step, and
+    /// looks for tokens created by calls a crash interrupted. Rotations waiting for
+    /// their retry time are left unless `force`. Run at every start.
+    pub async fn resume_all(&self, force: bool) -> Vec<Result<Report, RotationError>> {
+        let mut out = vec![];
+        let intents = {
+            let v = self.vault.lock().await;
+            intent::read_all(v.paths())
+        };
+        for i in intents {
+            if let Err(e) = self.adopt_intent(&i).await {
+                out.push(Err(e));
+            }
+        }
+        let open = {
+            let v = self.vault.lock().await;
+            match store::list(v.connection(), true) {
+                Ok(l) => l,
+                Err(e) => {
+                    out.push(Err(e.into()));
+                    return out;
+                }
+            }
+        };
+        let now = self.clock.now();
+        let limit = Arc::new(tokio::sync::Semaphore::new(self.config.concurrency.max(1)));
+        let mut set = tokio::task::JoinSet::new();
+        for r in open {
+            if r.plan.mode != RotationMode::Automatic {
+                continue;
+            }
+            if !force && r.plan.next_attempt_at.is_some_and(|t| t > now) {
+                let when = r.plan.next_attempt_at.expect("checked");
+                out.push(Ok(Report::of(
+                    &r,
+                    Outcome::Waiting {
+                        reason: format!(
+                            "retried after {} ({})",
+                            when.format("%Y-%m-%d %H:%M:%S UTC"),
+                            r.last_error.clone().unwrap_or_default()
+                        ),
+                    },
+                )));
+                continue;
+            }
+            let engine = self.clone();
+            let limit = Arc::clone(&limit);
+            set.spawn(async move {
+                let _permit = limit
+                    .acquire_owned()
+                    .await
+                    .expect("the semaphore stays open");
+                engine.drive(&r.id).await
+            });
+        }
+        while let Some(joined) = set.join_next().await {
+            out.push(joined.expect("a rotation task never panics"));
+        }
+        out
+    }
+
+    /// Resumes one rotation now (ignores its retry time).
+    pub async fn resume(&self, rotation_id: &str) -> Result<Report, RotationError> {
+        self.drive(rotation_id).await
+    }
+
+    /// An intent file says a create was about to be called. If the vault recorded
+    /// the store, nothing was lost; otherwise the rotation is planned again (same id)
+    /// with the attempt on record, so its create step searches for the orphan first.
+    async fn adopt_intent(&self, i: &Intent) -> Result<(), RotationError> {
+        let mut v = self.vault.lock().await;
+        let paths = v.paths().clone();
+        match store::get(v.connection(), &i.rotation_id)? {
+            Some(r) if r.step != Step::Planned => {}
+            Some(mut r) => {
+                if !r.plan.create_attempts.contains(&i.at) {
+                    r.plan.create_attempts.push(i.at);
+                    let staged = v.stage(|tx, now| {
+                        store::update(tx, &r, now)?;
+                        Ok((
+                            (),
+                            vec![step_event(
+                                &r,
+                                "create interrupted; searching for an orphan",
+                            )],
+                        ))
+                    })?;
+                    v.flush_through(staged.1)?;
+                }
+            }
+            None => {
+                let token = match v.get_token(&i.token_id) {
+                    Ok(t) => t,
+                    Err(VaultError::TokenNotFound { .. }) => {
+                        tracing::warn!(rotation = %i.rotation_id, "a rotation was interrupted for a token since removed; run `tw reconcile` to look for a token it may have created");
+                        intent::remove(&paths, &i.rotation_id);
+                        return Ok(());
+                    }
+                    Err(e) => return Err(e.into()),
+                };
+                let integration = check_rotatable(&v, &token);
+                let Ok(integration) = integration else {
+                    tracing::warn!(rotation = %i.rotation_id, token = %token.name, "a rotation was interrupted for a token that changed since; run `tw reconcile` to look for a token it may have created");
+                    intent::remove(&paths, &i.rotation_id);
+                    return Ok(());
+                };
+                let provider = self.provider(&v, &integration)?;
+                drop(v);
+                let mut plan = self
+                    .make_plan(&token, &integration, provider.as_ref(), i.expires_at)
+                    .await?;
+                plan.create_attempts.push(i.at);
+                let mut v = self.vault.lock().await;
+                let r = start(&mut v, &token, plan, i.rotation_id.clone())?;
+                v.flush()?;
+                tracing::info!(rotation = %r.id, token = %r.token_name, "resuming a rotation interrupted during its create call");
+            }
+        }
+        intent::remove(&paths, &i.rotation_id);
+        Ok(())
+    }
+
+    /// Runs a rotation from its recorded step to the end (or a stop).
+    async fn drive(&self, rotation_id: &str) -> Result<Report, RotationError> {
+        loop {
+            let r = {
+                let v = self.vault.lock().await;
+                store::get(v.connection(), rotation_id)?.ok_or_else(|| {
+                    RotationError::RotationNotFound {
+                        query: rotation_id.to_string(),
+                    }
+                })?
+            };
+            if r.plan.mode != RotationMode::Automatic && !r.step.is_final() {
+                return Ok(Report::of(
+                    &r,
+                    Outcome::Waiting {
+                        reason: "a guided rotation waits for you".into(),
+                    },
+                ));
+            }
+            let pass = match r.step {
+                Step::Planned | Step::Created => self.create_step(r).await?,
+                Step::Stored => self.verify_step(r).await?,
+                Step::Verified => self.promote_step(r).await?,
+                Step::Promoted | Step::Revoked => self.revoke_step(r).await?,
+                Step::Done => Pass::End(Report::of(&r, Outcome::Done)),
+                Step::Abandoned => Pass::End(Report::of(
+                    &r,
+                    Outcome::Failed {
+                        error: r.last_error.clone().unwrap_or_default(),
+                        resumable: false,
+                    },
+                )),
+            };
+            if let Pass::End(report) = pass {
+                return Ok(report);
+            }
+        }
+    }
+
+    /// Records a failure: transient ones wait for a retry, the rest end the rotation
+    /// (nothing was replaced). Saved at once, so `tw rotations` shows it.
+    async fn fail(
+        &self,
+        mut r: Rotation,
+        error: RotationError,
+        resumable: bool,
+    ) -> Result<Pass, RotationError> {
+        let now = self.clock.now();
+        let message = error.to_string();
+        r.attempts += 1;
+        r.last_error = Some(message.clone());
+        if resumable {
+            let exp = (r.attempts - 1).clamp(0, 16) as i32;
+            let delay =
+                (self.config.retry_delay * 2i32.pow(exp as u32)).min(self.config.max_retry_delay);
+            r.plan.next_attempt_at = Some(now + delay);
+        } else {
+            r.step = Step::Abandoned;
+            r.finished_at = Some(now);
+        }
+        let mut v = self.vault.lock().await;
+        let event = AuditEvent::token(
+            AuditAction::RotationFailed,
+            &r.token_id,
+            &r.token_name,
+            serde_json::json!({
+                "rotation": r.id, "step": r.step.key(), "error": message, "resumable": resumable,
+            }),
+        );
+        let (_, staged) = v.stage(|tx, now| {
+            store::update(tx, &r, now)?;
+            Ok(((), vec![event]))
+        })?;
+        v.flush_through(staged)?;
+        intent::remove(v.paths(), &r.id);
+        drop(v);
+        Ok(Pass::End(Report::of(
+            &r,
+            Outcome::Failed {
+                error: message,
+                resumable,
+            },
+        )))
+    }
+
+    /// Searches the provider for tokens an earlier create made but whose answer was
+    /// lost: the plan's name, created since the first attempt, unknown to the vault.
+    async fn find_orphans(
+        &self,
+        r: &mut Rotation,
+        provider: &dyn Provider,
+    ) -> Result<usize, ProviderError> {
+        let Some(since) = r.plan.create_attempts.iter().min().copied() else {
+            return Ok(0);
+        };
+        let since = since - self.config.orphan_skew;
+        let listed = provider.list().await?;
+        let known = {
+            let v = self.vault.lock().await;
+            let iid = r.plan.integration_id.clone().unwrap_or_default();
+            store::known_remote_ids(v.connection(), &iid).unwrap_or_default()
+        };
+        let mut found = 0;
+        for t in listed {
+            let recent = t.created_at.is_some_and(|c| c >= since);
+            let recorded = r.plan.orphans.iter().any(|o| o.remote_id == t.remote_id);
+            if t.name == r.plan.name && recent && !known.contains(&t.remote_id) && !recorded {
+                r.plan.orphans.push(Orphan {
+                    remote_id: t.remote_id,
+                    name: t.name,
+                    created_at: t.created_at,
+                    revoked: false,
+                });
+                found += 1;
+            }
+        }
+        Ok(found)
+    }
+
+    async fn create_step(&self, mut r: Rotation) -> Result<Pass, RotationError> {
+        let provider = self.provider_for(&r.plan).await?;
+        let paths = self.vault.lock().await.paths().clone();
+        let request = CreateRequest {
+            name: r.plan.name.clone(),
+            scopes: r.plan.scopes.clone(),
+            allowed_ips: r.plan.allowed_ips.clone(),
+            expires_at: r.plan.expires_at.expect("an automatic plan has an expiry"),
+        };
+        let mut last: Option<ProviderError> = None;
+        for attempt in 0..self.config.create_attempts.max(1) {
+            if !r.plan.create_attempts.is_empty() {
+                // An earlier create may have acted: look before creating again.
+                match self.find_orphans(&mut r, provider.as_ref()).await {
+                    Ok(0) => {}
+                    Ok(n) => {
+                        tracing::warn!(rotation = %r.id, token = %r.token_name, count = n, "found tokens created by a create whose answer was lost; offered for revocation");
+                        let mut v = self.vault.lock().await;
+                        let event = AuditEvent::token(
+                            AuditAction::OrphanFound,
+                            &r.token_id,
+                            &r.token_name,
+                            serde_json::json!({
+                                "rotation": r.id,
+                                "orphans": r.plan.orphans.iter().map(|o| &o.remote_id).collect::<Vec<_>>(),
+                            }),
+                        );
+                        let (_, staged) = v.stage(|tx, now| {
+                            store::update(tx, &r, now)?;
+                            Ok(((), vec![event]))
+                        })?;
+                        v.flush_through(staged)?;
+                    }
+                    Err(e) => {
+                        let resumable = transient(&e);
+                        return self.fail(r, e.into(), resumable).await;
+                    }
+                }
+            }
+            if attempt > 0 {
+                tokio::time::sleep(self.backoff(self.config.create_backoff, attempt - 1)).await;
+            }
+            let at = self.clock.now();
+            if let Err(e) = intent::write(
+                &paths,
+                &Intent {
+                    rotation_id: r.id.clone(),
+                    token_id: r.token_id.clone(),
+                    at,
+                    expires_at: r.plan.expires_at,
+                },
+            ) {
+                tracing::warn!(error = %e, "could not write the rotation's intent file; going on");
+            }
+            r.plan.create_attempts.push(at);
+            match provider.create(&request).await {
+                Ok(created) => {
+                    let mut seen = r.clone();
+                    seen.step = Step::Created;
+                    if self.observer.step(&seen, Step::Created) == Flow::Stop {
+                        return Ok(Pass::End(Report::of(&seen, Outcome::Stopped)));
+                    }
+                    return self.store_step(r, created, provider.as_ref()).await;
+                }
+                Err(e) if may_have_acted(&e) => {
+                    tracing::warn!(rotation = %r.id, token = %r.token_name, error = %e, "create failed in a way the server may have acted on");
+                    last = Some(e);
+                }
+                Err(e) => {
+                    let resumable = transient(&e);
+                    return self.fail(r, e.into(), resumable).await;
+                }
+            }
+        }
+        // One more search, so orphans of the last attempt are on record too.
+        let _ = self.find_orphans(&mut r, provider.as_ref()).await;
+        let e = last.expect("the loop ran at least once");
+        self.fail(r, e.into(), true).await
+    }
+
+    /// Stores the new token as `pending`, durably, before anything else.
+    async fn store_step(
+        &self,
+        mut r: Rotation,
+        created: CreatedToken,
+        provider: &dyn Provider,
+    ) -> Result<Pass, RotationError> {
+        let new = NewToken {
+            provider: r.plan.provider,
+            integration_id: r.plan.integration_id.clone(),
+            remote_id: Some(created.remote.remote_id.clone()),
+            name: r.plan.name.clone(),
+            secret: created.secret.clone(),
+            scopes: created.remote.scopes.clone(),
+            allowed_ips: created.remote.allowed_ips.clone(),
+            expires_at: created.remote.expires_at,
+            notes: String::new(),
+        };
+        let mut last_err = None;
+        // Twice: a failed save reloads the vault from disk, dropping what was staged;
+        // the second try stages it again.
+        for _ in 0..2 {
+            let mut v = self.vault.lock().await;
+            let paths = v.paths().clone();
+            let mut rr = r.clone();
+            let result = (|| {
+                let exists = store::get(v.connection(), &rr.id)?.is_some();
+                let (new_id, staged) = v.stage(|tx, now| {
+                    if !exists {
+                        store::insert(tx, &rr, now)?;
+                    }
+                    let (new_id, ev) = crate::vault::tokens::insert_token_as(
+                        tx,
+                        &new,
+                        &crate::clock::to_db(now),
+                        TokenState::Pending,
+                        Some(&rr.token_id),
+                    )?;
+                    rr.new_token_id = Some(new_id.clone());
+                    rr.step = Step::Stored;
+                    rr.plan.next_attempt_at = None;
+                    store::update(tx, &rr, now)?;
+                    Ok((new_id, vec![ev]))
+                })?;
+                v.flush_through(staged)?;
+                Ok::<_, VaultError>(new_id)
+            })();
+            match result {
+                Ok(new_id) => {
+                    intent::remove(&paths, &rr.id);
+                    rr.new_token_id = Some(new_id);
+                    r = rr;
+                    if self.observer.step(&r, Step::Stored) == Flow::Stop {
+                        return Ok(Pass::End(Report::of(&r, Outcome::Stopped)));
+                    }
+                    return Ok(Pass::Next);
+                }
+                Err(e) => last_err = Some(e),
+            }
+        }
+        // The secret cannot be kept: a token no one holds is only a liability.
+        let revoked = provider.revoke(&created.remote.remote_id).await.is_ok();
+        Err(RotationError::NotStored {
+            name: r.token_name,
+            detail: last_err.map(|e| e.to_string()).unwrap_or_default(),
+            revoked,
+        })
+    }
+
+    async fn verify_step(&self, mut r: Rotation) -> Result<Pass, RotationError> {
+        let (provider, secret) = {
+            let v = self.vault.lock().await;
+            let iid = r.plan.integration_id.clone().unwrap_or_default();
+            let integration = v.get_integration(&iid)?;
+            let new_id = r.new_token_id.clone().unwrap_or_default();
+            (
+                self.provider(&v, &integration)?,
+                v.secret_for_call(&new_id)?,
+            )
+        };
+        let mut outcome: Result<&'static str, ProviderError> = Err(ProviderError::Unsupported {
+            provider: r.plan.provider,
+            operation: crate::providers::Operation::Verify,
+        });
+        for attempt in 0..self.config.verify_attempts.max(1) {
+            if attempt > 0 {
+                tokio::time::sleep(self.backoff(self.config.verify_backoff, attempt - 1)).await;
+            }
+            outcome = match provider.verify(&secret).await {
+                Ok(()) => Ok("test-connection"),
+                // Refused by its IP list, not its secret: the caller is not among the
+                // addresses the token was made for. The provider knew the secret.
+                Err(ProviderError::Forbidden { .. }) if !r.plan.allowed_ips.is_empty() => {
+                    Ok("ip-restricted")
+                }
+                Err(e) => Err(e),
+            };
+            match &outcome {
+                Ok(_) => break,
+                Err(e) if transient(e) || matches!(e, ProviderError::Unauthorized { .. }) => {
+                    continue
+                }
+                Err(_) => break,
+            }
+        }
+        let how = match outcome {
+            Ok(how) => how,
+            Err(e) => {
+                let err = RotationError::NotVerified {
+                    name: r.token_name.clone(),
+                    detail: e.to_string(),
+                };
+                return self.fail(r, err, true).await;
+            }
+        };
+        r.plan.verified_by = Some(how.to_string());
+        r.step = Step::Verified;
+        {
+            let mut v = self.vault.lock().await;
+            let new_id = r.new_token_id.clone().unwrap_or_default();
+            let rr = r.clone();
+            let _ = v.stage(|tx, now| {
+                tx.execute(
+                    "UPDATE tokens SET last_verified_at = ?1, updated_at = ?1 WHERE id = ?2",
+                    rusqlite::params![crate::clock::to_db(now), new_id],
+                )
+                .map_err(VaultError::sql("recording a verify"))?;
+                store::update(tx, &rr, now)?;
+                let ev = AuditEvent::token(
+                    AuditAction::TokenVerified,
+                    &new_id,
+                    &rr.plan.name,
+                    serde_json::json!({ "rotation": rr.id, "by": how }),
+                );
+                Ok(((), vec![ev]))
+            })?;
+        }
+        if self.observer.step(&r, Step::Verified) == Flow::Stop {
+            return Ok(Pass::End(Report::of(&r, Outcome::Stopped)));
+        }
+        Ok(Pass::Next)
+    }
+
+    /// Checks the new token against the plan, then makes it current and the old one
+    /// previous (and, for the managing token, the integration's credential).
+    async fn promote_step(&self, mut r: Rotation) -> Result<Pass, RotationError> {
+        let new_id = r.new_token_id.clone().unwrap_or_default();
+        let new = self.vault.lock().await.get_token(&new_id)?;
+        let mismatch = if !same_set(&new.scopes, &r.plan.scopes) {
+            Some((
+                "scopes",
+                format!(
+                    "asked {}, got {}",
+                    r.plan.scopes.join(" "),
+                    new.scopes.join(" ")
+                ),
+            ))
+        } else if !same_set(&new.allowed_ips, &r.plan.allowed_ips) {
+            Some((
+                "allowed IPs",
+                format!(
+                    "asked [{}], got [{}]",
+                    r.plan.allowed_ips.join(", "),
+                    new.allowed_ips.join(", ")
+                ),
+            ))
+        } else if new.expires_at.map(|e| e.timestamp()) != r.plan.expires_at.map(|e| e.timestamp())
+        {
+            Some((
+                "expiry",
+                format!("asked {:?}, got {:?}", r.plan.expires_at, new.expires_at),
+            ))
+        } else {
+            None
+        };
+        if let Some((field, detail)) = mismatch {
+            let provider = self.provider_for(&r.plan).await?;
+            let gone = match &new.remote_id {
+                Some(id) => provider.revoke(id).await.is_ok(),
+                None => false,
+            };
+            let mut v = self.vault.lock().await;
+            let state = if gone {
+                TokenState::Revoked
+            } else {
+                TokenState::RevokePending
+            };
+            let rr = r.clone();
+            let (_, staged) = v.stage(|tx, now| {
+                store::set_token_state(tx, &new_id, state, now)?;
+                let ev = AuditEvent::token(
+                    AuditAction::TokenRevoked,
+                    &new_id,
+                    &rr.plan.name,
+                    serde_json::json!({ "rotation": rr.id, "reason": "mismatch", "field": field }),
+                );
+                Ok(((), vec![ev]))
+            })?;
+            v.flush_through(staged)?;
+            drop(v);
+            let err = RotationError::Mismatch {
+                name: r.token_name.clone(),
+                field,
+                detail,
+            };
+            return self.fail(r, err, false).await;
+        }
+        r.step = Step::Promoted;
+        {
+            let mut v = self.vault.lock().await;
+            let rr = r.clone();
+            let _ = v.stage(|tx, now| {
+                // The old one first: one current token per name.
+                store::set_token_state(tx, &rr.token_id, TokenState::Previous, now)?;
+                store::set_token_state(tx, &new_id, TokenState::Current, now)?;
+                if rr.plan.managing {
+                    tx.execute(
+                        "UPDATE integrations SET credential_token_id = ?1, updated_at = ?2 WHERE id = ?3",
+                        rusqlite::params![new_id, crate::clock::to_db(now), rr.plan.integration_id],
+                    )
+                    .map_err(VaultError::sql("switching the managing token"))?;
+                }
+                store::update(tx, &rr, now)?;
+                let ev = AuditEvent::token(
+                    AuditAction::TokenRotated,
+                    &rr.token_id,
+                    &rr.token_name,
+                    serde_json::json!({
+                        "rotation": rr.id, "new_token": new_id, "managing": rr.plan.managing,
+                        "expires_at": rr.plan.expires_at.map(crate::clock::to_db),
+                    }),
+                );
+                Ok(((), vec![ev]))
+            })?;
+        }
+        if self.observer.step(&r, Step::Promoted) == Flow::Stop {
+            return Ok(Pass::End(Report::of(&r, Outcome::Stopped)));
+        }
+        Ok(Pass::Next)
+    }
+
+    /// Revokes the old token (with the new credential, when it was the managing one).
+    async fn revoke_step(&self, mut r: Rotation) -> Result<Pass, RotationError> {
+        let provider = self.provider_for(&r.plan).await?;
+        let old_remote = r.plan.old_remote_id.clone().unwrap_or_default();
+        match provider.revoke(&old_remote).await {
+            Ok(how) => {
+                let mut seen = r.clone();
+                seen.step = Step::Revoked;
+                if self.observer.step(&seen, Step::Revoked) == Flow::Stop {
+                    return Ok(Pass::End(Report::of(&seen, Outcome::Stopped)));
+                }
+                r.step = Step::Done;
+                r.finished_at = Some(self.clock.now());
+                r.last_error = None;
+                r.plan.next_attempt_at = None;
+                let mut v = self.vault.lock().await;
+                let rr = r.clone();
+                let (_, staged) = v.stage(|tx, now| {
+                    store::set_token_state(tx, &rr.token_id, TokenState::Revoked, now)?;
+                    store::update(tx, &rr, now)?;
+                    let revoked = AuditEvent::token(
+                        AuditAction::TokenRevoked,
+                        &rr.token_id,
+                        &rr.token_name,
+                        serde_json::json!({
+                            "rotation": rr.id, "remote_id": old_remote,
+                            "already_gone": how == crate::providers::Revoked::AlreadyGone,
+                        }),
+                    );
+                    let finished = AuditEvent::token(
+                        AuditAction::RotationFinished,
+                        &rr.token_id,
+                        &rr.token_name,
+                        serde_json::json!({ "rotation": rr.id, "new_token": rr.new_token_id }),
+                    );
+                    Ok(((), vec![revoked, finished]))
+                })?;
+                v.flush_through(staged)?;
+                drop(v);
+                let report = Report::of(&r, Outcome::Done);
+                self.observer.step(&r, Step::Done);
+                Ok(Pass::End(report))
+            }
+            Err(e) => {
+                // The new token is current already; the old one waits, shown, retried.
+                {
+                    let mut v = self.vault.lock().await;
+                    let id = r.token_id.clone();
+                    let _ = v.stage(|tx, now| {
+                        store::set_token_state(tx, &id, TokenState::RevokePending, now)?;
+                        Ok(((), vec![step_event(&r, "revoke failed; retried later")]))
+                    })?;
+                }
+                self.fail(r, e.into(), true).await
+            }
+        }
+    }
+
+    /// Revokes the orphans recorded for a rotation (after the person agreed).
+    pub async fn revoke_orphans(&self, rotation_id: &str) -> Result<Vec<Orphan>, RotationError> {
+        let mut r = {
+            let v = self.vault.lock().await;
+            store::get(v.connection(), rotation_id)?.ok_or_else(|| {
+                RotationError::RotationNotFound {
+                    query: rotation_id.to_string(),
+                }
+            })?
+        };
+        let provider = self.provider_for(&r.plan).await?;
+        let mut done = vec![];
+        let mut first_err = None;
+        for o in r.plan.orphans.iter_mut().filter(|o| !o.revoked) {
+            match provider.revoke(&o.remote_id).await {
+                Ok(_) => {
+                    o.revoked = true;
+                    done.push(o.clone());
+                }
+                Err(e) => {
+                    first_err.get_or_insert(e);
+                }
+            }
+        }
+        if !done.is_empty() {
+            let mut v = self.vault.lock().await;
+            let rr = r.clone();
+            let events: Vec<AuditEvent> = done
+                .iter()
+                .map(|o| {
+                    AuditEvent::token(
+                        AuditAction::TokenRevoked,
+                        &rr.token_id,
+                        &rr.token_name,
+                        serde_json::json!({ "rotation": rr.id, "orphan": o.remote_id }),
+                    )
+                })
+                .collect();
+            v.change(|tx, now| {
+                store::update(tx, &rr, now)?;
+                Ok(((), events))
+            })?;
+        }
+        match first_err {
+            Some(e) if done.is_empty() => Err(e.into()),
+            _ => Ok(done),
+        }
+    }
+
+    /// Gives up an unfinished rotation that has not promoted its new token: revokes
+    /// the new token (if there is one) and leaves the old one current.
+    pub async fn abandon(&self, rotation_id: &str) -> Result<Report, RotationError> {
+        let r = {
+            let v = self.vault.lock().await;
+            store::get(v.connection(), rotation_id)?.ok_or_else(|| {
+                RotationError::RotationNotFound {
+                    query: rotation_id.to_string(),
+                }
+            })?
+        };
+        if r.step >= Step::Promoted || !r.is_open() {
+            return Err(RotationError::WrongStep {
+                rotation: r.short_id().to_string(),
+                name: r.token_name.clone(),
+                step: r.step,
+                why: "only a rotation that has not switched to its new token can be abandoned",
+            });
+        }
+        if let Some(new_id) = r.new_token_id.clone() {
+            let remote = self.vault.lock().await.get_token(&new_id)?.remote_id;
+            if let (Some(remote), RotationMode::Automatic) = (remote, r.plan.mode) {
+                let provider = self.provider_for(&r.plan).await?;
+                provider.revoke(&remote).await?;
+            }
+            let mut v = self.vault.lock().await;
+            let name = r.plan.name.clone();
+            v.change(|tx, now| {
+                store::set_token_state(tx, &new_id, TokenState::Revoked, now)?;
+                let ev = AuditEvent::token(
+                    AuditAction::TokenRevoked,
+                    &new_id,
+                    &name,
+                    serde_json::json!({ "rotation": r.id, "reason": "abandoned" }),
+                );
+                Ok(((), vec![ev]))
+            })?;
+        }
+        let err = RotationError::WrongStep {
+            rotation: r.short_id().to_string(),
+            name: r.token_name.clone(),
+            step: r.step,
+            why: "abandoned by the person",
+        };
+        match self.fail(r, err, false).await? {
+            Pass::End(report) => Ok(report),
+            Pass::Next => unreachable!("fail always ends"),
+        }
+    }
+}
+
+fn step_event(r: &Rotation, note: &str) -> AuditEvent {
+    AuditEvent::token(
+        AuditAction::RotationFailed,
+        &r.token_id,
+        &r.token_name,
+        serde_json::json!({ "rotation": r.id, "step": r.step.key(), "note": note }),
+    )
+}
+
+/// Checks that a token can be rotated through its provider's API now, and returns its
+/// integration.
+pub(crate) fn check_rotatable(
+    vault: &Vault,
+    token: &TokenRecord,
+) -> Result<Integration, RotationError> {
+    if let Some(open) = store::open_for(vault.connection(), &token.id)? {
+        return Err(RotationError::AlreadyRotating {
+            name: token.name.clone(),
+            rotation: open.short_id().to_string(),
+            step: open.step,
+        });
+    }
+    if token.state != TokenState::Current {
+        return Err(RotationError::NotCurrent {
+            name: token.name.clone(),
+            state: token.state.key(),
+        });
+    }
+    if token.provider != ProviderKind::GoodAccess {
+        return Err(RotationError::Unsupported {
+            provider: token.provider,
+            operation: "automatic rotation",
+        });
+    }
+    let iid = token
+        .integration_id
+        .as_deref()
+        .ok_or_else(|| RotationError::NoIntegration {
+            name: token.name.clone(),
+        })?;
+    Ok(vault.get_integration(iid)?)
+}
+
+/// Records a new rotation (staged: durable with the store step, or a failure).
+pub(crate) fn start(
+    vault: &mut Vault,
+    token: &TokenRecord,
+    plan: Plan,
+    id: String,
+) -> Result<Rotation, RotationError> {
+    let now = vault.now();
+    let r = Rotation {
+        id,
+        token_id: token.id.clone(),
+        token_name: token.name.clone(),
+        new_token_id: None,
+        step: Step::Planned,
+        attempts: 0,
+        last_error: None,
+        plan,
+        started_at: now,
+        updated_at: now,
+        finished_at: None,
+    };
+    let event = AuditEvent::token(
+        AuditAction::RotationStarted,
+        &token.id,
+        &token.name,
+        serde_json::json!({
+            "rotation": r.id, "mode": r.plan.mode, "scopes": r.plan.scopes,
+            "allowed_ips": r.plan.allowed_ips,
+            "expires_at": r.plan.expires_at.map(crate::clock::to_db),
+            "managing": r.plan.managing,
+        }),
+    );
+    let _ = vault.stage(|tx, now| {
+        store::insert(tx, &r, now)?;
+        Ok(((), vec![event]))
+    })?;
+    Ok(r)
+}

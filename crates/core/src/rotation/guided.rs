@@ -1,0 +1,561 @@
+//! Guided rotation, for providers whose dashboard alone can make a key: the steps to
+//! take there, then the new secret pasted here, stored, verified and switched to, and
+//! the old one retired.
+//!
+//! goodPayments has one key per account, and «Update key» kills the old one at once:
+//! the guide warns first and carries the IP whitelist over. API Management tokens are
+//! JWTs with unique names: the guide proposes a new name and reads the new expiry from
+//! the token itself.
+
+use super::engine::{Outcome, Report, SharedVault};
+use super::policy::{self, PolicyMode};
+use super::{store, Plan, Rotation, RotationError, Step};
+use crate::audit::{AuditAction, AuditEvent};
+use crate::clock::Clock;
+use crate::model::{NewToken, ProviderKind, TokenRecord, TokenState};
+use crate::providers::http::Http;
+use crate::providers::{connect, simple, ProviderError, RotationMode};
+use crate::secret::TokenSecret;
+use crate::validate::{self, InvalidInput};
+use crate::vault::{Vault, VaultError};
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// What the person is asked to do.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Guide {
+    pub rotation_id: String,
+    pub token_id: String,
+    pub token_name: String,
+    pub provider: ProviderKind,
+    pub mode: RotationMode,
+    /// Said before anything else (goodPayments: the old key dies at once).
+    pub warning: Option<String>,
+    pub steps: Vec<String>,
+    /// The name the new token gets (a new unique one for API Management).
+    pub proposed_name: String,
+    /// What carries over from the old token.
+    pub allowed_ips: Vec<String>,
+    pub scopes: Vec<String>,
+    /// Where the rotation is (planned: waiting for the new secret; promoted: waiting
+    /// for the old key's deletion).
+    pub step: Step,
+}
+
+fn mode_for(provider: ProviderKind) -> RotationMode {
+    match provider {
+        ProviderKind::GoodPayments => RotationMode::GuidedSingleKey,
+        _ => RotationMode::GuidedOverlap,
+    }
+}
+
+/// A new unique name for an API Management token: the old name with today's date.
+fn proposed_name(vault: &Vault, old: &str, today: DateTime<Utc>) -> String {
+    let base = old
+        .rsplit_once(' ')
+        .filter(|(_, tail)| chrono::NaiveDate::parse_from_str(tail, "%Y-%m-%d").is_ok())
+        .map(|(head, _)| head)
+        .unwrap_or(old);
+    let date = today.format("%Y-%m-%d").to_string();
+    let base: String = base
+        .chars()
+        .take(validate::MAX_NAME_CHARS.saturating_sub(date.len() + 4))
+        .collect();
+    let taken = |n: &str| {
+        vault
+            .list_tokens()
+            .map(|l| l.iter().any(|t| t.name.eq_ignore_ascii_case(n)))
+            .unwrap_or(false)
+    };
+    let mut name = format!("{base} {date}");
+    let mut i = 2;
+    while taken(&name) {
+        name = format!("{base} {date}-{i}");
+        i += 1;
+    }
+    name
+}
+
+fn steps_for(token: &TokenRecord, plan: &Plan) -> (Option<String>, Vec<String>) {
+    let ips = if plan.allowed_ips.is_empty() {
+        "(none recorded: add the addresses your scripts call from)".to_string()
+    } else {
+        plan.allowed_ips.join(", ")
+    };
+    match token.provider {
+        ProviderKind::GoodPayments => (
+            Some("«Update key» disables the old key the moment you confirm it: every script using it fails until it has the new one. Pick a quiet moment; scripts run through `tw exec` pick up the new key at their next start.".into()),
+            vec![
+                "Open the «API» section of your goodPayments Dashboard.".into(),
+                format!("Check that the IP whitelist still holds {ips} (1 to 5 IPv4 addresses; the new key keeps this whitelist)."),
+                "Click «Update key» and confirm.".into(),
+                "Copy the new key from the window that opens and paste it here.".into(),
+            ],
+        ),
+        ProviderKind::AgencyAccess => (
+            None,
+            vec![
+                "Open Dashboard → API → Authentication in AgencyAccess.".into(),
+                format!(
+                    "Select the same capabilities as the old key{}.",
+                    if plan.scopes.is_empty() { String::new() } else { format!(": {}", plan.scopes.join(", ")) }
+                ),
+                "Click «Generate API Key» and copy the key (it is shown once).".into(),
+                "Paste it here; Tokenwarden stores and verifies it.".into(),
+                format!("Once your scripts use it, delete the old key ('{}') in the dashboard and confirm here.", token.name),
+            ],
+        ),
+        ProviderKind::PlatformApi => (
+            None,
+            vec![
+                "Open the platform's API Management dashboard.".into(),
+                format!("In the token creation section, enter the Token Name '{}' (names must be unique).", plan.name),
+                "Set the expiration (or No Expiration); Tokenwarden reads it from the new token.".into(),
+                "Click Create, copy the token with its Copy button (it is shown once) and paste it here.".into(),
+                format!("Once your scripts use it, delete '{}' under Existing API Tokens and confirm here.", token.name),
+            ],
+        ),
+        _ => (
+            None,
+            vec![
+                format!("Create a new key for '{}' in the provider's dashboard, with the same permissions{}.", token.name,
+                    if plan.scopes.is_empty() { String::new() } else { format!(" ({})", plan.scopes.join(", ")) }),
+                format!("Restrict it to the same addresses: {ips}."),
+                "Paste the new key here; Tokenwarden stores and verifies it.".into(),
+                "Once your scripts use it, delete the old key in the dashboard and confirm here.".into(),
+            ],
+        ),
+    }
+}
+
+fn guide_of(vault: &Vault, r: &Rotation) -> Result<Guide, RotationError> {
+    let token = vault.get_token(&r.token_id)?;
+    let (warning, steps) = steps_for(&token, &r.plan);
+    Ok(Guide {
+        rotation_id: r.id.clone(),
+        token_id: token.id.clone(),
+        token_name: token.name.clone(),
+        provider: token.provider,
+        mode: r.plan.mode,
+        warning,
+        steps,
+        proposed_name: r.plan.name.clone(),
+        allowed_ips: r.plan.allowed_ips.clone(),
+        scopes: r.plan.scopes.clone(),
+        step: r.step,
+    })
+}
+
+/// Starts a guided rotation (saved: the person may take a while in the dashboard), or
+/// returns the one already open for this token.
+pub fn begin(vault: &mut Vault, token_id: &str) -> Result<Guide, RotationError> {
+    let token = vault.get_token(token_id)?;
+    if let Some(open) = store::open_for(vault.connection(), &token.id)? {
+        if open.plan.mode != RotationMode::Automatic {
+            return guide_of(vault, &open);
+        }
+        return Err(RotationError::AlreadyRotating {
+            name: token.name.clone(),
+            rotation: open.short_id().to_string(),
+            step: open.step,
+        });
+    }
+    if token.state != TokenState::Current {
+        return Err(RotationError::NotCurrent {
+            name: token.name.clone(),
+            state: token.state.key(),
+        });
+    }
+    let (p, _) = policy::effective(vault, &token)?;
+    if p.mode == PolicyMode::Never {
+        return Err(RotationError::PolicyNever { name: token.name });
+    }
+    let now = vault.now();
+    let name = match token.provider {
+        ProviderKind::PlatformApi => proposed_name(vault, &token.name, now),
+        _ => token.name.clone(),
+    };
+    let plan = Plan {
+        mode: mode_for(token.provider),
+        provider: token.provider,
+        integration_id: token.integration_id.clone(),
+        name,
+        scopes: token.scopes.clone(),
+        allowed_ips: token.allowed_ips.clone(),
+        expires_at: None,
+        old_remote_id: token.remote_id.clone(),
+        managing: false,
+        create_attempts: vec![],
+        orphans: vec![],
+        next_attempt_at: None,
+        verified_by: None,
+    };
+    let r = super::engine::start(vault, &token, plan, uuid::Uuid::new_v4().to_string())?;
+    vault.flush()?;
+    guide_of(vault, &r)
+}
+
+/// The guide of an open guided rotation.
+pub fn guide(vault: &Vault, rotation_id: &str) -> Result<Guide, RotationError> {
+    let r = open_guided(vault, rotation_id)?;
+    guide_of(vault, &r)
+}
+
+fn open_guided(vault: &Vault, rotation_id: &str) -> Result<Rotation, RotationError> {
+    let r = store::get(vault.connection(), rotation_id)?.ok_or_else(|| {
+        RotationError::RotationNotFound {
+            query: rotation_id.to_string(),
+        }
+    })?;
+    if r.plan.mode == RotationMode::Automatic || !r.is_open() {
+        return Err(RotationError::WrongStep {
+            rotation: r.short_id().to_string(),
+            name: r.token_name.clone(),
+            step: r.step,
+            why: "it is not an open guided rotation",
+        });
+    }
+    Ok(r)
+}
+
+/// How many times, and how long apart, a pasted key is tried (dashboards can take a
+/// few seconds to make a key valid everywhere).
+#[derive(Debug, Clone)]
+pub struct VerifyRetry {
+    pub attempts: u32,
+    pub backoff: Duration,
+}
+
+impl Default for VerifyRetry {
+    fn default() -> Self {
+        Self {
+            attempts: 4,
+            backoff: Duration::from_millis(750),
+        }
+    }
+}
+
+/// The pasted secret: stored as pending, verified where the integration can, then
+/// made current. goodPayments' old key died with «Update key», so it is marked
+/// revoked at once; for the others the rotation waits for [`confirm_retired`].
+pub async fn submit(
+    vault: &SharedVault,
+    http: Http,
+    clock: Arc<dyn Clock>,
+    rotation_id: &str,
+    secret: TokenSecret,
+    name: Option<&str>,
+    expires_at: Option<DateTime<Utc>>,
+    retry: &VerifyRetry,
+) -> Result<Report, RotationError> {
+    let (mut r, old, integration, credential) = {
+        let v = vault.lock().await;
+        let r = open_guided(&v, rotation_id)?;
+        if r.step != Step::Planned {
+            return Err(RotationError::WrongStep {
+                rotation: r.short_id().to_string(),
+                name: r.token_name.clone(),
+                step: r.step,
+                why: "the new secret was already given; confirm the old key's deletion",
+            });
+        }
+        let old = v.get_token(&r.token_id)?;
+        let integration = r
+            .plan
+            .integration_id
+            .as_deref()
+            .map(|i| v.get_integration(i))
+            .transpose()?;
+        let credential = match &integration {
+            Some(i) => v.integration_credential(i)?,
+            None => None,
+        };
+        (r, old, integration, credential)
+    };
+    if secret.expose() == {
+        let v = vault.lock().await;
+        v.secret_for_call(&old.id)?
+    }
+    .expose()
+    {
+        return Err(InvalidInput::new(
+            "secret",
+            "is the old key; paste the new one the dashboard showed",
+        )
+        .into());
+    }
+    let name = match name {
+        Some(n) => validate::token_name(n)?,
+        None => r.plan.name.clone(),
+    };
+    if r.plan.provider == ProviderKind::PlatformApi && name.eq_ignore_ascii_case(&old.name) {
+        return Err(InvalidInput::new(
+            "name",
+            format!("'{name}' is the old token's; API Management names must be unique"),
+        )
+        .into());
+    }
+    let expires_at = match (expires_at, r.plan.provider) {
+        (Some(e), _) => Some(e),
+        (None, ProviderKind::PlatformApi) => simple::jwt_claims(secret.expose())?.expires_at,
+        (None, _) => None,
+    };
+    r.plan.name = name.clone();
+    r.plan.expires_at = expires_at;
+
+    // Stored first, durably, before it is tried anywhere.
+    {
+        let mut v = vault.lock().await;
+        let new = NewToken {
+            provider: old.provider,
+            integration_id: old.integration_id.clone(),
+            remote_id: None,
+            name: name.clone(),
+            secret: secret.clone(),
+            scopes: r.plan.scopes.clone(),
+            allowed_ips: r.plan.allowed_ips.clone(),
+            expires_at,
+            notes: old.notes.clone(),
+        };
+        let rr = &mut r;
+        let (_, staged) = v.stage(|tx, now| {
+            let (new_id, ev) = crate::vault::tokens::insert_token_as(
+                tx,
+                &new,
+                &crate::clock::to_db(now),
+                TokenState::Pending,
+                Some(&rr.token_id),
+            )?;
+            rr.new_token_id = Some(new_id);
+            rr.step = Step::Stored;
+            store::update(tx, rr, now)?;
+            Ok(((), vec![ev]))
+        })?;
+        v.flush_through(staged)?;
+    }
+
+    // Verified where the integration says how.
+    let verified_by = match &integration {
+        Some(i) => {
+            let provider = connect(i, credential, http.clone(), Arc::clone(&clock))?;
+            let mut result = Err(None);
+            for attempt in 0..retry.attempts.max(1) {
+                if attempt > 0 {
+                    tokio::time::sleep(retry.backoff.saturating_mul(1 << (attempt - 1).min(8)))
+                        .await;
+                }
+                match provider.verify(&secret).await {
+                    Ok(()) => {
+                        result = Ok("provider");
+                        break;
+                    }
+                    Err(ProviderError::Unsupported { .. }) => {
+                        result = Ok("not checked: the integration has no verify endpoint");
+                        break;
+                    }
+                    Err(e @ ProviderError::Unauthorized { .. }) => result = Err(Some(e)),
+                    Err(e) if e.is_transport() || matches!(e, ProviderError::Server { .. }) => {
+                        result = Err(Some(e))
+                    }
+                    Err(e) => {
+                        result = Err(Some(e));
+                        break;
+                    }
+                }
+            }
+            match result {
+                Ok(how) => how,
+                Err(e) => {
+                    // Kept pending: the person can paste again after checking, or
+                    // abandon; the old token stays current.
+                    let detail = e.map(|e| e.to_string()).unwrap_or_default();
+                    let mut v = vault.lock().await;
+                    r.last_error = Some(detail.clone());
+                    r.attempts += 1;
+                    let rr = r.clone();
+                    v.change(|tx, now| {
+                        store::update(tx, &rr, now)?;
+                        Ok((
+                            (),
+                            vec![AuditEvent::token(
+                                AuditAction::RotationFailed,
+                                &rr.token_id,
+                                &rr.token_name,
+                                serde_json::json!({ "rotation": rr.id, "step": "stored", "error": detail }),
+                            )],
+                        ))
+                    })?;
+                    return Err(RotationError::NotVerified {
+                        name: old.name.clone(),
+                        detail,
+                    });
+                }
+            }
+        }
+        None => "not checked: the token has no integration",
+    };
+
+    // Switched over; the old token retired now (single key) or after confirmation.
+    let single = r.plan.mode == RotationMode::GuidedSingleKey;
+    r.plan.verified_by = Some(verified_by.to_string());
+    r.step = if single { Step::Done } else { Step::Promoted };
+    r.last_error = None;
+    let now = clock.now();
+    if single {
+        r.finished_at = Some(now);
+    }
+    let mut v = vault.lock().await;
+    let rr = r.clone();
+    let new_id = r.new_token_id.clone().unwrap_or_default();
+    v.change(|tx, now| {
+        store::set_token_state(
+            tx,
+            &rr.token_id,
+            if single {
+                TokenState::Revoked
+            } else {
+                TokenState::Previous
+            },
+            now,
+        )?;
+        store::set_token_state(tx, &new_id, TokenState::Current, now)?;
+        tx.execute(
+            "UPDATE tokens SET last_verified_at = ?1 WHERE id = ?2",
+            rusqlite::params![crate::clock::to_db(now), new_id],
+        )
+        .map_err(VaultError::sql("recording a verify"))?;
+        store::update(tx, &rr, now)?;
+        let mut events = vec![AuditEvent::token(
+            AuditAction::TokenRotated,
+            &rr.token_id,
+            &rr.token_name,
+            serde_json::json!({
+                "rotation": rr.id, "new_token": new_id, "guided": true,
+                "verified_by": verified_by, "new_name": rr.plan.name,
+            }),
+        )];
+        if single {
+            events.push(AuditEvent::token(
+                AuditAction::TokenRevoked,
+                &rr.token_id,
+                &rr.token_name,
+                serde_json::json!({ "rotation": rr.id, "reason": "replaced in the dashboard (single key)" }),
+            ));
+            events.push(AuditEvent::token(
+                AuditAction::RotationFinished,
+                &rr.token_id,
+                &rr.token_name,
+                serde_json::json!({ "rotation": rr.id, "new_token": new_id }),
+            ));
+        }
+        Ok(((), events))
+    })?;
+    let outcome = if single {
+        Outcome::Done
+    } else {
+        Outcome::Waiting {
+            reason: format!(
+                "delete the old key '{}' in the dashboard, then confirm",
+                r.token_name
+            ),
+        }
+    };
+    Ok(Report {
+        rotation_id: r.id.clone(),
+        token_id: r.token_id.clone(),
+        token_name: r.token_name.clone(),
+        new_token_id: r.new_token_id.clone(),
+        step: r.step,
+        outcome,
+        orphans: vec![],
+    })
+}
+
+/// The person says the old key is deleted in the dashboard. Where the integration can
+/// verify, the old key must now be refused (unless `force`); then it is marked revoked
+/// and the rotation is done.
+pub async fn confirm_retired(
+    vault: &SharedVault,
+    http: Http,
+    clock: Arc<dyn Clock>,
+    rotation_id: &str,
+    force: bool,
+) -> Result<Report, RotationError> {
+    let (mut r, integration, old_secret, credential) = {
+        let v = vault.lock().await;
+        let r = open_guided(&v, rotation_id)?;
+        if r.step != Step::Promoted {
+            return Err(RotationError::WrongStep {
+                rotation: r.short_id().to_string(),
+                name: r.token_name.clone(),
+                step: r.step,
+                why: "the new secret has not been given yet",
+            });
+        }
+        let integration = r
+            .plan
+            .integration_id
+            .as_deref()
+            .map(|i| v.get_integration(i))
+            .transpose()?;
+        let secret = v.secret_for_call(&r.token_id)?;
+        let credential = match &integration {
+            Some(i) => v.integration_credential(i)?,
+            None => None,
+        };
+        (r, integration, secret, credential)
+    };
+    let mut checked = "not checked";
+    if let (Some(i), false) = (&integration, force) {
+        if let Ok(provider) = connect(i, credential, http, Arc::clone(&clock)) {
+            match provider.verify(&old_secret).await {
+                Ok(()) => {
+                    return Err(RotationError::OldStillWorks {
+                        name: r.token_name.clone(),
+                    })
+                }
+                Err(ProviderError::Unauthorized { .. } | ProviderError::Forbidden { .. }) => {
+                    checked = "the provider refuses the old key"
+                }
+                Err(ProviderError::Unsupported { .. }) => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+    }
+    r.step = Step::Done;
+    r.finished_at = Some(clock.now());
+    let mut v = vault.lock().await;
+    let rr = r.clone();
+    v.change(|tx, now| {
+        store::set_token_state(tx, &rr.token_id, TokenState::Revoked, now)?;
+        store::update(tx, &rr, now)?;
+        Ok((
+            (),
+            vec![
+                AuditEvent::token(
+                    AuditAction::TokenRevoked,
+                    &rr.token_id,
+                    &rr.token_name,
+                    serde_json::json!({ "rotation": rr.id, "deleted_in_dashboard": true, "checked": checked, "forced": force }),
+                ),
+                AuditEvent::token(
+                    AuditAction::RotationFinished,
+                    &rr.token_id,
+                    &rr.token_name,
+                    serde_json::json!({ "rotation": rr.id, "new_token": rr.new_token_id }),
+                ),
+            ],
+        ))
+    })?;
+    Ok(Report {
+        rotation_id: r.id.clone(),
+        token_id: r.token_id.clone(),
+        token_name: r.token_name.clone(),
+        new_token_id: r.new_token_id.clone(),
+        step: r.step,
+        outcome: Outcome::Done,
+        orphans: vec![],
+    })
+}

@@ -1,0 +1,249 @@
+//! Token rotation (DESIGN.md section 5): a resumable state machine.
+//!
+//! ```text
+//! planned ─▶ created ─▶ stored (pending) ─▶ verified ─▶ promoted ─▶ revoked ─▶ done
+//! ```
+//!
+//! What is durable when, and why that is enough:
+//! - **planned**: a row in the vault (in memory) and an intent file beside the vault
+//!   (no name, no secret) written before the create call, so that a crash during the
+//!   call is followed at the next start by a search for the token it may have created.
+//! - **created → stored**: one transaction, saved (fsync) before anything else happens:
+//!   the new secret is never only in memory while a remote call is made.
+//! - **verified, promoted**: committed to memory; saved with the next save. Losing them
+//!   in a crash costs one repeated verify, never a secret, because the next step that
+//!   acts remotely (revoke) is safe to repeat (a 404 counts as revoked).
+//! - **revoked → done**: one transaction, saved.
+//!
+//! So a rotation costs three calls (create, verify, revoke) and two saves, which is
+//! the protocol's floor; the benchmark measures the difference.
+//!
+//! The old token is never revoked unless the new one is stored and was verified in the
+//! same run, after the store. A failed revoke leaves the old token `revoke_pending`,
+//! retried with backoff at each start. Unfinished rotations resume at every start.
+
+pub mod engine;
+pub mod guided;
+mod intent;
+pub mod policy;
+mod store;
+
+pub use engine::{Engine, EngineConfig, Flow, NoObserver, Observer, Outcome, Report, SharedVault};
+pub use policy::{Policy, PolicyMode};
+
+use crate::model::ProviderKind;
+use crate::providers::{ProviderError, RotationMode};
+use crate::vault::{Vault, VaultError};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// Where a rotation is. `Created` and `Revoked` are moments between a remote answer
+/// and the save that records it; the table holds the others.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Step {
+    Planned,
+    Created,
+    Stored,
+    Verified,
+    Promoted,
+    Revoked,
+    Done,
+    /// Ended without replacing the token (refused, mismatched, or given up).
+    Abandoned,
+}
+
+impl Step {
+    pub const ALL: [Step; 8] = [
+        Step::Planned,
+        Step::Created,
+        Step::Stored,
+        Step::Verified,
+        Step::Promoted,
+        Step::Revoked,
+        Step::Done,
+        Step::Abandoned,
+    ];
+
+    pub fn key(self) -> &'static str {
+        match self {
+            Step::Planned => "planned",
+            Step::Created => "created",
+            Step::Stored => "stored",
+            Step::Verified => "verified",
+            Step::Promoted => "promoted",
+            Step::Revoked => "revoked",
+            Step::Done => "done",
+            Step::Abandoned => "abandoned",
+        }
+    }
+
+    pub fn from_key(k: &str) -> Option<Step> {
+        Step::ALL.into_iter().find(|s| s.key() == k)
+    }
+
+    pub fn is_final(self) -> bool {
+        matches!(self, Step::Done | Step::Abandoned)
+    }
+}
+
+impl std::fmt::Display for Step {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.key())
+    }
+}
+
+/// A token the provider holds that no one has the secret of: created by a call whose
+/// answer was lost. Offered for revocation, never revoked unasked (it might be a
+/// colleague's token of the same name).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Orphan {
+    pub remote_id: String,
+    pub name: String,
+    pub created_at: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub revoked: bool,
+}
+
+/// What a rotation will create: the old token's name, scopes, IPs and lifetime.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Plan {
+    pub mode: RotationMode,
+    pub provider: ProviderKind,
+    pub integration_id: Option<String>,
+    pub name: String,
+    pub scopes: Vec<String>,
+    pub allowed_ips: Vec<String>,
+    pub expires_at: Option<DateTime<Utc>>,
+    /// The old token's remote id (revoked at the end).
+    pub old_remote_id: Option<String>,
+    /// Rotating the integration's own managing token.
+    #[serde(default)]
+    pub managing: bool,
+    /// When create was called: where to look for orphans if an answer was lost.
+    #[serde(default)]
+    pub create_attempts: Vec<DateTime<Utc>>,
+    #[serde(default)]
+    pub orphans: Vec<Orphan>,
+    /// Not retried before this time (backoff across runs).
+    #[serde(default)]
+    pub next_attempt_at: Option<DateTime<Utc>>,
+    /// How the new token was verified.
+    #[serde(default)]
+    pub verified_by: Option<String>,
+}
+
+/// A rotation as the vault records it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Rotation {
+    pub id: String,
+    pub token_id: String,
+    pub token_name: String,
+    pub new_token_id: Option<String>,
+    pub step: Step,
+    pub attempts: i64,
+    pub last_error: Option<String>,
+    pub plan: Plan,
+    pub started_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub finished_at: Option<DateTime<Utc>>,
+}
+
+impl Rotation {
+    pub fn short_id(&self) -> &str {
+        &self.id[..8.min(self.id.len())]
+    }
+
+    pub fn is_open(&self) -> bool {
+        self.finished_at.is_none()
+    }
+
+    pub fn unrevoked_orphans(&self) -> impl Iterator<Item = &Orphan> {
+        self.plan.orphans.iter().filter(|o| !o.revoked)
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RotationError {
+    #[error(transparent)]
+    Vault(#[from] VaultError),
+    #[error(transparent)]
+    Provider(#[from] ProviderError),
+    #[error(transparent)]
+    Invalid(#[from] crate::validate::InvalidInput),
+    #[error("token '{name}' is already being rotated (rotation {rotation}, at step {step}); `tw rotations` shows it, and it resumes at the next start")]
+    AlreadyRotating {
+        name: String,
+        rotation: String,
+        step: Step,
+    },
+    #[error("token '{name}' is {state}; only a current token can be rotated")]
+    NotCurrent { name: String, state: &'static str },
+    #[error("token '{name}' belongs to no integration, so Tokenwarden cannot reach its provider; attach it with `tw add --integration` or rotate it by hand")]
+    NoIntegration { name: String },
+    #[error("token '{name}' has no remote id and the provider lists {found} tokens of that name; Tokenwarden cannot tell which one to revoke; rotate it in the dashboard")]
+    NoRemoteId { name: String, found: usize },
+    #[error("{}: {operation} is done in the provider's dashboard; Tokenwarden guides you through it (`tw rotate` in a terminal, or the app)", provider.display_name())]
+    Unsupported {
+        provider: ProviderKind,
+        operation: &'static str,
+    },
+    #[error("token '{name}' has the rotation policy 'never' (a person rotates it); change it with `tw policy {name} --mode ask` first")]
+    PolicyNever { name: String },
+    #[error("token '{name}': the provider created the new token with other {field} than asked ({detail}); the new token was revoked and the old one is untouched")]
+    Mismatch {
+        name: String,
+        field: &'static str,
+        detail: String,
+    },
+    #[error("token '{name}': the new token did not verify ({detail}); the old token is untouched and still current; the rotation is retried at the next start")]
+    NotVerified { name: String, detail: String },
+    #[error("token '{name}': the vault could not record the new token ({detail}); the new token was revoked at the provider{}; the old one is untouched", if *revoked { "" } else { " as far as it answered (check `tw reconcile`)" })]
+    NotStored {
+        name: String,
+        detail: String,
+        revoked: bool,
+    },
+    #[error("no rotation matches '{query}'; `tw rotations --all` lists them")]
+    RotationNotFound { query: String },
+    #[error("rotation {rotation} of '{name}' is at step {step}: {why}")]
+    WrongStep {
+        rotation: String,
+        name: String,
+        step: Step,
+        why: &'static str,
+    },
+    #[error("token '{name}': the old key still works at the provider; delete it in the dashboard first, then confirm again")]
+    OldStillWorks { name: String },
+}
+
+/// Lists rotations, newest first.
+pub fn list(vault: &Vault, open_only: bool) -> Result<Vec<Rotation>, VaultError> {
+    store::list(vault.connection(), open_only)
+}
+
+/// Finds a rotation by id or id prefix (4 characters at least), or by the name of the
+/// token it rotates (its open rotation, else its latest).
+pub fn find(vault: &Vault, query: &str) -> Result<Rotation, RotationError> {
+    let q = query.trim();
+    let all = store::list(vault.connection(), false)?;
+    let by_id: Vec<&Rotation> = all
+        .iter()
+        .filter(|r| r.id == q || (q.len() >= 4 && r.id.starts_with(&q.to_ascii_lowercase())))
+        .collect();
+    if by_id.len() == 1 {
+        return Ok(by_id[0].clone());
+    }
+    let by_name: Vec<&Rotation> = all
+        .iter()
+        .filter(|r| r.token_name.eq_ignore_ascii_case(q))
+        .collect();
+    by_name
+        .iter()
+        .find(|r| r.is_open())
+        .or(by_name.first())
+        .map(|r| (*r).clone())
+        .ok_or_else(|| RotationError::RotationNotFound {
+            query: q.to_string(),
+        })
+}
