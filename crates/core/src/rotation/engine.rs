@@ -202,6 +202,13 @@ impl Engine {
         &self.vault
     }
 
+    /// Saves what finished rotations left staged (their `done` step). Bulk rotation and
+    /// resume call it themselves; after [`Engine::rotate`], callers call it before they
+    /// exit (or let their next change carry it).
+    pub async fn finish(&self) -> Result<(), VaultError> {
+        self.vault.lock().await.flush()
+    }
+
     fn backoff(&self, base: Duration, attempt: u32) -> Duration {
         base.saturating_mul(1 << attempt.min(16))
             .min(self.config.max_backoff)
@@ -374,6 +381,9 @@ impl Engine {
             let (i, id, result) = joined.expect("a rotation task never panics");
             out[i] = Some((id, result));
         }
+        if let Err(e) = self.finish().await {
+            tracing::warn!(error = %e, "could not save the end of the rotations; they finish at the next start");
+        }
         out.into_iter().flatten().collect()
     }
 
@@ -434,6 +444,9 @@ impl Engine {
         }
         while let Some(joined) = set.join_next().await {
             out.push(joined.expect("a rotation task never panics"));
+        }
+        if let Err(e) = self.finish().await {
+            out.push(Err(e.into()));
         }
         out
     }
@@ -629,6 +642,11 @@ impl Engine {
         };
         let mut last: Option<ProviderError> = None;
         for attempt in 0..self.config.create_attempts.max(1) {
+            if attempt > 0 {
+                // A server that timed out may still be acting: give it time to finish
+                // before looking for what it made.
+                tokio::time::sleep(self.backoff(self.config.create_backoff, attempt - 1)).await;
+            }
             if !r.plan.create_attempts.is_empty() {
                 // An earlier create may have acted: look before creating again.
                 match self.find_orphans(&mut r, provider.as_ref()).await {
@@ -656,9 +674,6 @@ impl Engine {
                         return self.fail(r, e.into(), resumable).await;
                     }
                 }
-            }
-            if attempt > 0 {
-                tokio::time::sleep(self.backoff(self.config.create_backoff, attempt - 1)).await;
             }
             let at = self.clock.now();
             if let Err(e) = intent::write(
@@ -768,6 +783,9 @@ impl Engine {
     }
 
     async fn verify_step(&self, mut r: Rotation) -> Result<Pass, RotationError> {
+        if let Some(end) = self.check_new(&r).await? {
+            return Ok(end);
+        }
         let (provider, secret) = {
             let v = self.vault.lock().await;
             let iid = r.plan.integration_id.clone().unwrap_or_default();
@@ -841,9 +859,9 @@ impl Engine {
         Ok(Pass::Next)
     }
 
-    /// Checks the new token against the plan, then makes it current and the old one
-    /// previous (and, for the managing token, the integration's credential).
-    async fn promote_step(&self, mut r: Rotation) -> Result<Pass, RotationError> {
+    /// Compares the new token, as the provider described it in the create answer, with
+    /// the plan; a different one is revoked and the rotation ends, the old untouched.
+    async fn check_new(&self, r: &Rotation) -> Result<Option<Pass>, RotationError> {
         let new_id = r.new_token_id.clone().unwrap_or_default();
         let new = self.vault.lock().await.get_token(&new_id)?;
         let mismatch = if !same_set(&new.scopes, &r.plan.scopes) {
@@ -903,13 +921,20 @@ impl Engine {
                 field,
                 detail,
             };
-            return self.fail(r, err, false).await;
+            return self.fail(r.clone(), err, false).await.map(Some);
         }
+        Ok(None)
+    }
+
+    /// Makes the new token current and the old one previous (and, for the managing
+    /// token, the integration's credential).
+    async fn promote_step(&self, mut r: Rotation) -> Result<Pass, RotationError> {
+        let new_id = r.new_token_id.clone().unwrap_or_default();
         r.step = Step::Promoted;
         {
             let mut v = self.vault.lock().await;
             let rr = r.clone();
-            let _ = v.stage(|tx, now| {
+            let (_, staged) = v.stage(|tx, now| {
                 // The old one first: one current token per name.
                 store::set_token_state(tx, &rr.token_id, TokenState::Previous, now)?;
                 store::set_token_state(tx, &new_id, TokenState::Current, now)?;
@@ -932,6 +957,9 @@ impl Engine {
                 );
                 Ok(((), vec![ev]))
             })?;
+            // Saved before the revoke, so that the vault's current token is one the
+            // provider honours at every moment a crash could pick.
+            v.flush_through(staged)?;
         }
         if self.observer.step(&r, Step::Promoted) == Flow::Stop {
             return Ok(Pass::End(Report::of(&r, Outcome::Stopped)));
@@ -956,7 +984,9 @@ impl Engine {
                 r.plan.next_attempt_at = None;
                 let mut v = self.vault.lock().await;
                 let rr = r.clone();
-                let (_, staged) = v.stage(|tx, now| {
+                // Staged only: losing it to a crash costs one repeated revoke (a 404
+                // counts), so it rides with the next save; `Engine::finish` forces it.
+                let _ = v.stage(|tx, now| {
                     store::set_token_state(tx, &rr.token_id, TokenState::Revoked, now)?;
                     store::update(tx, &rr, now)?;
                     let revoked = AuditEvent::token(
@@ -976,7 +1006,6 @@ impl Engine {
                     );
                     Ok(((), vec![revoked, finished]))
                 })?;
-                v.flush_through(staged)?;
                 drop(v);
                 let report = Report::of(&r, Outcome::Done);
                 self.observer.step(&r, Step::Done);

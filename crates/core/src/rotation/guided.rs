@@ -237,6 +237,15 @@ impl Default for VerifyRetry {
     }
 }
 
+/// What the person brings back from the dashboard.
+pub struct Pasted {
+    pub secret: TokenSecret,
+    /// The new token's name, if not the proposed one.
+    pub name: Option<String>,
+    /// The new expiry, where the key does not carry it (a JWT does).
+    pub expires_at: Option<DateTime<Utc>>,
+}
+
 /// The pasted secret: stored as pending, verified where the integration can, then
 /// made current. goodPayments' old key died with «Update key», so it is marked
 /// revoked at once; for the others the rotation waits for [`confirm_retired`].
@@ -245,11 +254,15 @@ pub async fn submit(
     http: Http,
     clock: Arc<dyn Clock>,
     rotation_id: &str,
-    secret: TokenSecret,
-    name: Option<&str>,
-    expires_at: Option<DateTime<Utc>>,
+    pasted: Pasted,
     retry: &VerifyRetry,
 ) -> Result<Report, RotationError> {
+    let Pasted {
+        secret,
+        name,
+        expires_at,
+    } = pasted;
+    let name = name.as_deref();
     let (mut r, old, integration, credential) = {
         let v = vault.lock().await;
         let r = open_guided(&v, rotation_id)?;

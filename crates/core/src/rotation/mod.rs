@@ -10,13 +10,16 @@
 //!   call is followed at the next start by a search for the token it may have created.
 //! - **created → stored**: one transaction, saved (fsync) before anything else happens:
 //!   the new secret is never only in memory while a remote call is made.
-//! - **verified, promoted**: committed to memory; saved with the next save. Losing them
-//!   in a crash costs one repeated verify, never a secret, because the next step that
-//!   acts remotely (revoke) is safe to repeat (a 404 counts as revoked).
-//! - **revoked → done**: one transaction, saved.
+//! - **verified**: committed to memory; a crash before the next save costs one
+//!   repeated verify.
+//! - **promoted**: saved before the revoke call, so the token the vault calls current
+//!   works at the provider at every moment a crash could pick.
+//! - **revoked → done**: one transaction, committed to memory and saved with the next
+//!   save ([`Engine::finish`]); a crash first costs one repeated revoke, and a 404
+//!   counts as revoked.
 //!
-//! So a rotation costs three calls (create, verify, revoke) and two saves, which is
-//! the protocol's floor; the benchmark measures the difference.
+//! So a rotation costs three calls (create, verify, revoke) and two saves, the
+//! protocol's floor; the benchmark measures the difference.
 //!
 //! The old token is never revoked unless the new one is stored and was verified in the
 //! same run, after the store. A failed revoke leaves the old token `revoke_pending`,

@@ -6,6 +6,7 @@ mod providers_answers;
 mod providers_conformance;
 mod providers_faults;
 mod reminders;
+mod rotation;
 mod support;
 mod vault_errors;
 mod vault_files;
