@@ -24,7 +24,10 @@ fn age_and_sqlite3_open_the_vault_with_the_exported_identity() {
         .trim(),
         secret_for(7)
     );
-    assert_eq!(sqlite(&db, "PRAGMA user_version;").trim(), "1");
+    assert_eq!(
+        sqlite(&db, "PRAGMA user_version;").trim(),
+        tokenwarden_core::vault::schema::SCHEMA_VERSION.to_string()
+    );
 }
 
 #[test]

@@ -147,6 +147,43 @@ fn a_vault_from_a_newer_version_is_refused() {
 }
 
 #[test]
+fn a_version_1_vault_is_migrated_in_one_step_and_keeps_its_tokens() {
+    let (tv, mut vault) = new_vault();
+    vault.add_token(token(1)).unwrap();
+    let identity = export_plain_identity(&mut vault, tv.dir.path());
+    let recipient = vault.custody().recipient.clone();
+    drop(vault);
+    // Back to version 1 as the real tools see it: without the v2 columns.
+    let db = tv.dir.path().join("plain.db");
+    age_decrypt(tv.path(), &identity, &db);
+    sqlite(
+        &db,
+        "ALTER TABLE tokens DROP COLUMN rotation_policy; \
+         ALTER TABLE integrations DROP COLUMN rotation_policy; PRAGMA user_version = 1;",
+    );
+    let older = tv.dir.path().join("older.age");
+    age_encrypt(&db, &recipient, &older);
+    std::fs::copy(&older, tv.path()).unwrap();
+
+    let vault = reopen(&tv).unwrap();
+    assert_eq!(vault.list_tokens().unwrap()[0].name, "token-000001");
+    let last = vault.audit_entries(None).unwrap().pop().unwrap();
+    assert_eq!(last.action, "vault.migrate");
+    assert!(last.detail.contains(r#""from":1"#), "{}", last.detail);
+    drop(vault);
+    age_decrypt(tv.path(), &identity, &db);
+    assert_eq!(sqlite(&db, "PRAGMA user_version;").trim(), "2");
+    assert_eq!(
+        sqlite(
+            &db,
+            "SELECT count(*) FROM pragma_table_info('tokens') WHERE name = 'rotation_policy';"
+        )
+        .trim(),
+        "1"
+    );
+}
+
+#[test]
 fn restoring_the_previous_generation_keeps_the_damaged_file() {
     let tv = saved_vault();
     rewrite(tv.path(), |b| {
