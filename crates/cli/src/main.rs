@@ -18,6 +18,7 @@ use tokenwarden_core::{
 
 mod output;
 mod remote;
+mod rotate;
 mod schedule;
 
 /// The file holding the passphrase, for unattended use in passphrase mode.
@@ -154,6 +155,14 @@ enum Command {
         #[arg(long, value_name = "FILE.ics")]
         out: PathBuf,
     },
+    /// Rotate a token (one click for GoodAccess, guided for the others), or all due
+    Rotate(rotate::RotateArgs),
+    /// Rotations: unfinished ones (resumed at every start), orphans, abandon
+    Rotations(rotate::RotationsArgs),
+    /// Show or set a token's (or an integration's) rotation policy
+    Policy(rotate::PolicyArgs),
+    /// Run a command with current secrets in its environment (never on disk or screen)
+    Exec(rotate::ExecArgs),
     /// Restore the previous generation of a damaged vault (the damaged file is kept)
     Recover {
         /// Use vault.age.prev
@@ -295,6 +304,12 @@ fn passphrase_file_env() -> Option<PathBuf> {
     std::env::var_os(PASSPHRASE_FILE_ENV)
         .filter(|v| !v.is_empty())
         .map(PathBuf::from)
+}
+
+/// Opens the vault and continues unfinished rotations first (see `rotate`), so every
+/// command sees finished rotations and `tw exec` hands out the newest secrets.
+fn open_resumed(paths: VaultPaths) -> Result<Vault> {
+    rotate::resume_at_start(open_vault(paths)?)
 }
 
 fn open_vault(paths: VaultPaths) -> Result<Vault> {
@@ -453,10 +468,11 @@ fn run(cli: Cli) -> Result<()> {
                 expires_at,
                 notes,
             })?;
+            rotate::after_change(&vault);
             println!("added {} ({})", t.name, t.short_id());
         }
         Command::List { json } => {
-            let vault = open_vault(paths)?;
+            let vault = open_resumed(paths)?;
             let tokens = vault.list_tokens()?;
             let now = vault.now();
             if json {
@@ -466,7 +482,7 @@ fn run(cli: Cli) -> Result<()> {
             }
         }
         Command::Show { token, json } => {
-            let vault = open_vault(paths)?;
+            let vault = open_resumed(paths)?;
             let t = vault.find_token(&token)?;
             let now = vault.now();
             if json {
@@ -476,7 +492,7 @@ fn run(cli: Cli) -> Result<()> {
             }
         }
         Command::Reveal { token } => {
-            let mut vault = open_vault(paths)?;
+            let mut vault = open_resumed(paths)?;
             let t: TokenRecord = vault.find_token(&token)?;
             let secret = vault.reveal_secret(&t.id, RevealPurpose::Reveal)?;
             let mut out = std::io::stdout().lock();
@@ -490,6 +506,7 @@ fn run(cli: Cli) -> Result<()> {
             let mut vault = open_vault(paths)?;
             let t = vault.find_token(&token)?;
             let removed = vault.remove_token(&t.id)?;
+            rotate::after_change(&vault);
             println!("removed {} ({})", removed.name, removed.short_id());
         }
         Command::Audit { verify, json } => {
@@ -596,26 +613,44 @@ fn run(cli: Cli) -> Result<()> {
             let mut vault = open_vault(paths)?;
             remote::integration(&mut vault, command, read_secret)?;
         }
-        Command::Verify { token } => remote::verify(&mut open_vault(paths)?, &token)?,
-        Command::Create(a) => remote::create(&mut open_vault(paths)?, a)?,
-        Command::Revoke { token } => remote::revoke(&mut open_vault(paths)?, &token)?,
+        Command::Verify { token } => remote::verify(&mut open_resumed(paths)?, &token)?,
+        Command::Create(a) => {
+            let mut vault = open_vault(paths)?;
+            remote::create(&mut vault, a)?;
+            rotate::after_change(&vault);
+        }
+        Command::Revoke { token } => remote::revoke(&mut open_resumed(paths)?, &token)?,
         Command::Reconcile { integration, json } => {
-            remote::reconcile(&open_vault(paths)?, &integration, json)?
+            remote::reconcile(&open_resumed(paths)?, &integration, json)?
         }
         Command::Sandbox { state, port } => {
             let vault_path = paths.vault().to_path_buf();
             remote::sandbox(|| open_vault(paths.clone()), vault_path, state, port)?
         }
         Command::Reminders { within, fire, json } => {
-            schedule::show(&mut open_vault(paths)?, within, fire, json)?
+            let mut vault = open_resumed(paths)?;
+            schedule::show(&mut vault, within, fire, json)?;
+            rotate::after_change(&vault);
         }
-        Command::Snooze { token, days } => schedule::snooze(&mut open_vault(paths)?, &token, days)?,
+        Command::Snooze { token, days } => {
+            let mut vault = open_vault(paths)?;
+            schedule::snooze(&mut vault, &token, days)?;
+            rotate::after_change(&vault);
+        }
         Command::Remind {
             token,
             integration,
             days,
-        } => schedule::remind(&mut open_vault(paths)?, token, integration, &days)?,
+        } => {
+            let mut vault = open_vault(paths)?;
+            schedule::remind(&mut vault, token, integration, &days)?;
+            rotate::after_change(&vault);
+        }
         Command::Calendar { out } => schedule::calendar(&open_vault(paths)?, &out)?,
+        Command::Rotate(a) => rotate::rotate(open_resumed(paths)?, a, read_secret)?,
+        Command::Rotations(a) => rotate::rotations(open_resumed(paths)?, a)?,
+        Command::Policy(a) => rotate::set_policy(&mut open_vault(paths)?, a)?,
+        Command::Exec(a) => rotate::exec(open_resumed(paths)?, a)?,
         Command::Recover { from_previous } => {
             debug_assert!(from_previous);
             let mut unlock = Unlock::default();

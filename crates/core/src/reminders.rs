@@ -372,3 +372,70 @@ pub fn set_integration_leads(
         Ok(((), vec![event]))
     })
 }
+
+/// One entry of the next-due file: when a reminder comes due and when its token
+/// expires. No name, no id, no provider: it sits outside the encryption.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct NextDue {
+    pub due_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// How many entries the next-due file keeps: enough for a locked app's tray for weeks.
+const NEXT_DUE_MAX: usize = 64;
+
+/// Passphrase mode (DESIGN.md section 6): writes the coming reminder times, without
+/// names, beside the vault, so a locked app can still say "a token expires in 3 days,
+/// unlock to see which". Reminders already due now are included (they have not been
+/// seen). In keyring mode the app opens the vault itself, so the file is removed.
+pub fn write_next_due(vault: &Vault) -> Result<(), VaultError> {
+    let path = vault.paths().next_due();
+    if vault.custody().mode != crate::custody::CustodyMode::Passphrase {
+        let _ = std::fs::remove_file(&path);
+        return Ok(());
+    }
+    let now = vault.now();
+    let digest = due(vault, now)?;
+    let mut out: Vec<NextDue> = digest
+        .items
+        .iter()
+        .map(|i| NextDue {
+            due_at: i.reminder.due_at,
+            expires_at: i.reminder.expires_at,
+        })
+        .collect();
+    for c in candidates(vault)? {
+        for lead in &c.leads {
+            let due_at = c.expires_at - Duration::days(*lead as i64);
+            if due_at > now {
+                out.push(NextDue {
+                    due_at,
+                    expires_at: c.expires_at,
+                });
+            }
+        }
+    }
+    out.sort_by_key(|n| n.due_at);
+    out.dedup();
+    out.truncate(NEXT_DUE_MAX);
+    let json = serde_json::to_vec(&out).expect("times serialize");
+    let tmp = vault.paths().temp_file("next-due");
+    let io = |error| VaultError::Io {
+        op: "writing the next-due file",
+        path: path.clone(),
+        error,
+    };
+    std::fs::write(&tmp, json).map_err(io)?;
+    std::fs::rename(&tmp, &path).map_err(|e| {
+        let _ = std::fs::remove_file(&tmp);
+        io(e)
+    })
+}
+
+/// Reads the next-due file (for a locked app): empty when there is none.
+pub fn read_next_due(paths: &crate::vault::VaultPaths) -> Vec<NextDue> {
+    std::fs::read(paths.next_due())
+        .ok()
+        .and_then(|b| serde_json::from_slice(&b).ok())
+        .unwrap_or_default()
+}

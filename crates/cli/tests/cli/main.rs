@@ -6,6 +6,7 @@ mod keyring;
 mod leak;
 mod lock;
 mod remote;
+mod rotate;
 mod sandbox;
 mod schedule;
 mod support;

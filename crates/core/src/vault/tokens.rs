@@ -290,6 +290,36 @@ impl Vault {
         })
     }
 
+    /// Hands a token's secret to a program's environment (`tw exec`), recording the
+    /// program's file name and the variable, durably, first.
+    pub fn reveal_for_exec(
+        &mut self,
+        id: &str,
+        program: &str,
+        variable: &str,
+    ) -> Result<TokenSecret, VaultError> {
+        let record = self.get_token(id)?;
+        let program = std::path::Path::new(program)
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        self.change(|tx, _| {
+            let secret: String = tx
+                .query_row("SELECT secret FROM tokens WHERE id = ?1", [id], |r| {
+                    r.get(0)
+                })
+                .map_err(VaultError::sql("reading a secret"))?;
+            let secret = TokenSecret::new(secret)?;
+            let event = AuditEvent::token(
+                AuditAction::SecretInjected,
+                &record.id,
+                &record.name,
+                serde_json::json!({ "program": program, "variable": variable }),
+            );
+            Ok((secret, vec![event]))
+        })
+    }
+
     /// Deletes a token and its secret for good (the audit log keeps its name and id).
     pub fn remove_token(&mut self, id: &str) -> Result<TokenRecord, VaultError> {
         let record = self.get_token(id)?;
