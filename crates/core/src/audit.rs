@@ -198,12 +198,8 @@ pub fn append(
     event: &AuditEvent,
 ) -> Result<(), AuditError> {
     let head: Option<(i64, String)> = conn
-        .query_row(
-            "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1",
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .optional()
+        .prepare_cached("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
+        .and_then(|mut q| q.query_row([], |r| Ok((r.get(0)?, r.get(1)?))).optional())
         .map_err(sql("reading the head"))?;
     let (seq, prev_hash) = match head {
         Some((s, h)) => (s + 1, h),
@@ -222,10 +218,11 @@ pub fn append(
         detail: &detail,
     }
     .hash();
-    conn.execute(
+    conn.prepare_cached(
         "INSERT INTO audit_log (seq, at, actor, action, token_id, token_name, detail, prev_hash, hash)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-        params![
+    )
+    .and_then(|mut q| q.execute(params![
             seq,
             at,
             actor,
@@ -235,8 +232,7 @@ pub fn append(
             detail,
             prev_hash,
             hash
-        ],
-    )
+        ]))
     .map_err(sql("appending an entry"))?;
     Ok(())
 }

@@ -209,6 +209,13 @@ impl Engine {
         self.vault.lock().await.flush()
     }
 
+    /// Makes a staged step durable. Other rotations get a turn first, so that in a
+    /// bulk rotation one save carries the steps several of them staged meanwhile.
+    async fn durable(&self, staged: crate::vault::Staged) -> Result<(), VaultError> {
+        tokio::task::yield_now().await;
+        self.vault.lock().await.flush_through(staged)
+    }
+
     fn backoff(&self, base: Duration, attempt: u32) -> Duration {
         base.saturating_mul(1 << attempt.min(16))
             .min(self.config.max_backoff)
@@ -738,9 +745,9 @@ impl Engine {
             let mut v = self.vault.lock().await;
             let paths = v.paths().clone();
             let mut rr = r.clone();
-            let result = (|| {
+            let staged = (|| {
                 let exists = store::get(v.connection(), &rr.id)?.is_some();
-                let (new_id, staged) = v.stage(|tx, now| {
+                v.stage(|tx, now| {
                     if !exists {
                         store::insert(tx, &rr, now)?;
                     }
@@ -756,10 +763,13 @@ impl Engine {
                     rr.plan.next_attempt_at = None;
                     store::update(tx, &rr, now)?;
                     Ok((new_id, vec![ev]))
-                })?;
-                v.flush_through(staged)?;
-                Ok::<_, VaultError>(new_id)
+                })
             })();
+            drop(v);
+            let result = match staged {
+                Ok((new_id, staged)) => self.durable(staged).await.map(|()| new_id),
+                Err(e) => Err(e),
+            };
             match result {
                 Ok(new_id) => {
                     intent::remove(&paths, &rr.id);
@@ -957,9 +967,10 @@ impl Engine {
                 );
                 Ok(((), vec![ev]))
             })?;
+            drop(v);
             // Saved before the revoke, so that the vault's current token is one the
             // provider honours at every moment a crash could pick.
-            v.flush_through(staged)?;
+            self.durable(staged).await?;
         }
         if self.observer.step(&r, Step::Promoted) == Flow::Stop {
             return Ok(Pass::End(Report::of(&r, Outcome::Stopped)));

@@ -42,19 +42,17 @@ fn row(r: &Row<'_>) -> rusqlite::Result<Rotation> {
 }
 
 pub(crate) fn get(conn: &Connection, id: &str) -> Result<Option<Rotation>, VaultError> {
-    conn.query_row(&format!("{SELECT} WHERE r.id = ?1"), [id], row)
-        .optional()
+    conn.prepare_cached(&format!("{SELECT} WHERE r.id = ?1"))
+        .and_then(|mut q| q.query_row([id], row).optional())
         .map_err(VaultError::sql("reading a rotation"))
 }
 
 /// The unfinished rotation of a token, if any (there is at most one).
 pub(crate) fn open_for(conn: &Connection, token_id: &str) -> Result<Option<Rotation>, VaultError> {
-    conn.query_row(
-        &format!("{SELECT} WHERE r.token_id = ?1 AND r.finished_at IS NULL"),
-        [token_id],
-        row,
-    )
-    .optional()
+    conn.prepare_cached(&format!(
+        "{SELECT} WHERE r.token_id = ?1 AND r.finished_at IS NULL"
+    ))
+    .and_then(|mut q| q.query_row([token_id], row).optional())
     .map_err(VaultError::sql("reading a rotation"))
 }
 
@@ -82,11 +80,13 @@ pub(crate) fn insert(
     r: &Rotation,
     now: DateTime<Utc>,
 ) -> Result<(), VaultError> {
-    tx.execute(
+    tx.prepare_cached(
         "INSERT INTO rotations (id, token_id, new_token_id, step, attempts, last_error, plan,
             started_at, updated_at, finished_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8, ?9)",
-        params![
+    )
+    .and_then(|mut q| {
+        q.execute(params![
             r.id,
             r.token_id,
             r.new_token_id,
@@ -96,8 +96,8 @@ pub(crate) fn insert(
             plan_json(&r.plan),
             to_db(now),
             r.finished_at.map(to_db),
-        ],
-    )
+        ])
+    })
     .map_err(|e| match e {
         rusqlite::Error::SqliteFailure(f, _)
             if f.code == rusqlite::ErrorCode::ConstraintViolation =>
@@ -120,10 +120,12 @@ pub(crate) fn update(
     r: &Rotation,
     now: DateTime<Utc>,
 ) -> Result<(), VaultError> {
-    tx.execute(
+    tx.prepare_cached(
         "UPDATE rotations SET new_token_id = ?2, step = ?3, attempts = ?4, last_error = ?5,
             plan = ?6, updated_at = ?7, finished_at = ?8 WHERE id = ?1",
-        params![
+    )
+    .and_then(|mut q| {
+        q.execute(params![
             r.id,
             r.new_token_id,
             r.step.key(),
@@ -132,8 +134,8 @@ pub(crate) fn update(
             plan_json(&r.plan),
             to_db(now),
             r.finished_at.map(to_db),
-        ],
-    )
+        ])
+    })
     .map_err(VaultError::sql("recording a rotation step"))?;
     Ok(())
 }
@@ -149,11 +151,9 @@ pub(crate) fn set_token_state(
     state: crate::model::TokenState,
     now: DateTime<Utc>,
 ) -> Result<(), VaultError> {
-    tx.execute(
-        "UPDATE tokens SET state = ?1, updated_at = ?2 WHERE id = ?3",
-        params![state.key(), to_db(now), token_id],
-    )
-    .map_err(VaultError::sql("changing a token's state"))?;
+    tx.prepare_cached("UPDATE tokens SET state = ?1, updated_at = ?2 WHERE id = ?3")
+        .and_then(|mut q| q.execute(params![state.key(), to_db(now), token_id]))
+        .map_err(VaultError::sql("changing a token's state"))?;
     Ok(())
 }
 

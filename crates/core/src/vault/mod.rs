@@ -154,7 +154,7 @@ pub struct Vault {
 /// A change committed to memory, not yet known to be on disk.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[must_use = "a staged change is durable only once flushed"]
-pub(crate) struct Staged {
+pub struct Staged {
     epoch: u64,
     gen: u64,
 }
