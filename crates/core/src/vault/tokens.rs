@@ -159,6 +159,9 @@ impl Vault {
 
     /// Adds tokens in one transaction and one save (imports, benchmarks): all or none.
     pub fn add_tokens(&mut self, tokens: Vec<NewToken>) -> Result<Vec<TokenRecord>, VaultError> {
+        if tokens.is_empty() {
+            return Ok(vec![]);
+        }
         let ids = self.change(|tx, now| {
             let mut ids = Vec::with_capacity(tokens.len());
             let mut events = Vec::with_capacity(tokens.len());
