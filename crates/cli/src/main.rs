@@ -505,6 +505,18 @@ fn run(cli: Cli) -> Result<()> {
         Command::Rm { token } => {
             let mut vault = open_vault(paths)?;
             let t = vault.find_token(&token)?;
+            if let Some(r) = tokenwarden_core::rotation::list(&vault, true)?
+                .into_iter()
+                .find(|r| r.token_id == t.id || r.new_token_id.as_deref() == Some(t.id.as_str()))
+            {
+                bail!(
+                    "'{}' is in an unfinished rotation ({}, at step {}); finish it or `tw rotations --abandon {}` first",
+                    t.name,
+                    r.short_id(),
+                    r.step,
+                    r.short_id()
+                );
+            }
             let removed = vault.remove_token(&t.id)?;
             rotate::after_change(&vault);
             println!("removed {} ({})", removed.name, removed.short_id());

@@ -44,8 +44,9 @@ pub struct RotateArgs {
     /// Guided rotation: say the old key is deleted in the dashboard (token or rotation)
     #[arg(long, value_name = "TOKEN", conflicts_with_all = ["token", "due"])]
     confirm_retired: Option<String>,
-    /// With --confirm-retired: even if the old key still works at the provider
-    #[arg(long, requires = "confirm_retired")]
+    /// Guided rotation: switch to the pasted key even if it does not verify from here;
+    /// with --confirm-retired: even if the provider cannot tell the old key is gone
+    #[arg(long)]
     force: bool,
     #[arg(long)]
     json: bool,
@@ -178,6 +179,7 @@ pub fn resume_at_start(vault: Vault) -> Result<Vault> {
     }
     let engine = engine(vault, false);
     let results = runtime()?.block_on(engine.resume_all(false));
+    after_change(&engine.vault().blocking_lock());
     for r in results {
         match r {
             Ok(report) if matches!(report.outcome, Outcome::Waiting { .. }) => {}
@@ -239,6 +241,7 @@ pub fn rotate(
             &r.id,
             a.force,
         ))?;
+        after_change(&shared.blocking_lock());
         println!("{}: {}", report.token_name, outcome_text(&report));
         return Ok(());
     }
@@ -340,6 +343,7 @@ fn rotate_guided(
             secret,
             name: Some(name),
             expires_at: expires,
+            accept_unverified: a.force,
         },
         &guided::VerifyRetry::default(),
     ))?;
@@ -541,6 +545,33 @@ pub fn set_policy(vault: &mut Vault, a: PolicyArgs) -> Result<()> {
         Some(Policy::new(PolicyMode::parse(m)?, a.auto_days)?)
     } else if a.auto_days.is_some() {
         Some(Policy::new(PolicyMode::OneClick, a.auto_days)?)
+    } else if let Some(i) = &a.integration {
+        let i = vault.find_integration(i)?;
+        let p: Option<Policy> = vault
+            .connection()
+            .query_row(
+                "SELECT rotation_policy FROM integrations WHERE id = ?1",
+                [&i.id],
+                |r| r.get::<_, Option<String>>(0),
+            )
+            .ok()
+            .flatten()
+            .and_then(|j| serde_json::from_str(&j).ok());
+        match p {
+            Some(p) => println!(
+                "integration '{}': {}{}",
+                i.label,
+                p.mode.key(),
+                p.auto_days
+                    .map(|d| format!(", rotates by itself {d} days before expiry"))
+                    .unwrap_or_default()
+            ),
+            None => println!(
+                "integration '{}': not set (tokens default to one-click)",
+                i.label
+            ),
+        }
+        return Ok(());
     } else {
         // Show it.
         let t = vault.find_token(a.token.as_deref().unwrap_or_default())?;

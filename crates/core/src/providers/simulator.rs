@@ -750,6 +750,11 @@ fn verify_route(
         ProviderKind::GoodPayments if valid => {
             reply(200, json!({ "balance": "0.00", "currency": "EUR" }))
         }
+        // A live key called from outside its whitelist.
+        ProviderKind::GoodPayments if key.is_some_and(|k| !k.revoked) => reply(
+            403,
+            json!({ "message": format!("IP address {peer} is not in the whitelist.") }),
+        ),
         _ => reply(401, json!({ "message": "Unauthorized" })),
     }
 }

@@ -371,7 +371,26 @@ impl Engine {
             .into_iter()
             .filter(|id| seen.insert(id.clone()))
             .collect();
+        // Managing tokens go last, alone: revoking one's old credential mid-way would
+        // fail the other rotations of its integration.
+        let managing: std::collections::HashSet<String> = {
+            let v = self.vault.lock().await;
+            v.list_integrations()
+                .map(|l| {
+                    l.into_iter()
+                        .filter_map(|i| i.credential_token_id)
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        let mut out: Vec<Option<(String, Result<Report, RotationError>)>> =
+            (0..ids.len()).map(|_| None).collect();
+        let mut last = vec![];
         for (i, id) in ids.iter().cloned().enumerate() {
+            if managing.contains(&id) {
+                last.push((i, id));
+                continue;
+            }
             let engine = self.clone();
             let limit = Arc::clone(&limit);
             set.spawn(async move {
@@ -382,10 +401,12 @@ impl Engine {
                 (i, id.clone(), engine.rotate(&id, expires_at).await)
             });
         }
-        let mut out: Vec<Option<(String, Result<Report, RotationError>)>> =
-            (0..ids.len()).map(|_| None).collect();
         while let Some(joined) = set.join_next().await {
             let (i, id, result) = joined.expect("a rotation task never panics");
+            out[i] = Some((id, result));
+        }
+        for (i, id) in last {
+            let result = self.rotate(&id, expires_at).await;
             out[i] = Some((id, result));
         }
         if let Err(e) = self.finish().await {
@@ -521,6 +542,9 @@ impl Engine {
 
     /// Runs a rotation from its recorded step to the end (or a stop).
     async fn drive(&self, rotation_id: &str) -> Result<Report, RotationError> {
+        // The old token is revoked only after a verify in this run (a rotation resumed
+        // at `verified` verifies again).
+        let mut verified_here = false;
         loop {
             let r = {
                 let v = self.vault.lock().await;
@@ -540,7 +564,14 @@ impl Engine {
             }
             let pass = match r.step {
                 Step::Planned | Step::Created => self.create_step(r).await?,
-                Step::Stored => self.verify_step(r).await?,
+                Step::Stored => {
+                    verified_here = true;
+                    self.verify_step(r).await?
+                }
+                Step::Verified if !verified_here => {
+                    verified_here = true;
+                    self.verify_step(r).await?
+                }
                 Step::Verified => self.promote_step(r).await?,
                 Step::Promoted | Step::Revoked => self.revoke_step(r).await?,
                 Step::Done => Pass::End(Report::of(&r, Outcome::Done)),
@@ -611,10 +642,18 @@ impl Engine {
         r: &mut Rotation,
         provider: &dyn Provider,
     ) -> Result<usize, ProviderError> {
-        let Some(since) = r.plan.create_attempts.iter().min().copied() else {
+        if r.plan.create_attempts.is_empty() {
             return Ok(0);
+        }
+        // Made around one of our attempts (clocks differ, servers are slow), not at any
+        // later time: a colleague's token of the same name next week is not ours.
+        let skew = self.config.orphan_skew;
+        let near_attempt = |c: DateTime<Utc>| {
+            r.plan
+                .create_attempts
+                .iter()
+                .any(|a| c >= *a - skew && c <= *a + skew)
         };
-        let since = since - self.config.orphan_skew;
         let listed = provider.list().await?;
         let known = {
             let v = self.vault.lock().await;
@@ -623,9 +662,11 @@ impl Engine {
         };
         let mut found = 0;
         for t in listed {
-            let recent = t.created_at.is_some_and(|c| c >= since);
+            let recent = t.created_at.is_some_and(near_attempt);
             let recorded = r.plan.orphans.iter().any(|o| o.remote_id == t.remote_id);
-            if t.name == r.plan.name && recent && !known.contains(&t.remote_id) && !recorded {
+            let old = r.plan.old_remote_id.as_deref() == Some(t.remote_id.as_str());
+            if t.name == r.plan.name && recent && !old && !known.contains(&t.remote_id) && !recorded
+            {
                 r.plan.orphans.push(Orphan {
                     remote_id: t.remote_id,
                     name: t.name,
@@ -677,8 +718,8 @@ impl Engine {
                         v.flush_through(staged)?;
                     }
                     Err(e) => {
-                        let resumable = transient(&e);
-                        return self.fail(r, e.into(), resumable).await;
+                        // A token may be out there: never close the rotation on this.
+                        return self.fail(r, e.into(), true).await;
                     }
                 }
             }
@@ -703,6 +744,14 @@ impl Engine {
                         return Ok(Pass::End(Report::of(&seen, Outcome::Stopped)));
                     }
                     return self.store_step(r, created, provider.as_ref()).await;
+                }
+                Err(e @ ProviderError::BadResponse { status, .. })
+                    if (200..300).contains(&status) =>
+                {
+                    // The server certainly made a token we cannot read: record it, and
+                    // do not make more until a person has looked.
+                    let _ = self.find_orphans(&mut r, provider.as_ref()).await;
+                    return self.fail(r, e.into(), false).await;
                 }
                 Err(e) if may_have_acted(&e) => {
                     tracing::warn!(rotation = %r.id, token = %r.token_name, error = %e, "create failed in a way the server may have acted on");
@@ -741,9 +790,20 @@ impl Engine {
         let mut last_err = None;
         // Twice: a failed save reloads the vault from disk, dropping what was staged;
         // the second try stages it again.
+        let remote_id = created.remote.remote_id.clone();
         for _ in 0..2 {
             let mut v = self.vault.lock().await;
             let paths = v.paths().clone();
+            // A save that failed after another one carried this store is still a store:
+            // look before storing the same token twice.
+            if let Some(done) = stored_already(&v, &r.id, &remote_id) {
+                drop(v);
+                intent::remove(&paths, &r.id);
+                if self.observer.step(&done, Step::Stored) == Flow::Stop {
+                    return Ok(Pass::End(Report::of(&done, Outcome::Stopped)));
+                }
+                return Ok(Pass::Next);
+            }
             let mut rr = r.clone();
             let staged = (|| {
                 let exists = store::get(v.connection(), &rr.id)?.is_some();
@@ -783,6 +843,10 @@ impl Engine {
                 Err(e) => last_err = Some(e),
             }
         }
+        if let Some(done) = stored_already(&*self.vault.lock().await, &r.id, &remote_id) {
+            drop(done);
+            return Ok(Pass::Next);
+        }
         // The secret cannot be kept: a token no one holds is only a liability.
         let revoked = provider.revoke(&created.remote.remote_id).await.is_ok();
         Err(RotationError::NotStored {
@@ -818,7 +882,11 @@ impl Engine {
                 Ok(()) => Ok("test-connection"),
                 // Refused by its IP list, not its secret: the caller is not among the
                 // addresses the token was made for. The provider knew the secret.
-                Err(ProviderError::Forbidden { .. }) if !r.plan.allowed_ips.is_empty() => {
+                // Not for the managing token: it must work from here, where the app
+                // calls the API.
+                Err(ProviderError::Forbidden { .. })
+                    if !r.plan.allowed_ips.is_empty() && !r.plan.managing =>
+                {
                     Ok("ip-restricted")
                 }
                 Err(e) => Err(e),
@@ -1105,6 +1173,15 @@ impl Engine {
                 why: "only a rotation that has not switched to its new token can be abandoned",
             });
         }
+        if r.plan.mode == RotationMode::GuidedSingleKey && r.new_token_id.is_some() {
+            // «Update key» already killed the old key: the pasted one is the only one.
+            return Err(RotationError::WrongStep {
+                rotation: r.short_id().to_string(),
+                name: r.token_name.clone(),
+                step: r.step,
+                why: "the old key died with «Update key»; paste the new key again (`tw rotate`), or accept it unverified with `tw rotate --force`",
+            });
+        }
         if let Some(new_id) = r.new_token_id.clone() {
             let remote = self.vault.lock().await.get_token(&new_id)?.remote_id;
             if let (Some(remote), RotationMode::Automatic) = (remote, r.plan.mode) {
@@ -1135,6 +1212,13 @@ impl Engine {
             Pass::Next => unreachable!("fail always ends"),
         }
     }
+}
+
+/// The rotation, if the vault already holds its store of the token `remote_id`.
+fn stored_already(vault: &Vault, rotation_id: &str, remote_id: &str) -> Option<Rotation> {
+    let r = store::get(vault.connection(), rotation_id).ok()??;
+    let new = vault.get_token(r.new_token_id.as_deref()?).ok()?;
+    (r.step >= Step::Stored && new.remote_id.as_deref() == Some(remote_id)).then_some(r)
 }
 
 fn step_event(r: &Rotation, note: &str) -> AuditEvent {

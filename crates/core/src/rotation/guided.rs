@@ -244,6 +244,9 @@ pub struct Pasted {
     pub name: Option<String>,
     /// The new expiry, where the key does not carry it (a JWT does).
     pub expires_at: Option<DateTime<Utc>>,
+    /// Switch even if the provider does not accept the key from here (the person
+    /// knows better: goodPayments' old key is dead already, say).
+    pub accept_unverified: bool,
 }
 
 /// The pasted secret: stored as pending, verified where the integration can, then
@@ -261,12 +264,15 @@ pub async fn submit(
         secret,
         name,
         expires_at,
+        accept_unverified,
     } = pasted;
     let name = name.as_deref();
     let (mut r, old, integration, credential) = {
         let v = vault.lock().await;
         let r = open_guided(&v, rotation_id)?;
-        if r.step != Step::Planned {
+        // Planned, or stored but not verified (a key pasted again after a failed
+        // verify replaces the one kept pending).
+        if r.step != Step::Planned && r.step != Step::Stored {
             return Err(RotationError::WrongStep {
                 rotation: r.short_id().to_string(),
                 name: r.token_name.clone(),
@@ -310,6 +316,10 @@ pub async fn submit(
         )
         .into());
     }
+    if !name.eq_ignore_ascii_case(&old.name) {
+        // Checked before storing: the switch would hit the unique name of current tokens.
+        vault.lock().await.check_name_free(&name)?;
+    }
     let expires_at = match (expires_at, r.plan.provider) {
         (Some(e), _) => Some(e),
         (None, ProviderKind::PlatformApi) => simple::jwt_claims(secret.expose())?.expires_at,
@@ -333,7 +343,12 @@ pub async fn submit(
             notes: old.notes.clone(),
         };
         let rr = &mut r;
+        let replaced = rr.new_token_id.take();
         let (_, staged) = v.stage(|tx, now| {
+            if let Some(earlier) = &replaced {
+                // Kept for the record, never used: it did not verify.
+                store::set_token_state(tx, earlier, TokenState::Revoked, now)?;
+            }
             let (new_id, ev) = crate::vault::tokens::insert_token_as(
                 tx,
                 &new,
@@ -368,6 +383,15 @@ pub async fn submit(
                         result = Ok("not checked: the integration has no verify endpoint");
                         break;
                     }
+                    // Refused for the address, not the key: the key is restricted to
+                    // other addresses than this machine's.
+                    Err(
+                        ProviderError::Unauthorized { status: 403, .. }
+                        | ProviderError::Forbidden { .. },
+                    ) if !r.plan.allowed_ips.is_empty() => {
+                        result = Ok("ip-restricted");
+                        break;
+                    }
                     Err(e @ ProviderError::Unauthorized { .. }) => result = Err(Some(e)),
                     Err(e) if e.is_transport() || matches!(e, ProviderError::Server { .. }) => {
                         result = Err(Some(e))
@@ -380,6 +404,7 @@ pub async fn submit(
             }
             match result {
                 Ok(how) => how,
+                Err(_) if accept_unverified => "not verified: accepted by the person",
                 Err(e) => {
                     // Kept pending: the person can paste again after checking, or
                     // abandon; the old token stays current.
@@ -400,7 +425,7 @@ pub async fn submit(
                             )],
                         ))
                     })?;
-                    return Err(RotationError::NotVerified {
+                    return Err(RotationError::GuidedNotVerified {
                         name: old.name.clone(),
                         detail,
                     });
@@ -522,19 +547,26 @@ pub async fn confirm_retired(
     };
     let mut checked = "not checked";
     if let (Some(i), false) = (&integration, force) {
-        if let Ok(provider) = connect(i, credential, http, Arc::clone(&clock)) {
-            match provider.verify(&old_secret).await {
-                Ok(()) => {
-                    return Err(RotationError::OldStillWorks {
-                        name: r.token_name.clone(),
-                    })
-                }
-                Err(ProviderError::Unauthorized { .. } | ProviderError::Forbidden { .. }) => {
-                    checked = "the provider refuses the old key"
-                }
-                Err(ProviderError::Unsupported { .. }) => {}
-                Err(e) => return Err(e.into()),
+        let provider = connect(i, credential, http, Arc::clone(&clock))?;
+        match provider.verify(&old_secret).await {
+            Ok(()) => {
+                return Err(RotationError::OldStillWorks {
+                    name: r.token_name.clone(),
+                })
             }
+            // A 403 for a key restricted to other addresses proves nothing.
+            Err(
+                ProviderError::Unauthorized { status: 403, .. } | ProviderError::Forbidden { .. },
+            ) if !r.plan.allowed_ips.is_empty() => {
+                return Err(RotationError::CannotTell {
+                    name: r.token_name.clone(),
+                })
+            }
+            Err(ProviderError::Unauthorized { .. } | ProviderError::Forbidden { .. }) => {
+                checked = "the provider refuses the old key"
+            }
+            Err(ProviderError::Unsupported { .. }) => {}
+            Err(e) => return Err(e.into()),
         }
     }
     r.step = Step::Done;

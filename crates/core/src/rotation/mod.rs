@@ -218,6 +218,10 @@ pub enum RotationError {
     },
     #[error("token '{name}': the old key still works at the provider; delete it in the dashboard first, then confirm again")]
     OldStillWorks { name: String },
+    #[error("token '{name}': the provider answers this machine 403 for the old key, which is restricted to other addresses, so whether it is deleted cannot be told from here; confirm with --force once you have deleted it")]
+    CannotTell { name: String },
+    #[error("token '{name}': the new key did not verify ({detail}); it is kept pending and the old one stays current: check it and paste it again, or accept it unverified (--force)")]
+    GuidedNotVerified { name: String, detail: String },
 }
 
 /// Lists rotations, newest first.

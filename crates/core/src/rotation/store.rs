@@ -115,28 +115,35 @@ pub(crate) fn insert(
     Ok(())
 }
 
+/// Records a rotation's new state. A row that exists only in a plan whose save was
+/// lost (a failed save reloads the vault) is inserted again, so a failure or an orphan
+/// is never recorded against nothing.
 pub(crate) fn update(
     tx: &rusqlite::Transaction<'_>,
     r: &Rotation,
     now: DateTime<Utc>,
 ) -> Result<(), VaultError> {
-    tx.prepare_cached(
-        "UPDATE rotations SET new_token_id = ?2, step = ?3, attempts = ?4, last_error = ?5,
+    let changed = tx
+        .prepare_cached(
+            "UPDATE rotations SET new_token_id = ?2, step = ?3, attempts = ?4, last_error = ?5,
             plan = ?6, updated_at = ?7, finished_at = ?8 WHERE id = ?1",
-    )
-    .and_then(|mut q| {
-        q.execute(params![
-            r.id,
-            r.new_token_id,
-            r.step.key(),
-            r.attempts,
-            r.last_error,
-            plan_json(&r.plan),
-            to_db(now),
-            r.finished_at.map(to_db),
-        ])
-    })
-    .map_err(VaultError::sql("recording a rotation step"))?;
+        )
+        .and_then(|mut q| {
+            q.execute(params![
+                r.id,
+                r.new_token_id,
+                r.step.key(),
+                r.attempts,
+                r.last_error,
+                plan_json(&r.plan),
+                to_db(now),
+                r.finished_at.map(to_db),
+            ])
+        })
+        .map_err(VaultError::sql("recording a rotation step"))?;
+    if changed == 0 {
+        insert(tx, r, now)?;
+    }
     Ok(())
 }
 

@@ -143,9 +143,9 @@ pub struct Vault {
     custody: CustodyRecord,
     clock: Arc<dyn Clock>,
     actor: String,
-    /// Changes committed to memory so far, and how many of them a save carried.
+    /// Changes committed to memory so far, and how many of them are on disk.
     staged_gen: u64,
-    saved_gen: u64,
+    durable_gen: u64,
     /// Raised when a failed save throws staged changes away.
     epoch: u64,
     _lock: lock::VaultLock,
@@ -237,7 +237,7 @@ impl Vault {
                 clock,
                 actor: actor.to_string(),
                 staged_gen: 0,
-                saved_gen: 0,
+                durable_gen: 0,
                 epoch: 0,
                 _lock: lock,
             };
@@ -330,7 +330,7 @@ impl Vault {
             clock,
             actor: actor.to_string(),
             staged_gen: 0,
-            saved_gen: 0,
+            durable_gen: 0,
             epoch: 0,
             _lock: lock,
         };
@@ -523,16 +523,17 @@ impl Vault {
     /// Makes a staged change durable: saves unless a save since it already carried it.
     /// Fails if a failed save in between threw the change away (memory was reloaded).
     pub(crate) fn flush_through(&mut self, staged: Staged) -> Result<(), VaultError> {
+        // On disk already (a save since carried it), even if a later save failed.
+        if self.durable_gen >= staged.gen {
+            return Ok(());
+        }
         if staged.epoch != self.epoch {
             return Err(VaultError::Discarded);
-        }
-        if self.saved_gen >= staged.gen {
-            return Ok(());
         }
         let gen = self.staged_gen;
         match self.save() {
             Ok(_) => {
-                self.saved_gen = gen;
+                self.durable_gen = gen;
                 Ok(())
             }
             Err(e) => {
@@ -551,9 +552,9 @@ impl Vault {
     }
 
     fn reload_after_failed_save(&mut self) {
-        // Staged changes the file does not hold are gone from memory too.
+        // Staged changes the file does not hold are gone from memory too: those staged
+        // before now are marked by the old epoch; what is on disk keeps `durable_gen`.
         self.epoch += 1;
-        self.saved_gen = self.staged_gen;
         match file::load(self.paths.vault(), &self.identity) {
             Ok(conn) => {
                 self.conn = conn;

@@ -853,6 +853,32 @@ async fn a_goodpayments_key_is_rotated_by_guide_with_its_whitelist_carried_over(
     fx.sim.revoke_key(old_key);
     fx.sim
         .add_key(ProviderKind::GoodPayments, new_key, &["127.0.0.1"]);
+    // A mistyped paste does not verify: kept pending, the rotation stays open, and the
+    // right key can be pasted again.
+    let err = guided::submit(
+        &shared,
+        fast_http(),
+        fx.clock.clone(),
+        &guide.rotation_id,
+        guided::Pasted {
+            secret: TokenSecret::new("gp_live_typo_000000000000".to_string()).unwrap(),
+            name: None,
+            expires_at: None,
+            accept_unverified: false,
+        },
+        &guided::VerifyRetry {
+            attempts: 2,
+            backoff: std::time::Duration::from_millis(5),
+        },
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        matches!(err, RotationError::GuidedNotVerified { .. }),
+        "{err}"
+    );
+    assert!(err.to_string().contains("paste it again"), "{err}");
+    assert!(!err.to_string().contains("gp_live_typo"), "{err}");
     let report = guided::submit(
         &shared,
         fast_http(),
@@ -862,6 +888,7 @@ async fn a_goodpayments_key_is_rotated_by_guide_with_its_whitelist_carried_over(
             secret: TokenSecret::new(new_key.to_string()).unwrap(),
             name: None,
             expires_at: None,
+            accept_unverified: false,
         },
         &guided::VerifyRetry::default(),
     )
@@ -871,8 +898,90 @@ async fn a_goodpayments_key_is_rotated_by_guide_with_its_whitelist_carried_over(
     let v = shared.lock().await;
     let new = v.find_token("shop-key").unwrap();
     assert_eq!(new.allowed_ips, ["127.0.0.1", "198.51.100.7"]);
+    let states: Vec<TokenState> = v
+        .list_tokens()
+        .unwrap()
+        .iter()
+        .filter(|t| t.name == "shop-key")
+        .map(|t| t.state)
+        .collect();
+    assert_eq!(
+        states.iter().filter(|s| **s == TokenState::Current).count(),
+        1,
+        "{states:?}"
+    );
+    assert!(
+        !states.contains(&TokenState::Pending),
+        "the typo is not left pending: {states:?}"
+    );
     assert_eq!(v.secret_for_call(&new.id).unwrap().expose(), new_key);
     assert_eq!(v.get_token(&t.id).unwrap().state, TokenState::Revoked);
+}
+
+#[tokio::test]
+async fn a_key_restricted_to_other_addresses_is_taken_as_verified_by_its_403() {
+    let (fx, mut vault) = Fixture::new();
+    let i = vault
+        .add_integration(NewIntegration {
+            provider: ProviderKind::GoodPayments,
+            label: "Remote shop".into(),
+            base_url: Some(fx.sim.url()),
+            settings: IntegrationSettings {
+                verify: Some(VerifySpec {
+                    url: format!("{}/goodpayments/api/v1/balance", fx.sim.url()),
+                    header: AuthHeader::plain("X-Api-Key"),
+                    expected_status: 200,
+                }),
+            },
+            credential: None,
+        })
+        .unwrap();
+    // The server's address only: this machine (127.0.0.1) is not on the whitelist.
+    fx.sim.add_key(
+        ProviderKind::GoodPayments,
+        "gp_old_remote_0000000000",
+        &["198.51.100.7"],
+    );
+    let t = vault
+        .add_token(NewToken {
+            provider: ProviderKind::GoodPayments,
+            integration_id: Some(i.id.clone()),
+            remote_id: None,
+            name: "remote-shop".into(),
+            secret: TokenSecret::new("gp_old_remote_0000000000".to_string()).unwrap(),
+            scopes: vec![],
+            allowed_ips: vec!["198.51.100.7".into()],
+            expires_at: None,
+            notes: String::new(),
+        })
+        .unwrap();
+    let shared = Arc::new(tokio::sync::Mutex::new(vault));
+    let guide = guided::begin(&mut *shared.lock().await, &t.id).unwrap();
+    fx.sim.revoke_key("gp_old_remote_0000000000");
+    fx.sim.add_key(
+        ProviderKind::GoodPayments,
+        "gp_new_remote_1111111111",
+        &["198.51.100.7"],
+    );
+    let report = guided::submit(
+        &shared,
+        fast_http(),
+        fx.clock.clone(),
+        &guide.rotation_id,
+        guided::Pasted {
+            secret: TokenSecret::new("gp_new_remote_1111111111".to_string()).unwrap(),
+            name: None,
+            expires_at: None,
+            accept_unverified: false,
+        },
+        &guided::VerifyRetry::default(),
+    )
+    .await
+    .unwrap();
+    assert!(report.is_done(), "{report:?}");
+    let v = shared.lock().await;
+    let r = rotation::list(&v, false).unwrap().remove(0);
+    assert_eq!(r.plan.verified_by.as_deref(), Some("ip-restricted"));
 }
 
 #[tokio::test]
@@ -934,6 +1043,7 @@ async fn a_platform_jwt_gets_a_new_unique_name_and_its_expiry_from_the_token() {
             secret: TokenSecret::new(new.clone()).unwrap(),
             name: None,
             expires_at: None,
+            accept_unverified: false,
         },
         &guided::VerifyRetry::default(),
     )
