@@ -1,7 +1,27 @@
 /// Every command the window may call. Listing them here makes tauri-build generate an
 /// `allow-<command>` permission for each, and a command not granted in
 /// src-tauri/capabilities is refused (without the manifest, every command is open).
-const COMMANDS: &[&str] = &["vault_status", "unlock", "create_vault", "list_tokens"];
+const COMMANDS: &[&str] = &[
+    "vault_status",
+    "unlock",
+    "create_vault",
+    "lock_vault",
+    "list_tokens",
+    "token_detail",
+    "reveal_secret",
+    "copy_secret",
+    "add_token",
+    "rotate_token",
+    "rotate_due",
+    "guided_begin",
+    "guided_submit",
+    "guided_confirm",
+    "audit_log",
+    "start_sandbox",
+    "check_reminders",
+    "create_options",
+    "create_remote",
+];
 
 fn main() {
     // The build script runs in the package root, where the capabilities are not in the

@@ -1,13 +1,23 @@
 // Tokenwarden's window. No bundler: Tauri's global API (withGlobalTauri).
+// The page never holds a secret except after an explicit Reveal, and then only for a
+// few seconds; Copy goes from the core to the clipboard without passing through here.
 "use strict";
 
-const invoke = window.__TAURI__.core.invoke;
+const T = window.__TAURI__;
+const invoke = T.core.invoke;
 const $ = (id) => document.getElementById(id);
 
+const MAX_ROWS = 300;        // rendered at once; the filter narrows the rest
+const REVEAL_SECONDS = 10;
+
 let allRows = [];
+let current = null;          // the token shown in the drawer
+let revealTimer = null;
 
 function show(section) {
-  for (const id of ["create", "unlock", "tokens"]) $(id).hidden = id !== section;
+  for (const id of ["create", "unlock", "tokens", "audit"]) $(id).hidden = id !== section;
+  $("lock-btn").hidden = !(section === "tokens" || section === "audit");
+  if (section !== "tokens") closeDetail();
 }
 
 function say(text, kind) {
@@ -20,7 +30,7 @@ function say(text, kind) {
 function expiryClass(days) {
   if (days === null || days === undefined) return "ok";
   if (days < 0) return "expired";
-  if (days <= 7) return "soon";
+  if (days < 7) return "soon";
   return "ok";
 }
 
@@ -31,69 +41,441 @@ function leftText(days) {
   return days + " d";
 }
 
-function cell(text, cls) {
-  const td = document.createElement("td");
-  td.textContent = text;
-  if (cls) td.className = cls;
-  return td;
+function el(tag, text, cls) {
+  const e = document.createElement(tag);
+  if (text !== undefined && text !== null) e.textContent = text;
+  if (cls) e.className = cls;
+  return e;
 }
 
 const dateFmt = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
+const dayFmt = new Intl.DateTimeFormat(undefined, { dateStyle: "medium" });
+const fmt = (iso) => (iso ? dateFmt.format(new Date(iso)) : "never");
+const fmtDay = (iso) => (iso ? dayFmt.format(new Date(iso)) : "never");
 
-function scopesCell(scopes) {
-  const td = cell(scopes.length ? scopes.join(", ") : "—", "scopes");
-  td.title = scopes.join("\n");
+function scopesSummary(scopes) {
+  if (!scopes.length) return "—";
+  if (scopes.length <= 2) return scopes.join(", ");
+  return scopes.slice(0, 2).join(", ") + ` +${scopes.length - 2}`;
+}
+
+function providerCell(t) {
+  const td = el("td", t.provider);
+  if (t.integration) td.append(el("div", t.integration, "muted small"));
   return td;
+}
+
+function sorted(rows) {
+  const by = $("sort").value;
+  if (by === "expiry") return rows; // the core lists soonest first
+  const key = by === "name" ? (t) => t.name.toLowerCase() : (t) => t.provider + t.name.toLowerCase();
+  return rows.slice().sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
 }
 
 function render() {
   const q = $("filter").value.trim().toLowerCase();
-  const rows = q
-    ? allRows.filter((t) =>
-        (t.name + " " + t.provider + " " + t.scopes.join(" ")).toLowerCase().includes(q))
-    : allRows;
-  const body = $("rows");
+  // Revoked tokens are history (their lineage shows in the detail); shown on request.
+  const live = $("show-retired").checked ? allRows : allRows.filter((t) => t.state !== "revoked");
+  const matching = q
+    ? live.filter((t) =>
+        (t.name + " " + t.provider + " " + (t.integration || "") + " " + t.scopes.join(" "))
+          .toLowerCase().includes(q))
+    : live;
+  const rows = sorted(matching);
   const frag = document.createDocumentFragment();
-  for (const t of rows) {
-    const tr = document.createElement("tr");
+  for (const t of rows.slice(0, MAX_ROWS)) {
+    const tr = el("tr");
     tr.dataset.id = t.id;
+    tr.tabIndex = 0;
     const cls = expiryClass(t.days_left);
+    const rotate = el("button", t.rotation === "automatic" ? "Rotate" : "Rotate…", "small ghost");
+    rotate.dataset.rotate = t.id;
+    rotate.disabled = t.state !== "current";
+    const scopes = el("td", scopesSummary(t.scopes), "scopes");
+    scopes.title = t.scopes.join("\n");
+    const actions = el("td");
+    actions.append(rotate);
     tr.append(
-      cell(t.name, "name"),
-      cell(t.provider),
-      cell(t.masked_secret, "mono"),
-      scopesCell(t.scopes),
-      cell(t.expires_at ? dateFmt.format(new Date(t.expires_at)) : "never"),
-      cell(leftText(t.days_left), "left " + cls),
-      cell(t.state)
+      el("td", t.name, "name"),
+      providerCell(t),
+      el("td", t.masked_secret, "mono"),
+      scopes,
+      el("td", fmtDay(t.expires_at)),
+      el("td", leftText(t.days_left), "left " + cls),
+      el("td", t.state.replace("_", " "), "state " + t.state),
+      actions
     );
     frag.append(tr);
   }
-  body.replaceChildren(frag);
-  $("count").textContent = q ? `(${rows.length} of ${allRows.length})` : `(${allRows.length})`;
+  $("rows").replaceChildren(frag);
+  $("count").textContent = q ? `(${matching.length} of ${live.length})` : `(${live.length})`;
+  $("more").hidden = rows.length <= MAX_ROWS;
+  $("more").textContent = `${rows.length - MAX_ROWS} more: narrow the filter to see them.`;
   $("empty").hidden = allRows.length !== 0;
 }
 
 async function loadTokens() {
   allRows = await invoke("list_tokens");
-  show("tokens");
+  if ($("audit").hidden) show("tokens");
   render();
+  if (current) openDetail(current.id).catch(() => closeDetail());
+}
+
+function applyStatus(st) {
+  $("vault-path").textContent = st.path;
+  $("sandbox-badge").hidden = !st.sandbox;
+  if (st.problem) say(st.problem, "error");
+  else if (st.notice) say(st.notice, "info");
 }
 
 async function refresh() {
   const st = await invoke("vault_status");
-  $("vault-path").textContent = st.path;
-  if (st.problem) say(st.problem, "error");
+  applyStatus(st);
   if (!st.exists) return show("create");
   if (st.unlocked) return loadTokens();
   if (st.custody === "passphrase") return show("unlock");
   show(null);
 }
 
+// ---- detail drawer -------------------------------------------------------
+
+function hideSecret() {
+  clearTimeout(revealTimer);
+  revealTimer = null;
+  const v = $("secret-value");
+  v.textContent = current ? current.masked : "";
+  v.classList.remove("revealed");
+  $("reveal-btn").textContent = "Reveal";
+}
+
+function closeDetail() {
+  hideSecret();
+  $("detail").hidden = true;
+  current = null;
+}
+
+async function openDetail(id) {
+  const d = await invoke("token_detail", { id });
+  const t = d.token;
+  current = { id: t.id, masked: t.masked_secret, row: t };
+  $("detail-title").textContent = t.name;
+  const facts = $("detail-facts");
+  facts.replaceChildren();
+  const fact = (k, v, cls) => facts.append(el("dt", k), el("dd", v, cls));
+  fact("Provider", t.provider + (t.integration ? ` · ${t.integration}` : ""));
+  fact("State", t.state.replace("_", " "), "state " + t.state);
+  fact("Expires", `${fmt(t.expires_at)} (${leftText(t.days_left)})`, "left " + expiryClass(t.days_left));
+  fact("Created", fmt(d.created_at));
+  fact("Verified", d.last_verified_at ? fmt(d.last_verified_at) : "not yet");
+  fact("Rotation", `${t.rotation === "automatic" ? "one click (API)" : "guided (dashboard)"}; policy ${d.policy}`);
+  if (d.open_rotation) fact("In progress", `rotation at step ${d.open_rotation.step}`);
+  if (d.notes) fact("Notes", d.notes);
+  hideSecret();
+  $("rotate-btn").disabled = t.state !== "current";
+  $("rotate-btn").textContent = t.rotation === "automatic" ? "Rotate" : "Rotate…";
+
+  const scopes = $("detail-scopes");
+  scopes.replaceChildren();
+  if (!d.scope_groups.length) scopes.append(el("p", "none recorded", "muted"));
+  for (const g of d.scope_groups) {
+    const p = el("p");
+    p.append(el("strong", g.group + ": "), document.createTextNode(g.scopes.join(", ")));
+    scopes.append(p);
+  }
+  $("detail-ips").replaceChildren(el("p", t.allowed_ips.length ? t.allowed_ips.join(", ") : "any", t.allowed_ips.length ? "mono" : "muted"));
+  const lineage = $("detail-lineage");
+  lineage.replaceChildren();
+  if (!d.lineage.length) lineage.append(el("li", "the first of its line", "muted"));
+  for (const l of d.lineage) {
+    lineage.append(el("li", `${l.relation === "replaced" ? "replaced" : "replaced by"} ${l.name} (${l.state.replace("_", " ")}, ${fmt(l.created_at)})`));
+  }
+  const audit = $("detail-audit");
+  audit.replaceChildren();
+  for (const e of d.audit.slice().reverse()) audit.append(el("li", `${fmt(e.at)} · ${e.action} · ${e.actor}`));
+  $("detail").hidden = false;
+}
+
+$("rows").addEventListener("click", (e) => {
+  const rot = e.target.closest("button[data-rotate]");
+  if (rot) return startRotation(rot.dataset.rotate);
+  const tr = e.target.closest("tr[data-id]");
+  if (tr) openDetail(tr.dataset.id).catch((err) => say(String(err), "error"));
+});
+$("rows").addEventListener("keydown", (e) => {
+  const tr = e.target.closest("tr[data-id]");
+  if (tr && e.key === "Enter") openDetail(tr.dataset.id).catch((err) => say(String(err), "error"));
+});
+$("detail-close").addEventListener("click", closeDetail);
+
+$("reveal-btn").addEventListener("click", async () => {
+  if (!current) return;
+  if (revealTimer) return hideSecret();
+  try {
+    const s = await invoke("reveal_secret", { id: current.id });
+    const v = $("secret-value");
+    v.textContent = s;
+    v.classList.add("revealed");
+    $("reveal-btn").textContent = "Hide";
+    revealTimer = setTimeout(hideSecret, REVEAL_SECONDS * 1000);
+  } catch (err) {
+    say(String(err), "error");
+  }
+});
+
+$("copy-btn").addEventListener("click", async () => {
+  if (!current) return;
+  try {
+    const secs = await invoke("copy_secret", { id: current.id });
+    say(`Copied. The clipboard is cleared in ${secs} s if it still holds the secret.`, "info");
+  } catch (err) {
+    say(String(err), "error");
+  }
+});
+
+$("rotate-btn").addEventListener("click", () => current && startRotation(current.id));
+
+// ---- rotation ------------------------------------------------------------
+
+const STEP_TEXT = {
+  planned: "planned", created: "created at the provider", stored: "stored (pending)",
+  verified: "verified", promoted: "switched to the new token", revoked: "old token revoked",
+  done: "done", abandoned: "abandoned",
+};
+
+function progressChannel() {
+  const box = $("progress");
+  box.hidden = false;
+  box.replaceChildren();
+  const ch = new T.core.Channel();
+  ch.onmessage = (m) => {
+    box.append(el("div", `${m.token}: ${STEP_TEXT[m.step] || m.step}`, "step " + m.step));
+  };
+  return ch;
+}
+
+async function startRotation(id) {
+  const row = allRows.find((r) => r.id === id);
+  if (!row) return;
+  if (row.rotation !== "automatic") return openGuide(id);
+  try {
+    const report = await invoke("rotate_token", { id, onStep: progressChannel() });
+    if (report.outcome.kind === "done") say(`${report.token_name} was rotated.`, "info");
+    else say(`${report.token_name}: ${report.outcome.error || report.outcome.reason || report.outcome.kind}`, "error");
+    // The drawer follows the token to its replacement.
+    if (current && current.id === id && report.new_token_id) current = { id: report.new_token_id };
+    await loadTokens();
+  } catch (err) {
+    say(String(err), "error");
+  }
+}
+
+$("due-btn").addEventListener("click", rotateDue);
+async function rotateDue() {
+  try {
+    const rows = await invoke("rotate_due", { onStep: progressChannel() });
+    if (!rows.length) say("No token is due (none expires within a week).", "info");
+    else say(rows.map((r) => `${r.token}: ${r.result}`).join(" · "), rows.every((r) => r.done) ? "info" : "error");
+    await loadTokens();
+  } catch (err) {
+    say(String(err), "error");
+  }
+}
+
+let guide = null;
+async function openGuide(id) {
+  try {
+    guide = await invoke("guided_begin", { id });
+  } catch (err) {
+    return say(String(err), "error");
+  }
+  $("guide-title").textContent = `Rotate ${guide.token_name} in its dashboard`;
+  $("guide-warning").hidden = !guide.warning;
+  $("guide-warning").textContent = guide.warning || "";
+  const ol = $("guide-steps");
+  ol.replaceChildren(...guide.steps.map((s) => el("li", s)));
+  $("guide-name").value = guide.proposed_name;
+  $("guide-secret").value = "";
+  const waiting = guide.step === "promoted";
+  $("guide-submit").hidden = waiting;
+  $("guide-secret").disabled = waiting;
+  $("guide-confirm").hidden = !waiting;
+  $("guide-error").hidden = true;
+  $("guide-dialog").showModal();
+}
+
+$("guide-form").addEventListener("submit", async (e) => {
+  const action = e.submitter && e.submitter.value;
+  if (action === "cancel") return;
+  e.preventDefault();
+  try {
+    if (action === "submit") {
+      const report = await invoke("guided_submit", {
+        rotationId: guide.rotation_id, secret: $("guide-secret").value, name: $("guide-name").value,
+      });
+      $("guide-secret").value = "";
+      if (report.outcome.kind === "waiting") {
+        guide.step = "promoted";
+        $("guide-submit").hidden = true;
+        $("guide-confirm").hidden = false;
+        $("guide-error").hidden = false;
+        $("guide-error").className = "message info";
+        $("guide-error").textContent = "Stored, verified and switched. Now delete the old key in the dashboard, then confirm.";
+      } else {
+        $("guide-dialog").close();
+        say(`${report.token_name} was rotated.`, "info");
+      }
+    } else if (action === "confirm") {
+      await invoke("guided_confirm", { rotationId: guide.rotation_id, force: false });
+      $("guide-dialog").close();
+      say(`${guide.token_name}: the old key is retired.`, "info");
+    }
+    await loadTokens();
+  } catch (err) {
+    $("guide-error").hidden = false;
+    $("guide-error").className = "message error";
+    $("guide-error").textContent = String(err);
+  }
+});
+
+// ---- add -----------------------------------------------------------------
+
+function openAdd() {
+  $("add-form").reset();
+  $("add-error").hidden = true;
+  $("add-dialog").showModal();
+  $("add-name").focus();
+}
+$("add-btn").addEventListener("click", openAdd);
+$("add-form").addEventListener("submit", async (e) => {
+  if (e.submitter && e.submitter.value === "cancel") return;
+  e.preventDefault();
+  const words = (v) => v.split(/[\s,]+/).filter(Boolean);
+  try {
+    const row = await invoke("add_token", {
+      form: {
+        provider: $("add-provider").value, name: $("add-name").value,
+        secret: $("add-secret").value, scopes: words($("add-scopes").value),
+        allowed_ips: words($("add-ips").value), expires: $("add-expires").value,
+        notes: $("add-notes").value,
+      },
+    });
+    $("add-secret").value = "";
+    $("add-dialog").close();
+    say(`Added ${row.name}.`, "info");
+    await loadTokens();
+    invoke("check_reminders");
+  } catch (err) {
+    $("add-error").hidden = false;
+    $("add-error").textContent = String(err);
+  }
+});
+
+// ---- create through GoodAccess ------------------------------------------
+
+let presets = [];
+async function openRemote() {
+  let opts;
+  try {
+    opts = await invoke("create_options");
+  } catch (err) {
+    return say(String(err), "error");
+  }
+  if (!opts.integrations.length) {
+    return say("No GoodAccess integration yet: try the sandbox, or add one with `tw integration add`.", "error");
+  }
+  presets = opts.presets;
+  $("remote-integration").replaceChildren(...opts.integrations.map((l) => new Option(l, l)));
+  $("remote-preset").replaceChildren(new Option("(none)", ""), ...presets.map(([k, title]) => new Option(title, k)));
+  $("remote-preset").value = "logging";
+  showPresetScopes();
+  $("remote-form").reset();
+  $("remote-preset").value = "logging";
+  showPresetScopes();
+  const d = new Date(Date.now() + 90 * 86400000);
+  $("remote-expires").value = d.toISOString().slice(0, 10);
+  $("remote-error").hidden = true;
+  $("remote-dialog").showModal();
+  $("remote-name").focus();
+}
+function showPresetScopes() {
+  const p = presets.find(([k]) => k === $("remote-preset").value);
+  $("remote-preset-scopes").textContent = p ? p[2].join(", ") : "no preset: list every scope below";
+}
+$("remote-preset").addEventListener("change", showPresetScopes);
+$("create-remote-btn").addEventListener("click", openRemote);
+$("remote-form").addEventListener("submit", async (e) => {
+  if (e.submitter && e.submitter.value === "cancel") return;
+  e.preventDefault();
+  const words = (v) => v.split(/[\s,]+/).filter(Boolean);
+  $("remote-submit").disabled = true;
+  try {
+    const made = await invoke("create_remote", {
+      form: {
+        integration: $("remote-integration").value, name: $("remote-name").value,
+        preset: $("remote-preset").value || null, scopes: words($("remote-scopes").value),
+        allowed_ips: words($("remote-ips").value), expires: $("remote-expires").value,
+      },
+    });
+    $("remote-dialog").close();
+    const warn = made.warnings.length ? ` Least privilege: ${made.warnings.join(", ")} beyond the preset.` : "";
+    say(`Created ${made.token.name} in GoodAccess and stored it.${warn}`, made.warnings.length ? "error" : "info");
+    await loadTokens();
+    invoke("check_reminders");
+  } catch (err) {
+    $("remote-error").hidden = false;
+    $("remote-error").textContent = String(err);
+  } finally {
+    $("remote-submit").disabled = false;
+  }
+});
+
+// ---- audit, sandbox, lock --------------------------------------------------
+
+$("audit-btn").addEventListener("click", async () => {
+  try {
+    const a = await invoke("audit_log");
+    const v = a.verdict;
+    const intact = v.result === "intact";
+    $("audit-verdict").textContent = intact
+      ? `chain intact: ${v.entries} entries, head ${v.head.slice(0, 16)}…`
+      : `BROKEN at entry ${v.seq}: ${v.reason}`;
+    $("audit-verdict").className = intact ? "left ok" : "left expired";
+    const frag = document.createDocumentFragment();
+    for (const e of a.entries.slice().reverse()) {
+      const tr = el("tr");
+      tr.append(el("td", e.seq), el("td", fmt(e.at)), el("td", e.actor), el("td", e.action),
+        el("td", e.token_name || "—"), el("td", e.detail === "{}" ? "" : e.detail, "muted small"));
+      frag.append(tr);
+    }
+    $("audit-rows").replaceChildren(frag);
+    show("audit");
+  } catch (err) {
+    say(String(err), "error");
+  }
+});
+$("audit-close").addEventListener("click", () => show("tokens"));
+
+$("sandbox-btn").addEventListener("click", async () => {
+  try {
+    applyStatus(await invoke("start_sandbox"));
+    await loadTokens();
+  } catch (err) {
+    say(String(err), "error");
+  }
+});
+
+$("lock-btn").addEventListener("click", async () => {
+  await invoke("lock_vault");
+  allRows = [];
+  render();
+  say("Locked.", "info");
+  refresh();
+});
+
 $("unlock-form").addEventListener("submit", async (e) => {
   e.preventDefault();
   try {
-    await invoke("unlock", { passphrase: $("unlock-pass").value });
+    applyStatus(await invoke("unlock", { passphrase: $("unlock-pass").value }));
     $("unlock-pass").value = "";
     say("");
     await loadTokens();
@@ -104,16 +486,41 @@ $("unlock-form").addEventListener("submit", async (e) => {
 
 $("create-form").addEventListener("submit", async (e) => {
   e.preventDefault();
+  $("create-btn").disabled = true;
   try {
     const st = await invoke("create_vault", { passphrase: $("create-pass").value || null });
     $("create-pass").value = "";
-    say(st.problem, "info");
+    applyStatus(st);
     await loadTokens();
   } catch (err) {
     say(String(err), "error");
+  } finally {
+    $("create-btn").disabled = false;
   }
 });
 
 $("filter").addEventListener("input", render);
+$("sort").addEventListener("change", render);
+$("show-retired").addEventListener("change", render);
+
+// Keyboard: the platform's modifier (Cmd on macOS, Ctrl elsewhere).
+const isMac = navigator.platform.toUpperCase().includes("MAC");
+document.addEventListener("keydown", (e) => {
+  const mod = isMac ? e.metaKey : e.ctrlKey;
+  if (mod && e.key.toLowerCase() === "f" && !$("tokens").hidden) {
+    e.preventDefault();
+    $("filter").focus();
+  } else if (mod && e.key.toLowerCase() === "n" && !$("tokens").hidden) {
+    e.preventDefault();
+    openAdd();
+  } else if (e.key === "Escape" && !$("detail").hidden) {
+    closeDetail();
+  }
+});
+
+// From the tray and the core.
+T.event.listen("open-token", (e) => openDetail(e.payload).catch((err) => say(String(err), "error")));
+T.event.listen("tray-rotate-due", () => rotateDue());
+T.event.listen("locked", () => { allRows = []; render(); refresh(); });
 
 refresh().catch((err) => say(String(err), "error"));

@@ -1,164 +1,208 @@
-//! The desktop app: a thin shell of Tauri commands over `tokenwarden-core`.
+//! The desktop app: a thin shell of Tauri commands over `tokenwarden-core`, a tray
+//! icon, and expiry notifications that keep coming while the window is closed.
 
-use serde::Serialize;
+mod commands;
+mod tray;
+
 use std::sync::{Arc, Mutex};
-use tauri::State;
-use tokenwarden_core::custody::{CustodyMode, KeyRequest, DEFAULT_WORK_FACTOR};
-use tokenwarden_core::vault::Unlock;
-use tokenwarden_core::{SecretString, SystemClock, TokenRecord, Vault, VaultError, VaultPaths};
+use std::time::Duration;
+use tauri::{AppHandle, Manager, Runtime, WindowEvent};
+use tokenwarden_core::providers::http::{Http, HttpConfig};
+use tokenwarden_core::rotation::SharedVault;
+use tokenwarden_core::sandbox::Sandbox;
+use tokenwarden_core::{reminders, Clock, SystemClock, TokenState, Vault, VaultPaths};
 
-/// The open vault, if any. Commands lock it briefly; none holds it across an await.
-struct AppState {
+/// How often reminders are checked while the app runs (window open or not).
+const REMINDER_TICK: Duration = Duration::from_secs(60);
+
+/// The app's state. The vault is shared with the rotation engine behind an async
+/// mutex; locking drops it (and with it the decrypted database).
+pub struct AppState {
     paths: VaultPaths,
-    vault: Mutex<Option<Vault>>,
+    vault: Mutex<Option<SharedVault>>,
+    http: Http,
+    clock: Arc<dyn Clock>,
+    sandbox: Mutex<Option<Arc<Sandbox>>>,
+    /// Token ids behind the tray menu's slots.
+    tray_tokens: Mutex<Vec<String>>,
+    /// The next-due time a locked app last told about (passphrase mode).
+    told_locked: Mutex<Option<chrono::DateTime<chrono::Utc>>>,
 }
 
-/// What the window shows before it can list tokens.
-#[derive(Serialize)]
-struct VaultStatus {
-    path: String,
-    exists: bool,
-    unlocked: bool,
-    /// "keyring" or "passphrase", once known.
-    custody: Option<CustodyMode>,
-    /// Why the vault is not open, in words for the user.
-    problem: Option<String>,
-}
+impl AppState {
+    fn shared(&self) -> Result<SharedVault, String> {
+        self.vault
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+            .ok_or_else(|| "the vault is locked; unlock it first".to_string())
+    }
 
-/// A row of the token list: no secret, only its masked form.
-#[derive(Serialize)]
-struct TokenRow {
-    id: String,
-    short_id: String,
-    name: String,
-    provider: String,
-    masked_secret: String,
-    scopes: Vec<String>,
-    expires_at: Option<String>,
-    days_left: Option<i64>,
-    state: String,
-}
+    fn set(&self, vault: Option<Vault>) {
+        *self.vault.lock().unwrap_or_else(|p| p.into_inner()) =
+            vault.map(|v| Arc::new(tokio::sync::Mutex::new(v)));
+    }
 
-impl TokenRow {
-    fn from_record(t: &TokenRecord, now: chrono::DateTime<chrono::Utc>) -> Self {
-        Self {
-            id: t.id.clone(),
-            short_id: t.short_id().to_string(),
-            name: t.name.clone(),
-            provider: t.provider.display_name().to_string(),
-            masked_secret: t.masked_secret.clone(),
-            scopes: t.scopes.clone(),
-            expires_at: t.expires_at.map(|e| e.to_rfc3339()),
-            days_left: t.days_left(now),
-            state: t.state.key().to_string(),
-        }
+    fn is_open(&self) -> bool {
+        self.vault
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .is_some()
     }
 }
 
-fn open(state: &AppState, passphrase: Option<String>) -> Result<(), VaultError> {
-    let mut slot = state.vault.lock().unwrap_or_else(|p| p.into_inner());
-    if slot.is_some() {
-        return Ok(());
+/// Brings the main window back (from the tray, or a second launch).
+pub fn show_main<R: Runtime>(app: &AppHandle<R>) {
+    if let Some(w) = app.get_webview_window("main") {
+        let _ = w.show();
+        let _ = w.unminimize();
+        let _ = w.set_focus();
     }
-    let unlock = Unlock {
-        passphrase: passphrase.map(SecretString::from),
+}
+
+/// Locks the vault: the decrypted database is dropped.
+pub fn lock_now<R: Runtime>(app: &AppHandle<R>) {
+    let state = app.state::<AppState>();
+    state.set(None);
+    tray::update(
+        app,
+        &tray::TrayView {
+            health: tray::Health::Locked,
+            count: 0,
+            soonest: vec![],
+        },
+    );
+    use tauri::Emitter;
+    let _ = app.emit("locked", ());
+}
+
+/// Recomputes the tray from the open vault.
+pub async fn refresh_tray<R: Runtime>(app: &AppHandle<R>) {
+    let state = app.state::<AppState>();
+    let Ok(shared) = state.shared() else {
+        return;
     };
-    *slot = Some(Vault::open(
-        state.paths.clone(),
-        &unlock,
-        Arc::new(SystemClock),
-        "app",
-    )?);
-    Ok(())
-}
-
-fn status(state: &AppState, problem: Option<String>) -> VaultStatus {
-    let unlocked = state
-        .vault
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .is_some();
-    VaultStatus {
-        path: state.paths.vault().display().to_string(),
-        exists: state.paths.vault().exists(),
-        unlocked,
-        custody: Vault::custody_mode(&state.paths).ok(),
-        problem,
-    }
-}
-
-/// Opens the vault if its key needs no passphrase, and says where things stand.
-#[tauri::command]
-fn vault_status(state: State<'_, AppState>) -> VaultStatus {
-    let problem = match Vault::custody_mode(&state.paths) {
-        Ok(CustodyMode::Keyring) => open(&state, None).err().map(|e| e.to_string()),
-        Ok(CustodyMode::Passphrase) => None,
-        Err(VaultError::NotFound { .. }) => None,
-        Err(e) => Some(e.to_string()),
-    };
-    status(&state, problem)
-}
-
-#[tauri::command]
-fn unlock(state: State<'_, AppState>, passphrase: String) -> Result<VaultStatus, String> {
-    open(&state, Some(passphrase)).map_err(|e| e.to_string())?;
-    Ok(status(&state, None))
-}
-
-/// Creates a vault: key in the OS keyring, or behind `passphrase` when given (or when
-/// no keyring answers and one was given).
-#[tauri::command]
-fn create_vault(
-    state: State<'_, AppState>,
-    passphrase: Option<String>,
-) -> Result<VaultStatus, String> {
-    let clock = Arc::new(SystemClock);
-    let pass = passphrase.filter(|p| !p.is_empty()).map(SecretString::from);
-    let (vault, outcome) = match pass {
-        Some(p) => Vault::create(
-            state.paths.clone(),
-            KeyRequest::Passphrase {
-                passphrase: p,
-                work_factor: DEFAULT_WORK_FACTOR,
-            },
-            clock,
-            "app",
-        ),
-        None => {
-            let mut no_passphrase = || {
-                Err(
-                    tokenwarden_core::custody::CustodyError::PassphraseUnavailable {
-                        reason: "choose a passphrase above to keep the key in a file".into(),
-                    },
-                )
-            };
-            Vault::create(
-                state.paths.clone(),
-                KeyRequest::KeyringOrPassphrase {
-                    passphrase: &mut no_passphrase,
-                    work_factor: DEFAULT_WORK_FACTOR,
-                },
-                clock,
-                "app",
-            )
-        }
-    }
-    .map_err(|e| e.to_string())?;
-    *state.vault.lock().unwrap_or_else(|p| p.into_inner()) = Some(vault);
-    Ok(status(&state, Some(outcome.notice)))
-}
-
-#[tauri::command]
-fn list_tokens(state: State<'_, AppState>) -> Result<Vec<TokenRow>, String> {
-    let slot = state.vault.lock().unwrap_or_else(|p| p.into_inner());
-    let vault = slot.as_ref().ok_or("the vault is locked")?;
+    let vault = shared.lock().await;
     let now = vault.now();
-    let tokens = vault.list_tokens().map_err(|e| e.to_string())?;
-    tracing::info!(count = tokens.len(), "listed tokens");
-    Ok(tokens
+    let Ok(tokens) = vault.list_tokens() else {
+        return;
+    };
+    drop(vault);
+    let live: Vec<_> = tokens
         .iter()
-        .map(|t| TokenRow::from_record(t, now))
-        .collect())
+        .filter(|t| matches!(t.state, TokenState::Current | TokenState::RevokePending))
+        .filter(|t| t.expires_at.is_some())
+        .collect();
+    let expired = live.iter().filter(|t| t.is_expired(now)).count();
+    let soon = live
+        .iter()
+        .filter(|t| !t.is_expired(now) && t.days_left(now).is_some_and(|d| d < 7))
+        .count();
+    let health = if expired > 0 {
+        tray::Health::Expired
+    } else if soon > 0 {
+        tray::Health::Soon
+    } else {
+        tray::Health::Ok
+    };
+    let soonest: Vec<(String, String)> = live
+        .iter()
+        .take(tray::SLOTS)
+        .map(|t| {
+            let when = match t.days_left(now) {
+                _ if t.is_expired(now) => "expired".to_string(),
+                Some(0) => "< 1 day".to_string(),
+                Some(d) => format!("{d} d"),
+                None => String::new(),
+            };
+            (t.id.clone(), format!("{} — {when}", t.name))
+        })
+        .collect();
+    *state.tray_tokens.lock().unwrap_or_else(|p| p.into_inner()) =
+        soonest.iter().map(|(id, _)| id.clone()).collect();
+    tray::update(
+        app,
+        &tray::TrayView {
+            health,
+            count: expired + soon,
+            soonest,
+        },
+    );
+}
+
+/// Shows an OS notification. Without a notification service (a bare session), logs
+/// why and goes on.
+fn notify<R: Runtime>(app: &AppHandle<R>, title: &str, body: &str) {
+    use tauri_plugin_notification::NotificationExt;
+    match app.notification().builder().title(title).body(body).show() {
+        Ok(()) => tracing::info!(title, "notification shown"),
+        Err(e) => tracing::warn!(error = %e, "could not show a notification"),
+    }
+}
+
+/// One reminder pass: due reminders become one notification (several tokens: one
+/// summary) and are marked fired; a locked passphrase vault says only that something
+/// is due. Also resumes unfinished rotations and refreshes the tray.
+pub async fn reminder_pass<R: Runtime>(app: &AppHandle<R>) {
+    let state = app.state::<AppState>();
+    let now = state.clock.now();
+    match state.shared() {
+        Ok(shared) => {
+            let mut vault = shared.lock().await;
+            match reminders::due(&vault, now) {
+                Ok(digest) if !digest.is_empty() => {
+                    if let Some((title, body)) = digest.notification(now) {
+                        notify(app, &title, &body);
+                    }
+                    if let Err(e) = reminders::mark_fired(&mut vault, &digest) {
+                        tracing::warn!(error = %e, "could not record fired reminders");
+                    }
+                }
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "could not read reminders"),
+            }
+            let _ = reminders::write_next_due(&vault);
+        }
+        Err(_) => {
+            // Locked: the next-due file (no names) is all there is.
+            let next = reminders::read_next_due(&state.paths);
+            let due: Vec<_> = next.iter().filter(|n| n.due_at <= now).collect();
+            let newest = due.iter().map(|n| n.due_at).max();
+            let mut told = state.told_locked.lock().unwrap_or_else(|p| p.into_inner());
+            if let (Some(newest), Some(first)) = (newest, due.iter().min_by_key(|n| n.expires_at)) {
+                if told.is_none_or(|t| t < newest) {
+                    *told = Some(newest);
+                    let days = (first.expires_at - now).num_days();
+                    let body = if first.expires_at <= now {
+                        "A token has expired; unlock Tokenwarden to see which.".to_string()
+                    } else if days == 0 {
+                        "A token expires within a day; unlock Tokenwarden to see which.".to_string()
+                    } else {
+                        format!("A token expires in {days} days; unlock Tokenwarden to see which.")
+                    };
+                    notify(app, "Tokenwarden", &body);
+                }
+            }
+        }
+    }
+    refresh_tray(app).await;
+}
+
+fn vault_paths() -> VaultPaths {
+    std::env::args()
+        .skip_while(|a| a != "--vault")
+        .nth(1)
+        .map(VaultPaths::new)
+        .unwrap_or_else(VaultPaths::default_location)
+}
+
+/// The single-instance name: one app per vault, so a second launch on the same vault
+/// focuses the first, and tests on separate vaults do not meet.
+fn instance_id(paths: &VaultPaths) -> String {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    paths.vault().hash(&mut h);
+    format!("app.tokenwarden.desktop.v{:016x}", h.finish())
 }
 
 pub fn run() {
@@ -170,21 +214,71 @@ pub fn run() {
         .with_writer(std::io::stderr)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
-    let paths = std::env::args()
-        .skip_while(|a| a != "--vault")
-        .nth(1)
-        .map(VaultPaths::new)
-        .unwrap_or_else(VaultPaths::default_location);
+    let paths = vault_paths();
+    let dbus_id = instance_id(&paths);
     tauri::Builder::default()
+        // First, so a second launch hands over before anything else starts.
+        .plugin(
+            tauri_plugin_single_instance::Builder::new()
+                .dbus_id(dbus_id)
+                .callback(|app, _args, _cwd| {
+                    tracing::info!("a second launch asked for the window");
+                    show_main(app);
+                })
+                .build(),
+        )
+        .plugin(tauri_plugin_notification::init())
+        .plugin(tauri_plugin_clipboard_manager::init())
         .manage(AppState {
             paths,
             vault: Mutex::new(None),
+            http: Http::new(HttpConfig::default()),
+            clock: Arc::new(SystemClock),
+            sandbox: Mutex::new(None),
+            tray_tokens: Mutex::new(vec![]),
+            told_locked: Mutex::new(None),
+        })
+        .setup(|app| {
+            tray::build(app.handle())?;
+            let handle = app.handle().clone();
+            tauri::async_runtime::spawn(async move {
+                loop {
+                    reminder_pass(&handle).await;
+                    tokio::time::sleep(REMINDER_TICK).await;
+                }
+            });
+            Ok(())
+        })
+        .on_window_event(|window, event| {
+            // Closing the window keeps the app (and its reminders) in the tray.
+            if let WindowEvent::CloseRequested { api, .. } = event {
+                if window.label() == "main" {
+                    api.prevent_close();
+                    let _ = window.hide();
+                    tracing::info!("window closed; still running in the tray");
+                }
+            }
         })
         .invoke_handler(tauri::generate_handler![
-            vault_status,
-            unlock,
-            create_vault,
-            list_tokens
+            commands::vault_status,
+            commands::unlock,
+            commands::create_vault,
+            commands::lock_vault,
+            commands::list_tokens,
+            commands::token_detail,
+            commands::reveal_secret,
+            commands::copy_secret,
+            commands::add_token,
+            commands::rotate_token,
+            commands::rotate_due,
+            commands::guided_begin,
+            commands::guided_submit,
+            commands::guided_confirm,
+            commands::audit_log,
+            commands::start_sandbox,
+            commands::check_reminders,
+            commands::create_options,
+            commands::create_remote,
         ])
         .run(tauri::generate_context!())
         .expect("error while running tokenwarden");

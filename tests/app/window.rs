@@ -10,6 +10,7 @@ use tokenwarden_testkit::{collect, PrivateSecretService, Xvfb};
 
 #[test]
 fn the_window_opens_and_lists_the_vault() {
+    let _serial = crate::SERIAL.lock().unwrap_or_else(|p| p.into_inner());
     let home = tempfile::tempdir().unwrap();
     let service = PrivateSecretService::start(home.path());
     // The keyring crate finds the bus through the environment. This binary runs this

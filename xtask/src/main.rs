@@ -30,7 +30,17 @@ const TEST_PACKAGES: &[&str] = &[
     "x11-utils",
     "imagemagick",
     "bsdutils",
+    // The end-to-end test: WebDriver for WebKitGTK, a notification daemon, a window
+    // manager (close-to-tray), pgrep.
+    "webkit2gtk-driver",
+    "dunst",
+    "openbox",
+    "wmctrl",
+    "procps",
 ];
+
+/// tauri-driver, the WebDriver bridge for Tauri apps (not packaged by Debian).
+const TAURI_DRIVER_VERSION: &str = "2.1.0";
 
 fn main() {
     let args: Vec<String> = env::args().skip(1).collect();
@@ -39,7 +49,8 @@ fn main() {
     let result = match args.first().map(String::as_str) {
         Some("run") => run_app(&args[1..]),
         Some("test") => test(&args[1..]),
-        Some("deps") => ensure_packages(&[RUN_PACKAGES, TEST_PACKAGES].concat()),
+        Some("deps") => ensure_packages(&[RUN_PACKAGES, TEST_PACKAGES].concat())
+            .and_then(|()| ensure_tauri_driver()),
         _ => {
             eprintln!("usage: cargo xtask run [-- APP ARGS] | test [--no-lint] | deps");
             exit(2);
@@ -69,8 +80,30 @@ fn run_app(extra: &[String]) -> Result<(), String> {
     cmd("cargo", &args)
 }
 
+/// Installs tauri-driver with cargo when it is not on the PATH.
+fn ensure_tauri_driver() -> Result<(), String> {
+    let present = Command::new("tauri-driver")
+        .arg("--help")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if present {
+        return Ok(());
+    }
+    cmd(
+        "cargo",
+        &[
+            "install",
+            "tauri-driver",
+            "--locked",
+            "--version",
+            TAURI_DRIVER_VERSION,
+        ],
+    )
+}
+
 fn test(flags: &[String]) -> Result<(), String> {
     ensure_packages(&[RUN_PACKAGES, TEST_PACKAGES].concat())?;
+    ensure_tauri_driver()?;
     let lint = !flags.iter().any(|f| f == "--no-lint");
     if lint {
         cmd("cargo", &["fmt", "--all", "--", "--check"])?;

@@ -8,7 +8,6 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use tokenwarden_core::providers::http::{Http, HttpConfig};
 use tokenwarden_core::providers::simple::{self, AuthHeader, VerifySpec};
-use tokenwarden_core::providers::simulator::Simulator;
 use tokenwarden_core::providers::{self, goodaccess, CreateRequest, Provider, Revoked};
 use tokenwarden_core::vault::integrations::{Integration, IntegrationSettings, NewIntegration};
 use tokenwarden_core::{validate, Clock, NewToken, ProviderKind, SystemClock, Vault};
@@ -396,138 +395,39 @@ pub fn sandbox(
     state: Option<PathBuf>,
     port: u16,
 ) -> Result<()> {
+    use tokenwarden_core::sandbox::{self, Sandbox};
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-    let bind = format!("127.0.0.1:{port}").parse().expect("an address");
-    let sim = Simulator::start_on(Arc::clone(&clock), bind).context("starting the simulator")?;
-    let state = state.unwrap_or_else(|| {
-        let mut p = vault_path.into_os_string();
-        p.push(".sandbox.json");
-        PathBuf::from(p)
-    });
-    if let Ok(json) = std::fs::read_to_string(&state) {
-        sim.import_state(&json)
-            .with_context(|| format!("sandbox state {}", state.display()))?;
-    }
-    let url = sim.url();
+    let state = state
+        .unwrap_or_else(|| sandbox::state_path(&tokenwarden_core::VaultPaths::new(&vault_path)));
+    let sb = Sandbox::start(Arc::clone(&clock), state, port).context("starting the simulator")?;
+    let rt = runtime()?;
     {
         let mut vault = open()?;
-        match vault.find_integration("Sandbox") {
-            // Only ever re-pointed if it is the sandbox's own (on this machine): a real
-            // account labelled "sandbox" must never send its token to a local port.
-            Ok(i) if i.base_url.as_deref().is_some_and(|u| u.starts_with("http://127.0.0.1:")) => {
-                vault.set_integration_base_url(&i.id, &url)?
-            }
-            Ok(i) => bail!(
-                "integration '{}' is not the sandbox's (it points at {}); rename it or use another vault for the sandbox",
-                i.label,
-                i.base_url.as_deref().unwrap_or("the provider's default URL")
-            ),
-            Err(_) => seed_sandbox(&mut vault, &sim, &url)?,
+        if rt.block_on(sb.attach(&mut vault, http()))? {
+            println!(
+                "created the 'Sandbox' integration with 3 demo tokens (one expiring in 2 days)"
+            );
         }
     }
-    save_state(&sim, &state)?;
+    let url = sb.url();
     println!("sandbox GoodAccess API at {url} (integration 'Sandbox'); press Ctrl-C to stop");
     println!(
         "try: tw list; tw create --integration Sandbox --name demo --preset logging --expires {}",
         (chrono::Utc::now() + chrono::Duration::days(30)).format("%Y-%m-%d")
     );
-    let rt = runtime()?;
     rt.block_on(async {
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(2));
         loop {
             tokio::select! {
                 _ = tokio::signal::ctrl_c() => break,
-                _ = tick.tick() => { let _ = save_state(&sim, &state); }
+                _ = tick.tick() => { let _ = sb.save(); }
             }
         }
     });
-    save_state(&sim, &state)?;
+    sb.save()?;
     println!(
         "sandbox stopped; its accounts are kept in {}",
-        state.display()
+        sb.state().display()
     );
-    Ok(())
-}
-
-fn save_state(sim: &Simulator, path: &std::path::Path) -> Result<()> {
-    let tmp = path.with_extension("tmp");
-    let mut opts = std::fs::OpenOptions::new();
-    opts.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        opts.mode(0o600);
-    }
-    use std::io::Write;
-    let mut f = opts
-        .open(&tmp)
-        .with_context(|| format!("writing {}", tmp.display()))?;
-    f.write_all(sim.export_state().as_bytes())?;
-    f.sync_all()?;
-    std::fs::rename(&tmp, path).with_context(|| format!("writing {}", path.display()))?;
-    Ok(())
-}
-
-fn seed_sandbox(vault: &mut Vault, sim: &Simulator, url: &str) -> Result<()> {
-    let now = chrono::Utc::now();
-    let managing_scopes = goodaccess::preset("token-management")?.scopes;
-    let (managing_id, managing) = sim.seed_goodaccess(
-        "Tokenwarden sandbox managing token",
-        managing_scopes,
-        &[],
-        now + chrono::Duration::days(365),
-    );
-    let i = vault.add_integration(NewIntegration {
-        provider: ProviderKind::GoodAccess,
-        label: "Sandbox".into(),
-        base_url: Some(url.to_string()),
-        settings: IntegrationSettings::default(),
-        credential: Some(NewToken {
-            provider: ProviderKind::GoodAccess,
-            integration_id: None,
-            remote_id: Some(managing_id),
-            name: "Sandbox managing token".into(),
-            secret: tokenwarden_core::TokenSecret::new(managing)?,
-            scopes: managing_scopes.iter().map(|s| s.to_string()).collect(),
-            allowed_ips: vec![],
-            expires_at: Some(now + chrono::Duration::days(365)),
-            notes: "The sandbox's managing token (simulated GoodAccess).".into(),
-        }),
-    })?;
-    let client = connect(vault, &i)?;
-    let rt = runtime()?;
-    let demos: [(&str, &str, i64, &[&str]); 3] = [
-        ("SIEM log export", "logging", 2, &[]),
-        ("HR member sync", "provisioning", 6, &["203.0.113.10"]),
-        ("Inventory dashboard", "inventory", 45, &[]),
-    ];
-    for (name, preset, days, ips) in demos {
-        let p = goodaccess::preset(preset)?;
-        let created = rt.block_on(client.create(&CreateRequest {
-            name: name.into(),
-            scopes: p.scopes.iter().map(|s| s.to_string()).collect(),
-            allowed_ips: ips.iter().map(|s| s.to_string()).collect(),
-            expires_at: now + chrono::Duration::days(days),
-        }))?;
-        vault.add_token(NewToken {
-            provider: ProviderKind::GoodAccess,
-            integration_id: Some(i.id.clone()),
-            remote_id: Some(created.remote.remote_id),
-            name: created.remote.name,
-            secret: created.secret,
-            scopes: created.remote.scopes,
-            allowed_ips: created.remote.allowed_ips,
-            expires_at: created.remote.expires_at,
-            notes: "A sandbox demo token.".into(),
-        })?;
-    }
-    // One made "in the dashboard", which reconcile shows as unmanaged.
-    sim.seed_goodaccess(
-        "Made in the dashboard",
-        &["admin-logs.read"],
-        &[],
-        now + chrono::Duration::days(20),
-    );
-    println!("created the 'Sandbox' integration with 3 demo tokens (one expiring in 2 days)");
     Ok(())
 }

@@ -12,6 +12,7 @@ pub mod providers;
 pub mod reconcile;
 pub mod reminders;
 pub mod rotation;
+pub mod sandbox;
 pub mod secret;
 pub mod validate;
 pub mod vault;

@@ -3,6 +3,8 @@
 //! display. Missing programs fail the test with the package to install; nothing is
 //! skipped.
 
+pub mod webdriver;
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};

@@ -1,0 +1,234 @@
+//! A minimal W3C WebDriver client over `std::net` (RECIPES.md): enough to drive the
+//! app's real window through `tauri-driver` and WebKitWebDriver without a crate that
+//! would compile a second HTTP stack.
+
+use serde_json::{json, Value};
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const ELEMENT_KEY: &str = "element-6066-11e4-a52e-4f735466cecf";
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+/// `tauri-driver` on free ports, with the environment the app should get.
+pub struct TauriDriver {
+    child: Child,
+    port: u16,
+}
+
+impl TauriDriver {
+    pub fn start(env: &[(&str, &str)]) -> Self {
+        let port = free_port();
+        let native = free_port();
+        let bin = std::env::var("TAURI_DRIVER").unwrap_or_else(|_| "tauri-driver".to_string());
+        let mut cmd = Command::new(&bin);
+        cmd.args([
+            "--port",
+            &port.to_string(),
+            "--native-port",
+            &native.to_string(),
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit());
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let child = cmd
+            .spawn()
+            .unwrap_or_else(|e| panic!("{bin} must run (installed by `cargo xtask deps`): {e}"));
+        let driver = Self { child, port };
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(Instant::now() < deadline, "tauri-driver never listened");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        driver
+    }
+
+    /// Opens a session on `application` (the app's binary): the app starts.
+    pub fn session(&self, application: &str) -> Session {
+        let v = request(
+            self.port,
+            "POST",
+            "/session",
+            Some(json!({"capabilities": {"alwaysMatch": {
+                "browserName": "wry",
+                "tauri:options": {"application": application},
+            }}})),
+        );
+        let id = v["value"]["sessionId"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no session: {v}"))
+            .to_string();
+        Session {
+            port: self.port,
+            id,
+        }
+    }
+}
+
+impl Drop for TauriDriver {
+    fn drop(&mut self) {
+        // SIGTERM, not SIGKILL: a killed tauri-driver leaves WebKitWebDriver holding
+        // its port (RECIPES.md).
+        let _ = Command::new("kill")
+            .arg(self.child.id().to_string())
+            .status();
+        let _ = self.child.wait();
+    }
+}
+
+fn request(port: u16, method: &str, path: &str, body: Option<Value>) -> Value {
+    let body = body.map(|b| b.to_string()).unwrap_or_default();
+    // WebKitWebDriver now and then closes a connection without answering (seen once in
+    // about ten runs here); one more try is enough, and every caller here is harmless to
+    // repeat.
+    match exchange(port, method, path, &body) {
+        Some(v) => v,
+        None => {
+            std::thread::sleep(Duration::from_millis(200));
+            exchange(port, method, path, &body)
+                .unwrap_or_else(|| panic!("webdriver {method} {path}: no answer, twice"))
+        }
+    }
+}
+
+fn exchange(port: u16, method: &str, path: &str, body: &str) -> Option<Value> {
+    let mut s = TcpStream::connect(("127.0.0.1", port)).expect("tauri-driver answers");
+    s.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
+    write!(
+        s,
+        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut raw = Vec::new();
+    s.read_to_end(&mut raw).unwrap();
+    if raw.is_empty() {
+        return None;
+    }
+    let text = String::from_utf8_lossy(&raw);
+    let (head, rest) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    let payload = if head
+        .to_ascii_lowercase()
+        .contains("transfer-encoding: chunked")
+    {
+        dechunk(rest)
+    } else {
+        rest.to_string()
+    };
+    let v: Value = serde_json::from_str(&payload)
+        .unwrap_or_else(|_| panic!("not JSON from the driver: {head}\n{payload}"));
+    if v["value"].get("error").is_some() {
+        panic!("webdriver {method} {path}: {}", v["value"]);
+    }
+    Some(v)
+}
+
+fn dechunk(mut s: &str) -> String {
+    let mut out = String::new();
+    while let Some((len, rest)) = s.split_once("\r\n") {
+        let n = usize::from_str_radix(len.trim(), 16).unwrap_or(0);
+        if n == 0 {
+            break;
+        }
+        out.push_str(&rest[..n]);
+        s = rest[n..].trim_start_matches("\r\n");
+    }
+    out
+}
+
+/// A WebDriver session: the app's window.
+pub struct Session {
+    port: u16,
+    id: String,
+}
+
+impl Session {
+    fn call(&self, method: &str, path: &str, body: Option<Value>) -> Value {
+        request(
+            self.port,
+            method,
+            &format!("/session/{}{path}", self.id),
+            body,
+        )["value"]
+            .clone()
+    }
+
+    /// Runs `script` in the page (W3C execute/sync) and returns its value.
+    pub fn js(&self, script: &str, args: Value) -> Value {
+        self.call(
+            "POST",
+            "/execute/sync",
+            Some(json!({"script": script, "args": args})),
+        )
+    }
+
+    /// Runs an async script (its last argument is the callback) and returns the value.
+    pub fn js_async(&self, script: &str, args: Value) -> Value {
+        self.call(
+            "POST",
+            "/execute/async",
+            Some(json!({"script": script, "args": args})),
+        )
+    }
+
+    pub fn find(&self, css: &str) -> String {
+        let v = self.call(
+            "POST",
+            "/element",
+            Some(json!({"using": "css selector", "value": css})),
+        );
+        v[ELEMENT_KEY]
+            .as_str()
+            .unwrap_or_else(|| panic!("no element {css}: {v}"))
+            .to_string()
+    }
+
+    pub fn click(&self, css: &str) {
+        let e = self.find(css);
+        self.call("POST", &format!("/element/{e}/click"), Some(json!({})));
+    }
+
+    pub fn type_into(&self, css: &str, text: &str) {
+        let e = self.find(css);
+        self.call("POST", &format!("/element/{e}/clear"), Some(json!({})));
+        self.call(
+            "POST",
+            &format!("/element/{e}/value"),
+            Some(json!({"text": text})),
+        );
+    }
+
+    pub fn text(&self, css: &str) -> String {
+        let e = self.find(css);
+        self.call("GET", &format!("/element/{e}/text"), None)
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    }
+
+    /// Waits until `script` (a JS expression) is truthy; returns its value.
+    pub fn wait_for(&self, what: &str, expr: &str, timeout: Duration) -> Value {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let v = self.js(&format!("return ({expr});"), json!([]));
+            if !(v.is_null() || v == json!(false) || v == json!("") || v == json!(0)) {
+                return v;
+            }
+            assert!(Instant::now() < deadline, "timed out waiting for {what}");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    pub fn close(self) {
+        let _ = request(self.port, "DELETE", &format!("/session/{}", self.id), None);
+    }
+}

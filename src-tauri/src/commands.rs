@@ -1,0 +1,861 @@
+//! The window's commands: each calls the core and returns a typed result, or an error
+//! that says what happened and what to do (the core's messages are written that way).
+//! No list or detail carries a secret; only `reveal_secret` does, on request.
+
+use crate::AppState;
+use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+use tauri::ipc::Channel;
+use tauri::{AppHandle, State};
+use tokenwarden_core::audit::{AuditEntry, Verdict};
+use tokenwarden_core::custody::{CustodyMode, KeyRequest, DEFAULT_WORK_FACTOR};
+use tokenwarden_core::providers::{goodaccess, simple};
+use tokenwarden_core::rotation::{
+    self, guided, policy, Engine, Flow, Observer, Report, Rotation, Step,
+};
+use tokenwarden_core::sandbox::{self, Sandbox};
+use tokenwarden_core::vault::{RevealPurpose, Unlock};
+use tokenwarden_core::{
+    validate, NewToken, ProviderKind, SecretString, TokenRecord, TokenSecret, Vault, VaultError,
+};
+
+/// How long a copied secret stays on the clipboard.
+const CLIPBOARD_CLEAR: std::time::Duration = std::time::Duration::from_secs(30);
+
+type Res<T> = Result<T, String>;
+
+fn err(e: impl std::fmt::Display) -> String {
+    e.to_string()
+}
+
+#[derive(Serialize)]
+pub struct VaultStatus {
+    path: String,
+    exists: bool,
+    unlocked: bool,
+    custody: Option<CustodyMode>,
+    problem: Option<String>,
+    notice: Option<String>,
+    sandbox: Option<String>,
+}
+
+fn status(state: &AppState, problem: Option<String>, notice: Option<String>) -> VaultStatus {
+    VaultStatus {
+        path: state.paths.vault().display().to_string(),
+        exists: state.paths.vault().exists(),
+        unlocked: state.is_open(),
+        custody: Vault::custody_mode(&state.paths).ok(),
+        problem,
+        notice,
+        sandbox: state
+            .sandbox
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .as_ref()
+            .map(|s| s.url()),
+    }
+}
+
+/// After a vault opens: resume unfinished rotations, then reminders and tray.
+async fn opened(app: &AppHandle, state: &AppState) {
+    if let Ok(shared) = state.shared() {
+        let engine = Engine::new(shared, state.http.clone(), state.clock.clone());
+        for r in engine.resume_all(false).await {
+            match r {
+                Ok(rep) => {
+                    tracing::info!(token = %rep.token_name, step = %rep.step, "resumed a rotation")
+                }
+                Err(e) => tracing::warn!(error = %e, "resuming a rotation"),
+            }
+        }
+    }
+    crate::reminder_pass(app).await;
+}
+
+fn open_vault(state: &AppState, passphrase: Option<String>) -> Result<(), VaultError> {
+    if state.is_open() {
+        return Ok(());
+    }
+    let unlock = Unlock {
+        passphrase: passphrase.map(SecretString::from),
+    };
+    let vault = Vault::open(state.paths.clone(), &unlock, state.clock.clone(), "app")?;
+    state.set(Some(vault));
+    Ok(())
+}
+
+/// Opens a keyring vault at once (no passphrase needed) and says where things stand.
+#[tauri::command]
+pub async fn vault_status(app: AppHandle, state: State<'_, AppState>) -> Res<VaultStatus> {
+    let problem = match Vault::custody_mode(&state.paths) {
+        Ok(CustodyMode::Keyring) => match open_vault(&state, None) {
+            Ok(()) => {
+                opened(&app, &state).await;
+                None
+            }
+            Err(e) => Some(e.to_string()),
+        },
+        Ok(CustodyMode::Passphrase) => None,
+        Err(VaultError::NotFound { .. }) => None,
+        Err(e) => Some(e.to_string()),
+    };
+    Ok(status(&state, problem, None))
+}
+
+#[tauri::command]
+pub async fn unlock(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    passphrase: String,
+) -> Res<VaultStatus> {
+    // scrypt takes most of a second: off the async threads.
+    let paths = state.paths.clone();
+    let clock = state.clock.clone();
+    let vault = tauri::async_runtime::spawn_blocking(move || {
+        Vault::open(
+            paths,
+            &Unlock {
+                passphrase: Some(SecretString::from(passphrase)),
+            },
+            clock,
+            "app",
+        )
+    })
+    .await
+    .map_err(err)?
+    .map_err(err)?;
+    state.set(Some(vault));
+    opened(&app, &state).await;
+    Ok(status(&state, None, None))
+}
+
+#[tauri::command]
+pub async fn create_vault(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    passphrase: Option<String>,
+) -> Res<VaultStatus> {
+    let paths = state.paths.clone();
+    let clock = state.clock.clone();
+    let pass = passphrase.filter(|p| !p.is_empty()).map(SecretString::from);
+    let (vault, outcome) = tauri::async_runtime::spawn_blocking(move || match pass {
+        Some(p) => Vault::create(
+            paths,
+            KeyRequest::Passphrase {
+                passphrase: p,
+                work_factor: DEFAULT_WORK_FACTOR,
+            },
+            clock,
+            "app",
+        ),
+        None => {
+            let mut no_passphrase = || {
+                Err(
+                    tokenwarden_core::custody::CustodyError::PassphraseUnavailable {
+                        reason: "choose a passphrase to keep the key in a file instead".into(),
+                    },
+                )
+            };
+            Vault::create(
+                paths,
+                KeyRequest::KeyringOrPassphrase {
+                    passphrase: &mut no_passphrase,
+                    work_factor: DEFAULT_WORK_FACTOR,
+                },
+                clock,
+                "app",
+            )
+        }
+    })
+    .await
+    .map_err(err)?
+    .map_err(err)?;
+    state.set(Some(vault));
+    opened(&app, &state).await;
+    Ok(status(&state, None, Some(outcome.notice)))
+}
+
+#[tauri::command]
+pub async fn lock_vault(app: AppHandle, state: State<'_, AppState>) -> Res<VaultStatus> {
+    crate::lock_now(&app);
+    Ok(status(&state, None, None))
+}
+
+/// A row of the token list: no secret, only its masked form.
+#[derive(Serialize)]
+pub struct TokenRow {
+    id: String,
+    short_id: String,
+    name: String,
+    provider: String,
+    provider_key: String,
+    integration: Option<String>,
+    masked_secret: String,
+    scopes: Vec<String>,
+    allowed_ips: Vec<String>,
+    expires_at: Option<String>,
+    days_left: Option<i64>,
+    state: String,
+    /// "automatic" where the provider's API rotates it, else "guided".
+    rotation: &'static str,
+}
+
+fn row(
+    t: &TokenRecord,
+    now: chrono::DateTime<chrono::Utc>,
+    integration: Option<String>,
+) -> TokenRow {
+    let automatic = t.provider == ProviderKind::GoodAccess && t.integration_id.is_some();
+    TokenRow {
+        id: t.id.clone(),
+        short_id: t.short_id().to_string(),
+        name: t.name.clone(),
+        provider: t.provider.display_name().to_string(),
+        provider_key: t.provider.key().to_string(),
+        integration,
+        masked_secret: t.masked_secret.clone(),
+        scopes: t.scopes.clone(),
+        allowed_ips: t.allowed_ips.clone(),
+        expires_at: t.expires_at.map(|e| e.to_rfc3339()),
+        days_left: t.days_left(now),
+        state: t.state.key().to_string(),
+        rotation: if automatic { "automatic" } else { "guided" },
+    }
+}
+
+#[tauri::command]
+pub async fn list_tokens(state: State<'_, AppState>) -> Res<Vec<TokenRow>> {
+    let shared = state.shared()?;
+    let vault = shared.lock().await;
+    let now = vault.now();
+    let tokens = vault.list_tokens().map_err(err)?;
+    let labels: std::collections::HashMap<String, String> = vault
+        .list_integrations()
+        .map_err(err)?
+        .into_iter()
+        .map(|i| (i.id, i.label))
+        .collect();
+    tracing::info!(count = tokens.len(), "listed tokens");
+    Ok(tokens
+        .iter()
+        .map(|t| {
+            let label = t
+                .integration_id
+                .as_ref()
+                .and_then(|i| labels.get(i).cloned());
+            row(t, now, label)
+        })
+        .collect())
+}
+
+#[derive(Serialize)]
+pub struct ScopeGroup {
+    group: String,
+    scopes: Vec<String>,
+}
+
+#[derive(Serialize)]
+pub struct Lineage {
+    id: String,
+    name: String,
+    state: String,
+    created_at: String,
+    /// "replaced" (older) or "replaced_by" (newer).
+    relation: &'static str,
+}
+
+#[derive(Serialize)]
+pub struct Detail {
+    token: TokenRow,
+    notes: String,
+    created_at: String,
+    last_verified_at: Option<String>,
+    scope_groups: Vec<ScopeGroup>,
+    lineage: Vec<Lineage>,
+    audit: Vec<AuditEntry>,
+    open_rotation: Option<Rotation>,
+    policy: String,
+}
+
+fn scope_groups(t: &TokenRecord) -> Vec<ScopeGroup> {
+    let mut groups: Vec<ScopeGroup> = vec![];
+    for s in &t.scopes {
+        let group = match s.split_once('.') {
+            Some((head, _)) if t.provider == ProviderKind::GoodAccess => head.to_string(),
+            _ => "scopes".to_string(),
+        };
+        match groups.iter_mut().find(|g| g.group == group) {
+            Some(g) => g.scopes.push(s.clone()),
+            None => groups.push(ScopeGroup {
+                group,
+                scopes: vec![s.clone()],
+            }),
+        }
+    }
+    groups
+}
+
+#[tauri::command]
+pub async fn token_detail(state: State<'_, AppState>, id: String) -> Res<Detail> {
+    let shared = state.shared()?;
+    let vault = shared.lock().await;
+    let now = vault.now();
+    let t = vault.get_token(&id).map_err(err)?;
+    let label = t
+        .integration_id
+        .as_ref()
+        .and_then(|i| vault.get_integration(i).ok())
+        .map(|i| i.label);
+    let mut lineage = vec![];
+    let mut back = t.replaces_id.clone();
+    while let Some(prev) = back.and_then(|p| vault.get_token(&p).ok()) {
+        back = prev.replaces_id.clone();
+        lineage.push(Lineage {
+            id: prev.id.clone(),
+            name: prev.name.clone(),
+            state: prev.state.key().into(),
+            created_at: prev.created_at.to_rfc3339(),
+            relation: "replaced",
+        });
+        if lineage.len() > 50 {
+            break;
+        }
+    }
+    let mut fwd = t.replaced_by_id.clone();
+    while let Some(next) = fwd.and_then(|n| vault.get_token(&n).ok()) {
+        fwd = next.replaced_by_id.clone();
+        lineage.push(Lineage {
+            id: next.id.clone(),
+            name: next.name.clone(),
+            state: next.state.key().into(),
+            created_at: next.created_at.to_rfc3339(),
+            relation: "replaced_by",
+        });
+        if lineage.len() > 100 {
+            break;
+        }
+    }
+    let audit = vault.audit_entries(Some(&t.id)).map_err(err)?;
+    let open_rotation = rotation::list(&vault, true)
+        .map_err(err)?
+        .into_iter()
+        .find(|r| r.token_id == t.id);
+    let (p, src) = policy::effective(&vault, &t).map_err(err)?;
+    let policy = format!(
+        "{}{} (from the {})",
+        p.mode.key(),
+        p.auto_days
+            .map(|d| format!(", automatic {d} days before expiry"))
+            .unwrap_or_default(),
+        match src {
+            policy::PolicySource::Token => "token",
+            policy::PolicySource::Integration => "integration",
+            policy::PolicySource::Default => "default",
+        }
+    );
+    Ok(Detail {
+        token: row(&t, now, label),
+        notes: t.notes.clone(),
+        created_at: t.created_at.to_rfc3339(),
+        last_verified_at: t.last_verified_at.map(|v| v.to_rfc3339()),
+        scope_groups: scope_groups(&t),
+        lineage,
+        audit,
+        open_rotation,
+        policy,
+    })
+}
+
+/// The secret, for the page to show for a few seconds (audited as a reveal).
+#[tauri::command]
+pub async fn reveal_secret(state: State<'_, AppState>, id: String) -> Res<String> {
+    let shared = state.shared()?;
+    let mut vault = shared.lock().await;
+    let s = vault
+        .reveal_secret(&id, RevealPurpose::Reveal)
+        .map_err(err)?;
+    Ok(s.expose().to_string())
+}
+
+/// Puts the secret on the clipboard without it ever reaching the page, and clears the
+/// clipboard after 30 s if it still holds it (audited as a copy).
+#[tauri::command]
+pub async fn copy_secret(app: AppHandle, state: State<'_, AppState>, id: String) -> Res<u64> {
+    use tauri_plugin_clipboard_manager::ClipboardExt;
+    let shared = state.shared()?;
+    let secret = {
+        let mut vault = shared.lock().await;
+        vault.reveal_secret(&id, RevealPurpose::Copy).map_err(err)?
+    };
+    app.clipboard()
+        .write_text(secret.expose().to_string())
+        .map_err(|e| format!("could not use the clipboard: {e}"))?;
+    let handle = app.clone();
+    tauri::async_runtime::spawn(async move {
+        tokio::time::sleep(CLIPBOARD_CLEAR).await;
+        let still = handle
+            .clipboard()
+            .read_text()
+            .is_ok_and(|t| t == secret.expose());
+        if still {
+            let _ = handle.clipboard().write_text(String::new());
+            tracing::info!("cleared the clipboard");
+        }
+    });
+    Ok(CLIPBOARD_CLEAR.as_secs())
+}
+
+#[derive(Deserialize)]
+pub struct AddForm {
+    provider: String,
+    name: String,
+    secret: String,
+    #[serde(default)]
+    scopes: Vec<String>,
+    #[serde(default)]
+    allowed_ips: Vec<String>,
+    /// YYYY-MM-DD, RFC 3339, "never", or empty (a JWT's own expiry)
+    #[serde(default)]
+    expires: String,
+    #[serde(default)]
+    notes: String,
+    #[serde(default)]
+    integration: Option<String>,
+}
+
+/// Adds a token by hand; a pasted JWT fills an empty expiry from its `exp`.
+#[tauri::command]
+pub async fn add_token(state: State<'_, AppState>, form: AddForm) -> Res<TokenRow> {
+    let shared = state.shared()?;
+    let now = state.clock.now();
+    let provider = ProviderKind::parse(&form.provider).map_err(err)?;
+    let name = validate::token_name(&form.name).map_err(err)?;
+    let scopes = form
+        .scopes
+        .iter()
+        .filter(|s| !s.trim().is_empty())
+        .map(|s| validate::scope(s))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(err)?;
+    let scopes = match provider {
+        ProviderKind::GoodAccess => goodaccess::check_scopes(&scopes).map_err(err)?,
+        _ => scopes,
+    };
+    let ips: Vec<String> = form
+        .allowed_ips
+        .iter()
+        .filter(|s| !s.trim().is_empty())
+        .cloned()
+        .collect();
+    let allowed_ips = match provider {
+        ProviderKind::GoodPayments if !ips.is_empty() => {
+            simple::check_goodpayments_whitelist(&ips).map_err(err)?
+        }
+        _ => ips
+            .iter()
+            .map(|s| validate::allowed_ip(s))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(err)?,
+    };
+    let secret = TokenSecret::new(form.secret.trim().to_string()).map_err(err)?;
+    let expires_at = if form.expires.trim().is_empty() {
+        match provider {
+            ProviderKind::PlatformApi => {
+                simple::jwt_claims(secret.expose()).map_err(err)?.expires_at
+            }
+            _ => None,
+        }
+    } else {
+        validate::expiry(&form.expires, now).map_err(err)?
+    };
+    let notes = validate::note(&form.notes).map_err(err)?;
+    let mut vault = shared.lock().await;
+    let integration_id = match form.integration.filter(|i| !i.is_empty()) {
+        Some(q) => Some(vault.find_integration(&q).map_err(err)?.id),
+        None => None,
+    };
+    let t = vault
+        .add_token(NewToken {
+            provider,
+            integration_id,
+            remote_id: None,
+            name,
+            secret,
+            scopes,
+            allowed_ips,
+            expires_at,
+            notes,
+        })
+        .map_err(err)?;
+    let _ = tokenwarden_core::reminders::write_next_due(&vault);
+    Ok(row(&t, now, None))
+}
+
+/// Each step of a rotation, sent to the page as it happens.
+#[derive(Clone, Serialize)]
+pub struct StepEvent {
+    token: String,
+    step: Step,
+}
+
+struct ToPage(Channel<StepEvent>);
+
+impl Observer for ToPage {
+    fn step(&self, r: &Rotation, step: Step) -> Flow {
+        let _ = self.0.send(StepEvent {
+            token: r.token_name.clone(),
+            step,
+        });
+        Flow::Continue
+    }
+}
+
+fn engine(state: &AppState, on_step: Channel<StepEvent>) -> Res<Engine> {
+    Ok(
+        Engine::new(state.shared()?, state.http.clone(), state.clock.clone())
+            .with_observer(Arc::new(ToPage(on_step))),
+    )
+}
+
+/// One-click rotation, each step sent through `on_step`.
+#[tauri::command]
+pub async fn rotate_token(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    id: String,
+    on_step: Channel<StepEvent>,
+) -> Res<Report> {
+    let engine = engine(&state, on_step)?;
+    let result = engine.rotate(&id, None).await;
+    let _ = engine.finish().await;
+    crate::refresh_tray(&app).await;
+    result.map_err(err)
+}
+
+#[derive(Serialize)]
+pub struct BulkRow {
+    token: String,
+    result: String,
+    done: bool,
+}
+
+/// Rotates every due token the API can rotate and whose policy is one-click; the rest
+/// are listed with the reason.
+#[tauri::command]
+pub async fn rotate_due(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    on_step: Channel<StepEvent>,
+) -> Res<Vec<BulkRow>> {
+    let shared = state.shared()?;
+    let (chosen, mut rows) = {
+        let vault = shared.lock().await;
+        let due = policy::due(&vault, vault.now(), None).map_err(err)?;
+        let mut chosen = vec![];
+        let mut rows = vec![];
+        for d in due {
+            let automatic =
+                d.token.provider == ProviderKind::GoodAccess && d.token.integration_id.is_some();
+            let skip = if d.rotating {
+                Some("already rotating")
+            } else if !automatic {
+                Some("rotated in its dashboard: open it to be guided")
+            } else if d.policy.mode == policy::PolicyMode::Ask {
+                Some("asks first: rotate it from its page")
+            } else {
+                None
+            };
+            match skip {
+                Some(why) => rows.push(BulkRow {
+                    token: d.token.name.clone(),
+                    result: format!("skipped: {why}"),
+                    done: false,
+                }),
+                None => chosen.push((d.token.id.clone(), d.token.name.clone())),
+            }
+        }
+        (chosen, rows)
+    };
+    let engine = engine(&state, on_step)?;
+    let names: std::collections::HashMap<String, String> = chosen.iter().cloned().collect();
+    let results = engine
+        .rotate_many(chosen.into_iter().map(|(id, _)| id).collect(), None)
+        .await;
+    for (id, r) in results {
+        let token = names.get(&id).cloned().unwrap_or(id);
+        rows.insert(
+            0,
+            match r {
+                Ok(rep) => BulkRow {
+                    token,
+                    done: rep.is_done(),
+                    result: match rep.outcome {
+                        rotation::Outcome::Done => "rotated".into(),
+                        rotation::Outcome::Failed { error, .. } => format!("failed: {error}"),
+                        other => format!("{other:?}"),
+                    },
+                },
+                Err(e) => BulkRow {
+                    token,
+                    done: false,
+                    result: format!("failed: {e}"),
+                },
+            },
+        );
+    }
+    crate::refresh_tray(&app).await;
+    Ok(rows)
+}
+
+#[tauri::command]
+pub async fn guided_begin(state: State<'_, AppState>, id: String) -> Res<guided::Guide> {
+    let shared = state.shared()?;
+    let mut vault = shared.lock().await;
+    guided::begin(&mut vault, &id).map_err(err)
+}
+
+#[tauri::command]
+pub async fn guided_submit(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    rotation_id: String,
+    secret: String,
+    name: Option<String>,
+) -> Res<Report> {
+    let shared = state.shared()?;
+    let secret = TokenSecret::new(secret.trim().to_string()).map_err(err)?;
+    let r = guided::submit(
+        &shared,
+        state.http.clone(),
+        state.clock.clone(),
+        &rotation_id,
+        guided::Pasted {
+            secret,
+            name: name.filter(|n| !n.trim().is_empty()),
+            expires_at: None,
+            accept_unverified: false,
+        },
+        &guided::VerifyRetry::default(),
+    )
+    .await
+    .map_err(err);
+    crate::refresh_tray(&app).await;
+    r
+}
+
+#[tauri::command]
+pub async fn guided_confirm(
+    state: State<'_, AppState>,
+    rotation_id: String,
+    force: bool,
+) -> Res<Report> {
+    let shared = state.shared()?;
+    guided::confirm_retired(
+        &shared,
+        state.http.clone(),
+        state.clock.clone(),
+        &rotation_id,
+        force,
+    )
+    .await
+    .map_err(err)
+}
+
+#[derive(Serialize)]
+pub struct AuditView {
+    entries: Vec<AuditEntry>,
+    verdict: Verdict,
+}
+
+#[tauri::command]
+pub async fn audit_log(state: State<'_, AppState>) -> Res<AuditView> {
+    let shared = state.shared()?;
+    let vault = shared.lock().await;
+    Ok(AuditView {
+        entries: vault.audit_entries(None).map_err(err)?,
+        verdict: vault.verify_audit().map_err(err)?,
+    })
+}
+
+/// Starts the simulated GoodAccess with demo tokens (first run: try everything
+/// without an account). Kept running while the app runs.
+#[tauri::command]
+pub async fn start_sandbox(app: AppHandle, state: State<'_, AppState>) -> Res<VaultStatus> {
+    let shared = state.shared()?;
+    let existing = state
+        .sandbox
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .clone();
+    let sb = match existing {
+        Some(sb) => sb,
+        None => {
+            let sb = Sandbox::start(state.clock.clone(), sandbox::state_path(&state.paths), 0)
+                .map_err(err)?;
+            Arc::new(sb)
+        }
+    };
+    let seeded = {
+        let mut vault = shared.lock().await;
+        sb.attach(&mut vault, state.http.clone())
+            .await
+            .map_err(err)?
+    };
+    *state.sandbox.lock().unwrap_or_else(|p| p.into_inner()) = Some(Arc::clone(&sb));
+    let keeper = Arc::clone(&sb);
+    tauri::async_runtime::spawn(async move {
+        loop {
+            tokio::time::sleep(std::time::Duration::from_secs(5)).await;
+            let _ = keeper.save();
+        }
+    });
+    crate::refresh_tray(&app).await;
+    let notice = if seeded {
+        "the sandbox is running: a simulated GoodAccess with three demo tokens"
+    } else {
+        "the sandbox is running again"
+    };
+    Ok(status(&state, None, Some(notice.into())))
+}
+
+/// Runs a reminder pass now (the page calls it after changes; the app runs one every
+/// minute anyway).
+#[tauri::command]
+pub async fn check_reminders(app: AppHandle) -> Res<()> {
+    crate::reminder_pass(&app).await;
+    Ok(())
+}
+
+#[derive(Deserialize)]
+pub struct CreateForm {
+    integration: String,
+    name: String,
+    #[serde(default)]
+    preset: Option<String>,
+    #[serde(default)]
+    scopes: Vec<String>,
+    #[serde(default)]
+    allowed_ips: Vec<String>,
+    expires: String,
+}
+
+#[derive(Serialize)]
+pub struct Created {
+    token: TokenRow,
+    /// Least-privilege warnings: scopes beyond the chosen preset.
+    warnings: Vec<String>,
+}
+
+/// What the create dialog offers: integrations that can create, and the presets.
+#[derive(Serialize)]
+pub struct CreateOptions {
+    integrations: Vec<String>,
+    presets: Vec<(String, String, Vec<String>)>,
+}
+
+#[tauri::command]
+pub async fn create_options(state: State<'_, AppState>) -> Res<CreateOptions> {
+    let shared = state.shared()?;
+    let vault = shared.lock().await;
+    Ok(CreateOptions {
+        integrations: vault
+            .list_integrations()
+            .map_err(err)?
+            .into_iter()
+            .filter(|i| i.provider == ProviderKind::GoodAccess)
+            .map(|i| i.label)
+            .collect(),
+        presets: goodaccess::PRESETS
+            .iter()
+            .map(|p| {
+                (
+                    p.key.to_string(),
+                    p.title.to_string(),
+                    p.scopes.iter().map(|s| s.to_string()).collect(),
+                )
+            })
+            .collect(),
+    })
+}
+
+/// Creates a token through GoodAccess's API and stores it before anything else.
+#[tauri::command]
+pub async fn create_remote(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    form: CreateForm,
+) -> Res<Created> {
+    use tokenwarden_core::providers::CreateRequest;
+    let shared = state.shared()?;
+    let mut vault = shared.lock().await;
+    let now = vault.now();
+    let i = vault.find_integration(&form.integration).map_err(err)?;
+    let preset = form
+        .preset
+        .as_deref()
+        .filter(|p| !p.is_empty())
+        .map(goodaccess::preset)
+        .transpose()
+        .map_err(err)?;
+    let mut scopes: Vec<String> = preset
+        .map(|p| p.scopes.iter().map(|s| s.to_string()).collect())
+        .unwrap_or_default();
+    scopes.extend(form.scopes.iter().filter(|s| !s.trim().is_empty()).cloned());
+    let expires_at = validate::expiry(&form.expires, now)
+        .map_err(err)?
+        .ok_or("expires: GoodAccess tokens need an expiry date")?;
+    let request = goodaccess::check_create(
+        &CreateRequest {
+            name: form.name.clone(),
+            scopes,
+            allowed_ips: form
+                .allowed_ips
+                .iter()
+                .filter(|s| !s.trim().is_empty())
+                .cloned()
+                .collect(),
+            expires_at,
+        },
+        now,
+    )
+    .map_err(err)?;
+    let warnings = preset
+        .map(|p| goodaccess::beyond_preset(&request.scopes, p))
+        .unwrap_or_default();
+    // Checked before the provider acts: once it has, a refused store loses the secret.
+    vault.check_name_free(&request.name).map_err(err)?;
+    let credential = vault.integration_credential(&i).map_err(err)?;
+    let client = tokenwarden_core::providers::connect(
+        &i,
+        credential,
+        state.http.clone(),
+        state.clock.clone(),
+    )
+    .map_err(err)?;
+    let created = client.create(&request).await.map_err(err)?;
+    let remote_id = created.remote.remote_id.clone();
+    let t = vault
+        .add_token(NewToken {
+            provider: i.provider,
+            integration_id: Some(i.id.clone()),
+            remote_id: Some(remote_id.clone()),
+            name: created.remote.name.clone(),
+            secret: created.secret,
+            scopes: created.remote.scopes.clone(),
+            allowed_ips: created.remote.allowed_ips.clone(),
+            expires_at: created.remote.expires_at,
+            notes: String::new(),
+        })
+        .map_err(|e| {
+            format!(
+                "created '{}' (remote id {remote_id}) in {}, but could not store it: {e}; its secret is lost: revoke it in GoodAccess",
+                request.name, i.label
+            )
+        })?;
+    drop(vault);
+    crate::refresh_tray(&app).await;
+    Ok(Created {
+        token: row(&t, now, Some(i.label)),
+        warnings,
+    })
+}

@@ -1,0 +1,390 @@
+//! The product in its real window, driven through WebDriver (tauri-driver and
+//! WebKitWebDriver under Xvfb), with a private D-Bus session carrying gnome-keyring and
+//! a real notification daemon (dunst), and openbox as the window manager: first run →
+//! sandbox → create through GoodAccess with a preset → one-click rotation → reveal that
+//! hides itself → a notification naming a token that expires within a day → closing
+//! the window keeps the app → a second launch hands over to the first. A screenshot of
+//! each screen is saved under target/tmp/e2e/.
+
+use serde_json::json;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+use tokenwarden_testkit::webdriver::{Session, TauriDriver};
+use tokenwarden_testkit::{collect, PrivateSecretService, Xvfb};
+
+const WAIT: Duration = Duration::from_secs(30);
+
+struct Killed(Child);
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn shots() -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("e2e");
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// The whole virtual screen (WebKitWebDriver's own screenshot hangs under Xvfb).
+fn shot(display: &Xvfb, name: &str) {
+    let path = shots().join(name);
+    display.screenshot(&path);
+    eprintln!("screenshot: {}", path.display());
+}
+
+fn row_id(s: &Session, name: &str) -> Option<String> {
+    s.js(
+        "const tr = [...document.querySelectorAll('#rows tr')]\
+           .find(tr => tr.querySelector('td.name').textContent === arguments[0]);\
+         return tr ? tr.dataset.id : null;",
+        json!([name]),
+    )
+    .as_str()
+    .map(str::to_string)
+}
+
+fn message(s: &Session) -> String {
+    s.text("#message")
+}
+
+/// The sandbox's simulated accounts, as the app saves them (every 5 s).
+fn sandbox_tokens(vault: &Path, name: &str) -> Vec<serde_json::Value> {
+    let mut p = vault.as_os_str().to_os_string();
+    p.push(".sandbox.json");
+    let Ok(text) = std::fs::read_to_string(PathBuf::from(p)) else {
+        return vec![];
+    };
+    let v: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
+    v["tokens"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|t| t["name"] == name)
+        .collect()
+}
+
+fn app_pids(bin: &str) -> Vec<u32> {
+    let out = Command::new("pgrep")
+        .args(["-f", &format!("^{bin}( |$)")])
+        .output()
+        .expect("pgrep runs (package procps)");
+    String::from_utf8_lossy(&out.stdout)
+        .split_whitespace()
+        .filter_map(|p| p.parse().ok())
+        .collect()
+}
+
+fn visible_windows(display: &str) -> String {
+    let out = Command::new("wmctrl")
+        .arg("-l")
+        .env("DISPLAY", display)
+        .output()
+        .expect("wmctrl runs (package wmctrl)");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn the_app_end_to_end_in_its_real_window() {
+    let _serial = crate::SERIAL.lock().unwrap_or_else(|p| p.into_inner());
+    let home = tempfile::tempdir().unwrap();
+    let service = PrivateSecretService::start(home.path());
+    let display = Xvfb::start(1100, 760);
+    let _wm = Killed(
+        Command::new("openbox")
+            .env("DISPLAY", &display.display)
+            .env("DBUS_SESSION_BUS_ADDRESS", &service.address)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("openbox runs (package openbox)"),
+    );
+    let _notifications = Killed(
+        Command::new("dunst")
+            .env("DISPLAY", &display.display)
+            .env("DBUS_SESSION_BUS_ADDRESS", &service.address)
+            .env("HOME", home.path())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("dunst runs (package dunst)"),
+    );
+    service.wait_for_name("org.freedesktop.Notifications");
+    let mut monitor = Command::new("dbus-monitor")
+        .args([
+            "--address",
+            &service.address,
+            "type='method_call',interface='org.freedesktop.Notifications',member='Notify'",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("dbus-monitor runs (package dbus)");
+    let notify_lines = collect(monitor.stdout.take().unwrap());
+    let _monitor = Killed(monitor);
+
+    let vault = home.path().join("vault").join("vault.age");
+    let bin = env!("CARGO_BIN_EXE_tokenwarden");
+    let vault_s = vault.display().to_string();
+    let home_s = home.path().display().to_string();
+    let env = [
+        ("DISPLAY", display.display.as_str()),
+        ("DBUS_SESSION_BUS_ADDRESS", service.address.as_str()),
+        ("TOKENWARDEN_VAULT", vault_s.as_str()),
+        ("HOME", home_s.as_str()),
+        ("TW_LOG", "info"),
+        ("WEBKIT_DISABLE_DMABUF_RENDERER", "1"),
+    ];
+    let driver = TauriDriver::start(&env);
+    let s = driver.session(bin);
+
+    // First run: create the vault (the key goes to the keyring).
+    s.wait_for(
+        "the first-run screen",
+        "!document.getElementById('create').hidden",
+        WAIT,
+    );
+    shot(&display, "01-first-run.png");
+    s.click("#create-btn");
+    s.wait_for(
+        "the token list",
+        "!document.getElementById('tokens').hidden",
+        WAIT,
+    );
+    assert!(message(&s).contains("keyring"), "{}", message(&s));
+
+    // The sandbox: a simulated GoodAccess with demo tokens.
+    s.click("#sandbox-btn");
+    s.wait_for(
+        "the sandbox's tokens",
+        "document.querySelectorAll('#rows tr').length >= 4",
+        WAIT,
+    );
+    assert!(row_id(&s, "SIEM log export").is_some());
+    shot(&display, "02-sandbox.png");
+
+    // Create a token through GoodAccess with a preset.
+    s.click("#create-remote-btn");
+    s.wait_for(
+        "the create dialog",
+        "document.getElementById('remote-dialog').open",
+        WAIT,
+    );
+    s.type_into("#remote-name", "e2e deploy");
+    let expires = (chrono::Utc::now() + chrono::Duration::days(30))
+        .format("%Y-%m-%d")
+        .to_string();
+    s.js(
+        "document.getElementById('remote-expires').value = arguments[0];",
+        json!([expires]),
+    );
+    s.type_into("#remote-scopes", "members.delete");
+    shot(&display, "03-create-dialog.png");
+    s.click("#remote-submit");
+    s.wait_for(
+        "the created token",
+        "[...document.querySelectorAll('#rows td.name')].some(td => td.textContent === 'e2e deploy')",
+        WAIT,
+    );
+    assert!(
+        message(&s).contains("Least privilege: members.delete"),
+        "{}",
+        message(&s)
+    );
+    let old_id = row_id(&s, "e2e deploy").unwrap();
+    let left = s
+        .js(
+            "return document.querySelector(`#rows tr[data-id='${arguments[0]}'] td.left`).textContent;",
+            json!([old_id]),
+        )
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(left == "29 d" || left == "30 d", "{left}");
+
+    // One-click rotation from the list, each step shown.
+    s.js(
+        "document.querySelector(`#rows tr[data-id='${arguments[0]}'] button[data-rotate]`).click();",
+        json!([old_id]),
+    );
+    s.wait_for(
+        "the rotation",
+        "document.getElementById('message').textContent.includes('e2e deploy was rotated')",
+        WAIT,
+    );
+    let progress = s.text("#progress");
+    for step in [
+        "created at the provider",
+        "stored",
+        "verified",
+        "switched",
+        "old token revoked",
+    ] {
+        assert!(progress.contains(step), "{step}: {progress}");
+    }
+    let new_id = row_id(&s, "e2e deploy").unwrap();
+    assert_ne!(new_id, old_id, "the list shows the replacement");
+    shot(&display, "04-rotated.png");
+    // The provider revoked the old one: the sandbox's own accounts say so.
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let tokens = sandbox_tokens(&vault, "e2e deploy");
+        let revoked = tokens.iter().filter(|t| t["revoked"] == true).count();
+        let live = tokens.iter().filter(|t| t["revoked"] == false).count();
+        if (revoked, live) == (1, 1) {
+            break;
+        }
+        assert!(Instant::now() < deadline, "sandbox state: {tokens:?}");
+        std::thread::sleep(Duration::from_millis(250));
+    }
+
+    // The detail; reveal shows the secret and hides it again by itself.
+    s.js(
+        "document.querySelector(`#rows tr[data-id='${arguments[0]}'] td.name`).click();",
+        json!([new_id]),
+    );
+    s.wait_for(
+        "the detail",
+        "!document.getElementById('detail').hidden",
+        WAIT,
+    );
+    let masked = s.text("#secret-value");
+    assert!(masked.starts_with("••••"), "{masked}");
+    shot(&display, "05-detail.png");
+    s.click("#reveal-btn");
+    let shown = s
+        .wait_for(
+            "the revealed secret",
+            "document.getElementById('secret-value').classList.contains('revealed') && document.getElementById('secret-value').textContent",
+            WAIT,
+        )
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(!shown.starts_with("••••") && shown.len() > 20, "{shown}");
+    s.wait_for(
+        "the secret to hide itself",
+        "!document.getElementById('secret-value').classList.contains('revealed')",
+        Duration::from_secs(20),
+    );
+    assert_eq!(s.text("#secret-value"), masked);
+    s.click("#detail-close");
+
+    // A token expiring within a day: a real Notify call naming it.
+    s.click("#add-btn");
+    s.wait_for(
+        "the add dialog",
+        "document.getElementById('add-dialog').open",
+        WAIT,
+    );
+    s.js(
+        "document.getElementById('add-provider').value = 'custom';",
+        json!([]),
+    );
+    s.type_into("#add-name", "Nightly backup key");
+    s.type_into("#add-secret", "e2e-backup-secret-0123456789");
+    let tomorrow = (chrono::Utc::now() + chrono::Duration::days(1))
+        .format("%Y-%m-%d")
+        .to_string();
+    s.type_into("#add-expires", &tomorrow);
+    shot(&display, "06-add-dialog.png");
+    s.click("#add-submit");
+    s.wait_for(
+        "the added token",
+        "[...document.querySelectorAll('#rows td.name')].some(td => td.textContent === 'Nightly backup key')",
+        WAIT,
+    );
+    let deadline = Instant::now() + WAIT;
+    let mut seen = String::new();
+    loop {
+        if let Ok(line) = notify_lines.recv_timeout(Duration::from_millis(200)) {
+            seen.push_str(&line);
+            seen.push('\n');
+            if seen.contains("Nightly backup key") {
+                break;
+            }
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no Notify call named the token: {seen}"
+        );
+    }
+    assert!(seen.contains("expires within a day"), "{seen}");
+    assert!(
+        !seen.contains("e2e-backup-secret"),
+        "no secret in a notification"
+    );
+    shot(&display, "07-list.png");
+
+    // The audit log, verified.
+    s.click("#audit-btn");
+    s.wait_for(
+        "the audit log",
+        "document.getElementById('audit-verdict').textContent.includes('chain intact')",
+        WAIT,
+    );
+    shot(&display, "08-audit.png");
+    s.click("#audit-close");
+
+    // Closing the window keeps the app running in the tray.
+    let pids = app_pids(bin);
+    assert_eq!(pids.len(), 1, "{pids:?}");
+    assert!(visible_windows(&display.display).contains("Tokenwarden"));
+    let closed = Command::new("wmctrl")
+        .args(["-c", "Tokenwarden"])
+        .env("DISPLAY", &display.display)
+        .status()
+        .unwrap();
+    assert!(closed.success());
+    let deadline = Instant::now() + WAIT;
+    while visible_windows(&display.display).contains("Tokenwarden") {
+        assert!(Instant::now() < deadline, "the window never closed");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    std::thread::sleep(Duration::from_millis(500));
+    assert_eq!(
+        app_pids(bin),
+        pids,
+        "the app keeps running with its window closed"
+    );
+
+    // A second launch hands over to the first and exits; the window comes back.
+    let mut second = Command::new(bin);
+    for (k, v) in env {
+        second.env(k, v);
+    }
+    let mut second = second
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + WAIT;
+    let status = loop {
+        if let Some(st) = second.try_wait().unwrap() {
+            break st;
+        }
+        assert!(Instant::now() < deadline, "the second launch kept running");
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert!(status.success(), "{status}");
+    let deadline = Instant::now() + WAIT;
+    while !visible_windows(&display.display).contains("Tokenwarden") {
+        assert!(
+            Instant::now() < deadline,
+            "the first instance did not show its window"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert_eq!(app_pids(bin), pids, "still one instance");
+    display.screenshot(&shots().join("09-after-second-launch.png"));
+
+    s.close();
+    drop(driver);
+    for pid in app_pids(bin) {
+        let _ = Command::new("kill").arg(pid.to_string()).status();
+    }
+}
