@@ -295,6 +295,31 @@ fn scope_groups(t: &TokenRecord) -> Vec<ScopeGroup> {
     groups
 }
 
+/// Follows a token's line one way (what it replaced, or what replaced it), up to 50.
+fn walk(
+    vault: &Vault,
+    first: Option<String>,
+    next: impl Fn(&TokenRecord) -> Option<String>,
+    relation: &'static str,
+) -> Vec<Lineage> {
+    let mut out = vec![];
+    let mut at = first;
+    while let Some(t) = at.and_then(|id| vault.get_token(&id).ok()) {
+        at = next(&t);
+        out.push(Lineage {
+            id: t.id.clone(),
+            name: t.name.clone(),
+            state: t.state.key().into(),
+            created_at: t.created_at.to_rfc3339(),
+            relation,
+        });
+        if out.len() >= 50 {
+            break;
+        }
+    }
+    out
+}
+
 #[tauri::command]
 pub async fn token_detail(state: State<'_, AppState>, id: String) -> Res<Detail> {
     let shared = state.shared()?;
@@ -306,35 +331,18 @@ pub async fn token_detail(state: State<'_, AppState>, id: String) -> Res<Detail>
         .as_ref()
         .and_then(|i| vault.get_integration(i).ok())
         .map(|i| i.label);
-    let mut lineage = vec![];
-    let mut back = t.replaces_id.clone();
-    while let Some(prev) = back.and_then(|p| vault.get_token(&p).ok()) {
-        back = prev.replaces_id.clone();
-        lineage.push(Lineage {
-            id: prev.id.clone(),
-            name: prev.name.clone(),
-            state: prev.state.key().into(),
-            created_at: prev.created_at.to_rfc3339(),
-            relation: "replaced",
-        });
-        if lineage.len() > 50 {
-            break;
-        }
-    }
-    let mut fwd = t.replaced_by_id.clone();
-    while let Some(next) = fwd.and_then(|n| vault.get_token(&n).ok()) {
-        fwd = next.replaced_by_id.clone();
-        lineage.push(Lineage {
-            id: next.id.clone(),
-            name: next.name.clone(),
-            state: next.state.key().into(),
-            created_at: next.created_at.to_rfc3339(),
-            relation: "replaced_by",
-        });
-        if lineage.len() > 100 {
-            break;
-        }
-    }
+    let mut lineage = walk(
+        &vault,
+        t.replaces_id.clone(),
+        |x| x.replaces_id.clone(),
+        "replaced",
+    );
+    lineage.extend(walk(
+        &vault,
+        t.replaced_by_id.clone(),
+        |x| x.replaced_by_id.clone(),
+        "replaced_by",
+    ));
     let audit = vault.audit_entries(Some(&t.id)).map_err(err)?;
     let open_rotation = rotation::list(&vault, true)
         .map_err(err)?
@@ -430,33 +438,9 @@ pub async fn add_token(state: State<'_, AppState>, form: AddForm) -> Res<TokenRo
     let now = state.clock.now();
     let provider = ProviderKind::parse(&form.provider).map_err(err)?;
     let name = validate::token_name(&form.name).map_err(err)?;
-    let scopes = form
-        .scopes
-        .iter()
-        .filter(|s| !s.trim().is_empty())
-        .map(|s| validate::scope(s))
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(err)?;
-    let scopes = match provider {
-        ProviderKind::GoodAccess => goodaccess::check_scopes(&scopes).map_err(err)?,
-        _ => scopes,
-    };
-    let ips: Vec<String> = form
-        .allowed_ips
-        .iter()
-        .filter(|s| !s.trim().is_empty())
-        .cloned()
-        .collect();
-    let allowed_ips = match provider {
-        ProviderKind::GoodPayments if !ips.is_empty() => {
-            simple::check_goodpayments_whitelist(&ips).map_err(err)?
-        }
-        _ => ips
-            .iter()
-            .map(|s| validate::allowed_ip(s))
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(err)?,
-    };
+    let (scopes, allowed_ips) =
+        tokenwarden_core::providers::check_token_fields(provider, &form.scopes, &form.allowed_ips)
+            .map_err(err)?;
     let secret = TokenSecret::new(form.secret.trim().to_string()).map_err(err)?;
     let expires_at = if form.expires.trim().is_empty() {
         match provider {
@@ -833,25 +817,9 @@ pub async fn create_remote(
     )
     .map_err(err)?;
     let created = client.create(&request).await.map_err(err)?;
-    let remote_id = created.remote.remote_id.clone();
     let t = vault
-        .add_token(NewToken {
-            provider: i.provider,
-            integration_id: Some(i.id.clone()),
-            remote_id: Some(remote_id.clone()),
-            name: created.remote.name.clone(),
-            secret: created.secret,
-            scopes: created.remote.scopes.clone(),
-            allowed_ips: created.remote.allowed_ips.clone(),
-            expires_at: created.remote.expires_at,
-            notes: String::new(),
-        })
-        .map_err(|e| {
-            format!(
-                "created '{}' (remote id {remote_id}) in {}, but could not store it: {e}; its secret is lost: revoke it in GoodAccess",
-                request.name, i.label
-            )
-        })?;
+        .store_created(&i, created, String::new())
+        .map_err(err)?;
     drop(vault);
     crate::refresh_tray(&app).await;
     Ok(Created {

@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use tokenwarden_core::audit::Verdict;
 use tokenwarden_core::custody::{self, CustodyMode, KeyRequest, DEFAULT_WORK_FACTOR};
-use tokenwarden_core::providers::{goodaccess, simple};
+use tokenwarden_core::providers::simple;
 use tokenwarden_core::secret::MAX_SECRET_BYTES;
 use tokenwarden_core::vault::{RevealPurpose, Unlock};
 use tokenwarden_core::{
@@ -395,23 +395,11 @@ fn run(cli: Cli) -> Result<()> {
             let now = chrono::Utc::now();
             let provider = ProviderKind::parse(&a.provider)?;
             let name = validate::token_name(&a.name)?;
-            let scopes = a
-                .scopes
-                .iter()
-                .map(|s| validate::scope(s))
-                .collect::<Result<Vec<_>, _>>()?;
-            let scopes = match provider {
-                ProviderKind::GoodAccess => goodaccess::check_scopes(&scopes)?,
-                _ => scopes,
-            };
-            let allowed_ips = match provider {
-                ProviderKind::GoodPayments => simple::check_goodpayments_whitelist(&a.allowed_ips)?,
-                _ => a
-                    .allowed_ips
-                    .iter()
-                    .map(|s| validate::allowed_ip(s))
-                    .collect::<Result<Vec<_>, _>>()?,
-            };
+            let (scopes, allowed_ips) = tokenwarden_core::providers::check_token_fields(
+                provider,
+                &a.scopes,
+                &a.allowed_ips,
+            )?;
             let given_expiry = a
                 .expires
                 .as_deref()

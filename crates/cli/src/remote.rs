@@ -304,28 +304,15 @@ pub fn create(vault: &mut Vault, a: CreateArgs) -> Result<()> {
     // Stored durably before anything is printed: this answer is the only time the
     // provider shows the secret.
     let remote_id = created.remote.remote_id.clone();
-    let stored = vault.add_token(NewToken {
-        provider: i.provider,
-        integration_id: Some(i.id.clone()),
-        remote_id: Some(remote_id.clone()),
-        name: created.remote.name.clone(),
-        secret: created.secret,
-        scopes: created.remote.scopes.clone(),
-        allowed_ips: created.remote.allowed_ips.clone(),
-        expires_at: created.remote.expires_at,
-        notes,
-    });
-    match stored {
-        Ok(t) => {
-            println!("created {} ({}) in {}, stored in the vault; remote id {}", t.name, t.short_id(), i.label, remote_id);
-            Ok(())
-        }
-        Err(e) => bail!(
-            "created token '{}' (remote id {remote_id}) in {}, but could not store it: {e}; its secret is lost: revoke it in GoodAccess",
-            request.name,
-            i.label
-        ),
-    }
+    let t = vault.store_created(&i, created, notes)?;
+    println!(
+        "created {} ({}) in {}, stored in the vault; remote id {}",
+        t.name,
+        t.short_id(),
+        i.label,
+        remote_id
+    );
+    Ok(())
 }
 
 pub fn revoke(vault: &mut Vault, token: &str) -> Result<()> {

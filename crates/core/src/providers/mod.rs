@@ -249,6 +249,38 @@ pub fn check_base_url(raw: &str) -> Result<String, InvalidInput> {
     Ok(s.to_string())
 }
 
+/// Checks the scopes and allowed IPs of a token added by hand, the way its provider
+/// spells and limits them (GoodAccess's scope names; goodPayments' IPv4 whitelist of 1
+/// to 5 addresses). Blank entries are dropped.
+pub fn check_token_fields(
+    provider: ProviderKind,
+    scopes: &[String],
+    allowed_ips: &[String],
+) -> Result<(Vec<String>, Vec<String>), InvalidInput> {
+    let scopes = scopes
+        .iter()
+        .filter(|s| !s.trim().is_empty())
+        .map(|s| crate::validate::scope(s))
+        .collect::<Result<Vec<_>, _>>()?;
+    let scopes = match provider {
+        ProviderKind::GoodAccess => goodaccess::check_scopes(&scopes)?,
+        _ => scopes,
+    };
+    let ips: Vec<String> = allowed_ips
+        .iter()
+        .filter(|s| !s.trim().is_empty())
+        .cloned()
+        .collect();
+    let ips = match provider {
+        ProviderKind::GoodPayments => simple::check_goodpayments_whitelist(&ips)?,
+        _ => ips
+            .iter()
+            .map(|s| crate::validate::allowed_ip(s))
+            .collect::<Result<Vec<_>, _>>()?,
+    };
+    Ok((scopes, ips))
+}
+
 /// Names the fields of a JSON object for an error, never their values.
 pub(crate) fn field_names(v: &serde_json::Value) -> String {
     match v {

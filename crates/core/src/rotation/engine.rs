@@ -254,15 +254,27 @@ impl Engine {
         token_id: &str,
         expires_at: Option<DateTime<Utc>>,
     ) -> Result<Plan, RotationError> {
-        let (token, integration, provider) = {
-            let v = self.vault.lock().await;
-            let token = v.get_token(token_id)?;
-            let integration = check_rotatable(&v, &token)?;
-            let provider = self.provider(&v, &integration)?;
-            (token, integration, provider)
-        };
+        let (token, integration, provider) = self.rotatable(token_id, false).await?;
         self.make_plan(&token, &integration, provider.as_ref(), expires_at)
             .await
+    }
+
+    /// The token, its integration and a client for it, once it is known that the token
+    /// can be rotated through the API now (and, with `by_policy`, that its policy
+    /// allows it).
+    async fn rotatable(
+        &self,
+        token_id: &str,
+        by_policy: bool,
+    ) -> Result<(TokenRecord, Integration, Box<dyn Provider>), RotationError> {
+        let v = self.vault.lock().await;
+        let token = v.get_token(token_id)?;
+        let integration = check_rotatable(&v, &token)?;
+        if by_policy && policy::effective(&v, &token)?.0.mode == PolicyMode::Never {
+            return Err(RotationError::PolicyNever { name: token.name });
+        }
+        let provider = self.provider(&v, &integration)?;
+        Ok((token, integration, provider))
     }
 
     async fn make_plan(
@@ -331,17 +343,7 @@ impl Engine {
         token_id: &str,
         expires_at: Option<DateTime<Utc>>,
     ) -> Result<Report, RotationError> {
-        let (token, integration, provider) = {
-            let v = self.vault.lock().await;
-            let token = v.get_token(token_id)?;
-            let integration = check_rotatable(&v, &token)?;
-            let (policy, _) = policy::effective(&v, &token)?;
-            if policy.mode == PolicyMode::Never {
-                return Err(RotationError::PolicyNever { name: token.name });
-            }
-            let provider = self.provider(&v, &integration)?;
-            (token, integration, provider)
-        };
+        let (token, integration, provider) = self.rotatable(token_id, true).await?;
         let plan = self
             .make_plan(&token, &integration, provider.as_ref(), expires_at)
             .await?;

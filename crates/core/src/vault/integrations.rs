@@ -245,6 +245,37 @@ impl Vault {
             .collect())
     }
 
+    /// Stores a token the integration's provider has just created, before anything
+    /// else happens: its secret is shown this once. A failure says the secret is lost
+    /// and what to do.
+    pub fn store_created(
+        &mut self,
+        integration: &Integration,
+        created: crate::providers::CreatedToken,
+        notes: String,
+    ) -> Result<TokenRecord, VaultError> {
+        let name = created.remote.name.clone();
+        let remote_id = created.remote.remote_id.clone();
+        self.add_token(NewToken {
+            provider: integration.provider,
+            integration_id: Some(integration.id.clone()),
+            remote_id: Some(remote_id.clone()),
+            name: created.remote.name,
+            secret: created.secret,
+            scopes: created.remote.scopes,
+            allowed_ips: created.remote.allowed_ips,
+            expires_at: created.remote.expires_at,
+            notes,
+        })
+        .map_err(|e| VaultError::CreatedNotStored {
+            name,
+            remote_id,
+            integration: integration.label.clone(),
+            provider: integration.provider.display_name(),
+            error: Box::new(e),
+        })
+    }
+
     /// Records a successful verify.
     pub fn record_verified(&mut self, token: &TokenRecord) -> Result<(), VaultError> {
         let t = token.clone();

@@ -121,6 +121,14 @@ pub enum VaultError {
     Audit(#[from] audit::AuditError),
     #[error("a change was lost because saving the vault failed; it was not applied")]
     Discarded,
+    #[error("created '{name}' (remote id {remote_id}) in {integration}, but could not store it: {error}; its secret is lost: revoke it in {provider}")]
+    CreatedNotStored {
+        name: String,
+        remote_id: String,
+        integration: String,
+        provider: &'static str,
+        error: Box<VaultError>,
+    },
 }
 
 impl VaultError {

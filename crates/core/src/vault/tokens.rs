@@ -276,21 +276,11 @@ impl Vault {
         id: &str,
         purpose: RevealPurpose,
     ) -> Result<TokenSecret, VaultError> {
-        let record = self.get_token(id)?;
         let action = match purpose {
             RevealPurpose::Reveal => AuditAction::SecretRevealed,
             RevealPurpose::Copy => AuditAction::SecretCopied,
         };
-        self.change(|tx, _| {
-            let secret: String = tx
-                .query_row("SELECT secret FROM tokens WHERE id = ?1", [id], |r| {
-                    r.get(0)
-                })
-                .map_err(VaultError::sql("reading a secret"))?;
-            let secret = TokenSecret::new(secret)?;
-            let event = AuditEvent::token(action, &record.id, &record.name, serde_json::json!({}));
-            Ok((secret, vec![event]))
-        })
+        self.hand_out(id, action, serde_json::json!({}))
     }
 
     /// Hands a token's secret to a program's environment (`tw exec`), recording the
@@ -301,11 +291,25 @@ impl Vault {
         program: &str,
         variable: &str,
     ) -> Result<TokenSecret, VaultError> {
-        let record = self.get_token(id)?;
         let program = std::path::Path::new(program)
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
+        self.hand_out(
+            id,
+            AuditAction::SecretInjected,
+            serde_json::json!({ "program": program, "variable": variable }),
+        )
+    }
+
+    /// Reads a secret in the transaction that audits its leaving the vault.
+    fn hand_out(
+        &mut self,
+        id: &str,
+        action: AuditAction,
+        detail: serde_json::Value,
+    ) -> Result<TokenSecret, VaultError> {
+        let record = self.get_token(id)?;
         self.change(|tx, _| {
             let secret: String = tx
                 .query_row("SELECT secret FROM tokens WHERE id = ?1", [id], |r| {
@@ -313,12 +317,7 @@ impl Vault {
                 })
                 .map_err(VaultError::sql("reading a secret"))?;
             let secret = TokenSecret::new(secret)?;
-            let event = AuditEvent::token(
-                AuditAction::SecretInjected,
-                &record.id,
-                &record.name,
-                serde_json::json!({ "program": program, "variable": variable }),
-            );
+            let event = AuditEvent::token(action, &record.id, &record.name, detail);
             Ok((secret, vec![event]))
         })
     }
