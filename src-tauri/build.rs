@@ -21,6 +21,13 @@ const COMMANDS: &[&str] = &[
     "check_reminders",
     "create_options",
     "create_remote",
+    "list_integrations",
+    "verify_integration",
+    "reconcile_integration",
+    "set_integration_reminders",
+    "get_settings",
+    "set_settings",
+    "touch",
 ];
 
 fn main() {

@@ -14,9 +14,16 @@ let allRows = [];
 let current = null;          // the token shown in the drawer
 let revealTimer = null;
 
+const SCREENS = ["tokens", "integrations", "audit", "settings"];
+
 function show(section) {
-  for (const id of ["create", "unlock", "tokens", "audit"]) $(id).hidden = id !== section;
-  $("lock-btn").hidden = !(section === "tokens" || section === "audit");
+  for (const id of ["create", "unlock", ...SCREENS]) $(id).hidden = id !== section;
+  const inside = SCREENS.includes(section);
+  $("lock-btn").hidden = !inside;
+  $("nav").hidden = !inside;
+  for (const b of document.querySelectorAll("#nav button")) {
+    b.setAttribute("aria-current", b.dataset.screen === section ? "page" : "false");
+  }
   if (section !== "tokens") closeDetail();
 }
 
@@ -116,7 +123,7 @@ function render() {
 
 async function loadTokens() {
   allRows = await invoke("list_tokens");
-  if ($("audit").hidden) show("tokens");
+  if (SCREENS.every((id) => id === "tokens" || $(id).hidden)) show("tokens");
   render();
   if (current) openDetail(current.id).catch(() => closeDetail());
 }
@@ -133,7 +140,14 @@ async function refresh() {
   applyStatus(st);
   if (!st.exists) return show("create");
   if (st.unlocked) return loadTokens();
-  if (st.custody === "passphrase") return show("unlock");
+  if (st.custody === "passphrase" || st.locked) {
+    const keyring = st.custody === "keyring";
+    $("unlock-keyring").hidden = !keyring;
+    $("unlock-pass").hidden = keyring;
+    $("unlock-pass-label").hidden = keyring;
+    $("unlock-pass").required = !keyring;
+    return show("unlock");
+  }
   show(null);
 }
 
@@ -431,7 +445,7 @@ $("remote-form").addEventListener("submit", async (e) => {
 
 // ---- audit, sandbox, lock --------------------------------------------------
 
-$("audit-btn").addEventListener("click", async () => {
+async function showAudit() {
   try {
     const a = await invoke("audit_log");
     const v = a.verdict;
@@ -452,8 +466,130 @@ $("audit-btn").addEventListener("click", async () => {
   } catch (err) {
     say(String(err), "error");
   }
-});
+}
 $("audit-close").addEventListener("click", () => show("tokens"));
+
+// ---- integrations ----------------------------------------------------------
+
+async function showIntegrations() {
+  let list;
+  try {
+    list = await invoke("list_integrations");
+  } catch (err) {
+    return say(String(err), "error");
+  }
+  const frag = document.createDocumentFragment();
+  for (const i of list) {
+    const tr = el("tr");
+    const days = el("input");
+    days.value = i.reminder_days || "";
+    days.placeholder = "30,7,1,0";
+    days.setAttribute("aria-label", `Reminder days for ${i.label}`);
+    days.className = "days";
+    days.addEventListener("change", async () => {
+      try {
+        await invoke("set_integration_reminders", { id: i.id, days: days.value });
+        say(`Reminders of ${i.label}: ${days.value || "the defaults"}.`, "info");
+      } catch (err) {
+        say(String(err), "error");
+      }
+    });
+    const daysCell = el("td");
+    daysCell.append(days);
+    const actions = el("td");
+    if (i.api) {
+      const verify = el("button", "Verify", "small ghost");
+      verify.addEventListener("click", async () => {
+        try {
+          say(await invoke("verify_integration", { id: i.id }), "info");
+        } catch (err) {
+          say(String(err), "error");
+        }
+      });
+      const rec = el("button", "Reconcile", "small ghost");
+      rec.dataset.reconcile = i.id;
+      rec.addEventListener("click", () => reconcile(i));
+      actions.append(verify, rec);
+    }
+    const label = el("td", i.label, "name");
+    if (i.base_url) label.append(el("div", i.base_url, "muted small"));
+    tr.append(label, el("td", i.provider), el("td", i.managing_token || "—"),
+      el("td", String(i.tokens)), daysCell, actions);
+    frag.append(tr);
+  }
+  $("integration-rows").replaceChildren(frag);
+  $("reconcile").hidden = true;
+  show("integrations");
+}
+
+async function reconcile(i) {
+  const box = $("reconcile");
+  box.hidden = false;
+  box.replaceChildren(el("div", `Reconciling ${i.label}…`));
+  try {
+    const r = await invoke("reconcile_integration", { id: i.id });
+    const lines = [el("div", `${i.label}: ${r.matched} tokens match.`, "step done")];
+    for (const u of r.unmanaged) lines.push(el("div", `unmanaged: ${u.name} — made outside Tokenwarden; its secret is unknown here`, "unmanaged"));
+    for (const v of r.vanished) lines.push(el("div", `vanished: ${v.name} — no longer listed by the provider`));
+    for (const d of r.drifted) lines.push(el("div", `differs: ${d.token.name} — ${d.fields.join(", ")}`));
+    box.replaceChildren(...lines);
+  } catch (err) {
+    box.replaceChildren(el("div", String(err), "left expired"));
+  }
+}
+
+// ---- settings --------------------------------------------------------------
+
+async function showSettings() {
+  try {
+    const st = await invoke("get_settings");
+    $("set-autolock").value = st.auto_lock_minutes;
+    $("set-autostart").checked = st.autostart;
+    $("set-custody").textContent = st.custody === "keyring"
+      ? "Key custody: the OS keyring."
+      : "Key custody: a file behind your passphrase.";
+    $("set-recipients").textContent = st.recipients.length
+      ? `Also encrypted to: ${st.recipients.join("; ")}`
+      : "No extra recipients (add a backup key with `tw recipients add`).";
+    show("settings");
+  } catch (err) {
+    say(String(err), "error");
+  }
+}
+$("settings-form").addEventListener("submit", async (e) => {
+  e.preventDefault();
+  try {
+    await invoke("set_settings", {
+      autoLockMinutes: Number($("set-autolock").value),
+      autostart: $("set-autostart").checked,
+    });
+    say("Settings saved.", "info");
+  } catch (err) {
+    say(String(err), "error");
+  }
+});
+
+$("nav").addEventListener("click", (e) => {
+  const b = e.target.closest("button[data-screen]");
+  if (!b) return;
+  const screen = b.dataset.screen;
+  if (screen === "tokens") loadTokens().then(() => show("tokens")).catch((err) => say(String(err), "error"));
+  else if (screen === "integrations") showIntegrations();
+  else if (screen === "audit") showAudit();
+  else if (screen === "settings") showSettings();
+});
+
+// Activity, for the auto-lock (at most one call in 30 s).
+let lastTouch = 0;
+function activity() {
+  const now = Date.now();
+  if (now - lastTouch > 30000) {
+    lastTouch = now;
+    invoke("touch").catch(() => {});
+  }
+}
+document.addEventListener("keydown", activity, { capture: true });
+document.addEventListener("pointerdown", activity, { capture: true });
 
 $("sandbox-btn").addEventListener("click", async () => {
   try {
@@ -475,7 +611,7 @@ $("lock-btn").addEventListener("click", async () => {
 $("unlock-form").addEventListener("submit", async (e) => {
   e.preventDefault();
   try {
-    applyStatus(await invoke("unlock", { passphrase: $("unlock-pass").value }));
+    applyStatus(await invoke("unlock", { passphrase: $("unlock-pass").value || "" }));
     $("unlock-pass").value = "";
     say("");
     await loadTokens();

@@ -4,6 +4,7 @@
 
 use crate::AppState;
 use serde::{Deserialize, Serialize};
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use tauri::ipc::Channel;
 use tauri::{AppHandle, State};
@@ -37,6 +38,8 @@ pub struct VaultStatus {
     problem: Option<String>,
     notice: Option<String>,
     sandbox: Option<String>,
+    /// Locked by the person or the auto-lock.
+    locked: bool,
 }
 
 fn status(state: &AppState, problem: Option<String>, notice: Option<String>) -> VaultStatus {
@@ -53,12 +56,22 @@ fn status(state: &AppState, problem: Option<String>, notice: Option<String>) -> 
             .unwrap_or_else(|p| p.into_inner())
             .as_ref()
             .map(|s| s.url()),
+        locked: state.locked.load(Ordering::SeqCst),
     }
 }
 
-/// After a vault opens: resume unfinished rotations, then reminders and tray.
+/// After a vault opens: its settings, resume unfinished rotations, then reminders and
+/// tray.
 async fn opened(app: &AppHandle, state: &AppState) {
+    state.locked.store(false, Ordering::SeqCst);
+    *state
+        .last_activity
+        .lock()
+        .unwrap_or_else(|p| p.into_inner()) = state.clock.now();
     if let Ok(shared) = state.shared() {
+        if let Ok(s) = tokenwarden_core::settings::get(&*shared.lock().await) {
+            *state.auto_lock.lock().unwrap_or_else(|p| p.into_inner()) = s.auto_lock_minutes;
+        }
         let engine = Engine::new(shared, state.http.clone(), state.clock.clone());
         for r in engine.resume_all(false).await {
             match r {
@@ -88,6 +101,8 @@ fn open_vault(state: &AppState, passphrase: Option<String>) -> Result<(), VaultE
 #[tauri::command]
 pub async fn vault_status(app: AppHandle, state: State<'_, AppState>) -> Res<VaultStatus> {
     let problem = match Vault::custody_mode(&state.paths) {
+        // After a lock, even a keyring vault waits for "Unlock".
+        Ok(CustodyMode::Keyring) if state.locked.load(Ordering::SeqCst) => None,
         Ok(CustodyMode::Keyring) => match open_vault(&state, None) {
             Ok(()) => {
                 opened(&app, &state).await;
@@ -108,6 +123,11 @@ pub async fn unlock(
     state: State<'_, AppState>,
     passphrase: String,
 ) -> Res<VaultStatus> {
+    if Vault::custody_mode(&state.paths).map_err(err)? == CustodyMode::Keyring {
+        open_vault(&state, None).map_err(err)?;
+        opened(&app, &state).await;
+        return Ok(status(&state, None, None));
+    }
     // scrypt takes most of a second: off the async threads.
     let paths = state.paths.clone();
     let clock = state.clock.clone();
@@ -826,4 +846,212 @@ pub async fn create_remote(
         token: row(&t, now, Some(i.label)),
         warnings,
     })
+}
+
+#[derive(Serialize)]
+pub struct IntegrationRow {
+    id: String,
+    label: String,
+    provider: String,
+    base_url: Option<String>,
+    managing_token: Option<String>,
+    tokens: usize,
+    reminder_days: Option<String>,
+    /// Whether its API can list tokens (reconcile) and verify its credential.
+    api: bool,
+}
+
+#[tauri::command]
+pub async fn list_integrations(state: State<'_, AppState>) -> Res<Vec<IntegrationRow>> {
+    let shared = state.shared()?;
+    let vault = shared.lock().await;
+    let tokens = vault.list_tokens().map_err(err)?;
+    let mut out = vec![];
+    for i in vault.list_integrations().map_err(err)? {
+        let reminder_days: Option<String> = vault
+            .connection()
+            .query_row(
+                "SELECT reminder_lead_days FROM integrations WHERE id = ?1",
+                [&i.id],
+                |r| r.get(0),
+            )
+            .map_err(err)?;
+        out.push(IntegrationRow {
+            managing_token: i
+                .credential_token_id
+                .as_ref()
+                .and_then(|c| tokens.iter().find(|t| &t.id == c))
+                .map(|t| t.name.clone()),
+            tokens: tokens
+                .iter()
+                .filter(|t| t.integration_id.as_deref() == Some(&i.id))
+                .filter(|t| t.state != tokenwarden_core::TokenState::Revoked)
+                .count(),
+            api: i.provider == ProviderKind::GoodAccess,
+            id: i.id,
+            label: i.label,
+            provider: i.provider.display_name().to_string(),
+            base_url: i.base_url,
+            reminder_days: reminder_days.map(|d| d.trim_matches(['[', ']']).to_string()),
+        });
+    }
+    Ok(out)
+}
+
+/// Checks the integration's managing credential against its API.
+#[tauri::command]
+pub async fn verify_integration(state: State<'_, AppState>, id: String) -> Res<String> {
+    let shared = state.shared()?;
+    let (client, credential_token) = {
+        let vault = shared.lock().await;
+        let i = vault.get_integration(&id).map_err(err)?;
+        let cred_id = i.credential_token_id.clone().ok_or_else(|| {
+            format!(
+                "{} has no managing credential to verify; verify its tokens from their pages",
+                i.label
+            )
+        })?;
+        let credential = vault.integration_credential(&i).map_err(err)?;
+        let client = tokenwarden_core::providers::connect(
+            &i,
+            credential,
+            state.http.clone(),
+            state.clock.clone(),
+        )
+        .map_err(err)?;
+        (client, vault.get_token(&cred_id).map_err(err)?)
+    };
+    let secret = shared
+        .lock()
+        .await
+        .secret_for_call(&credential_token.id)
+        .map_err(err)?;
+    client.verify(&secret).await.map_err(err)?;
+    shared
+        .lock()
+        .await
+        .record_verified(&credential_token)
+        .map_err(err)?;
+    Ok(format!("{} works", credential_token.name))
+}
+
+/// The provider's tokens against the vault's: unmanaged, vanished, different.
+#[tauri::command]
+pub async fn reconcile_integration(
+    state: State<'_, AppState>,
+    id: String,
+) -> Res<tokenwarden_core::reconcile::ReconcileReport> {
+    let shared = state.shared()?;
+    let (client, local) = {
+        let vault = shared.lock().await;
+        let i = vault.get_integration(&id).map_err(err)?;
+        let credential = vault.integration_credential(&i).map_err(err)?;
+        let client = tokenwarden_core::providers::connect(
+            &i,
+            credential,
+            state.http.clone(),
+            state.clock.clone(),
+        )
+        .map_err(err)?;
+        (client, vault.integration_tokens(&i.id).map_err(err)?)
+    };
+    let remote = client.list().await.map_err(err)?;
+    Ok(tokenwarden_core::reconcile::reconcile(&local, &remote))
+}
+
+/// Sets when an integration's tokens remind ("30,7,1,0"; empty: the defaults).
+#[tauri::command]
+pub async fn set_integration_reminders(
+    state: State<'_, AppState>,
+    id: String,
+    days: String,
+) -> Res<()> {
+    let leads = if days.trim().is_empty() {
+        None
+    } else {
+        Some(
+            days.split(|c: char| c == ',' || c.is_whitespace())
+                .filter(|d| !d.is_empty())
+                .map(|d| {
+                    d.parse::<u32>()
+                        .map_err(|_| format!("remind: '{d}' is not a number of days"))
+                })
+                .collect::<Result<Vec<_>, _>>()?,
+        )
+    };
+    let shared = state.shared()?;
+    let mut vault = shared.lock().await;
+    tokenwarden_core::reminders::set_integration_leads(&mut vault, &id, leads).map_err(err)
+}
+
+#[derive(Serialize, Deserialize)]
+pub struct AppSettings {
+    auto_lock_minutes: u32,
+    autostart: bool,
+    custody: Option<CustodyMode>,
+    recipients: Vec<String>,
+}
+
+#[tauri::command]
+pub async fn get_settings(app: AppHandle, state: State<'_, AppState>) -> Res<AppSettings> {
+    use tauri_plugin_autostart::ManagerExt;
+    let shared = state.shared()?;
+    let vault = shared.lock().await;
+    Ok(AppSettings {
+        auto_lock_minutes: tokenwarden_core::settings::get(&vault)
+            .map_err(err)?
+            .auto_lock_minutes,
+        autostart: app.autolaunch().is_enabled().unwrap_or(false),
+        custody: Some(vault.custody().mode),
+        recipients: vault
+            .list_recipients()
+            .map_err(err)?
+            .into_iter()
+            .map(|r| {
+                if r.label.is_empty() {
+                    r.recipient
+                } else {
+                    format!("{} ({})", r.recipient, r.label)
+                }
+            })
+            .collect(),
+    })
+}
+
+#[tauri::command]
+pub async fn set_settings(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    auto_lock_minutes: u32,
+    autostart: bool,
+) -> Res<AppSettings> {
+    use tauri_plugin_autostart::ManagerExt;
+    {
+        let shared = state.shared()?;
+        let mut vault = shared.lock().await;
+        tokenwarden_core::settings::set(
+            &mut vault,
+            tokenwarden_core::settings::Settings { auto_lock_minutes },
+        )
+        .map_err(err)?;
+    }
+    *state.auto_lock.lock().unwrap_or_else(|p| p.into_inner()) = auto_lock_minutes;
+    let launcher = app.autolaunch();
+    let result = if autostart {
+        launcher.enable()
+    } else {
+        launcher.disable()
+    };
+    result.map_err(|e| format!("autostart at login: {e}"))?;
+    get_settings(app.clone(), state).await
+}
+
+/// The page reports activity (throttled): the auto-lock counts idle time from it.
+#[tauri::command]
+pub async fn touch(state: State<'_, AppState>) -> Res<()> {
+    *state
+        .last_activity
+        .lock()
+        .unwrap_or_else(|p| p.into_inner()) = state.clock.now();
+    Ok(())
 }

@@ -27,6 +27,12 @@ pub struct AppState {
     tray_tokens: Mutex<Vec<String>>,
     /// The next-due time a locked app last told about (passphrase mode).
     told_locked: Mutex<Option<chrono::DateTime<chrono::Utc>>>,
+    /// The page's last sign of a person, for the auto-lock.
+    last_activity: Mutex<chrono::DateTime<chrono::Utc>>,
+    /// Idle minutes before locking (0: never), read from the vault at unlock.
+    auto_lock: Mutex<u32>,
+    /// Locked by the person or the auto-lock: a keyring vault waits for "Unlock" then.
+    locked: std::sync::atomic::AtomicBool,
 }
 
 impl AppState {
@@ -64,6 +70,9 @@ pub fn show_main<R: Runtime>(app: &AppHandle<R>) {
 pub fn lock_now<R: Runtime>(app: &AppHandle<R>) {
     let state = app.state::<AppState>();
     state.set(None);
+    state
+        .locked
+        .store(true, std::sync::atomic::Ordering::SeqCst);
     tray::update(
         app,
         &tray::TrayView {
@@ -146,6 +155,18 @@ fn notify<R: Runtime>(app: &AppHandle<R>, title: &str, body: &str) {
 pub async fn reminder_pass<R: Runtime>(app: &AppHandle<R>) {
     let state = app.state::<AppState>();
     let now = state.clock.now();
+    let idle_since = *state
+        .last_activity
+        .lock()
+        .unwrap_or_else(|p| p.into_inner());
+    let minutes = *state.auto_lock.lock().unwrap_or_else(|p| p.into_inner());
+    let settings = tokenwarden_core::settings::Settings {
+        auto_lock_minutes: minutes,
+    };
+    if state.is_open() && tokenwarden_core::settings::should_lock(&settings, idle_since, now) {
+        tracing::info!(minutes, "locked after idle time");
+        lock_now(app);
+    }
     match state.shared() {
         Ok(shared) => {
             let mut vault = shared.lock().await;
@@ -229,6 +250,10 @@ pub fn run() {
         )
         .plugin(tauri_plugin_notification::init())
         .plugin(tauri_plugin_clipboard_manager::init())
+        .plugin(tauri_plugin_autostart::init(
+            tauri_plugin_autostart::MacosLauncher::LaunchAgent,
+            Some(vec!["--minimized"]),
+        ))
         .manage(AppState {
             paths,
             vault: Mutex::new(None),
@@ -237,9 +262,18 @@ pub fn run() {
             sandbox: Mutex::new(None),
             tray_tokens: Mutex::new(vec![]),
             told_locked: Mutex::new(None),
+            last_activity: Mutex::new(chrono::Utc::now()),
+            auto_lock: Mutex::new(tokenwarden_core::settings::DEFAULT_AUTO_LOCK_MINUTES),
+            locked: std::sync::atomic::AtomicBool::new(false),
         })
         .setup(|app| {
             tray::build(app.handle())?;
+            // Started at login: straight to the tray.
+            if std::env::args().any(|a| a == "--minimized") {
+                if let Some(w) = app.get_webview_window("main") {
+                    let _ = w.hide();
+                }
+            }
             let handle = app.handle().clone();
             tauri::async_runtime::spawn(async move {
                 loop {
@@ -279,6 +313,13 @@ pub fn run() {
             commands::check_reminders,
             commands::create_options,
             commands::create_remote,
+            commands::list_integrations,
+            commands::verify_integration,
+            commands::reconcile_integration,
+            commands::set_integration_reminders,
+            commands::get_settings,
+            commands::set_settings,
+            commands::touch,
         ])
         .run(tauri::generate_context!())
         .expect("error while running tokenwarden");

@@ -320,14 +320,67 @@ fn the_app_end_to_end_in_its_real_window() {
     );
     shot(&display, "07-list.png");
 
-    // The audit log, verified.
-    s.click("#audit-btn");
+    // Integrations: reconcile the sandbox; the token made in its dashboard shows.
+    s.click("#nav button[data-screen=integrations]");
+    s.wait_for(
+        "the integrations",
+        "document.querySelector('#integration-rows button[data-reconcile]')",
+        WAIT,
+    );
+    s.click("#integration-rows button[data-reconcile]");
+    s.wait_for(
+        "the reconcile report",
+        "document.getElementById('reconcile').textContent.includes('unmanaged: Made in the dashboard')",
+        WAIT,
+    );
+    shot(&display, "08-integrations.png");
+
+    // Settings: auto-lock and autostart at login (a .desktop file in the home).
+    s.click("#nav button[data-screen=settings]");
+    s.wait_for(
+        "the settings",
+        "!document.getElementById('settings').hidden && document.getElementById('set-autolock').value",
+        WAIT,
+    );
+    assert_eq!(
+        s.js(
+            "return document.getElementById('set-autolock').value;",
+            json!([])
+        ),
+        json!("15"),
+        "the default auto-lock"
+    );
+    s.type_into("#set-autolock", "5");
+    s.click("#set-autostart");
+    s.click("#settings-save");
+    s.wait_for(
+        "the settings saved",
+        "document.getElementById('message').textContent.includes('Settings saved')",
+        WAIT,
+    );
+    let autostart = home.path().join(".config").join("autostart");
+    let entries: Vec<_> = std::fs::read_dir(&autostart)
+        .map(|d| d.flatten().map(|e| e.path()).collect())
+        .unwrap_or_default();
+    assert_eq!(
+        entries.len(),
+        1,
+        "an autostart entry in {}",
+        autostart.display()
+    );
+    let desktop = std::fs::read_to_string(&entries[0]).unwrap();
+    assert!(desktop.contains("--minimized"), "{desktop}");
+    shot(&display, "09-settings.png");
+
+    // The audit log, verified, with the settings change in it.
+    s.click("#nav button[data-screen=audit]");
     s.wait_for(
         "the audit log",
         "document.getElementById('audit-verdict').textContent.includes('chain intact')",
         WAIT,
     );
-    shot(&display, "08-audit.png");
+    assert!(s.text("#audit-rows").contains("settings.update"));
+    shot(&display, "10-audit.png");
     s.click("#audit-close");
 
     // Closing the window keeps the app running in the tray.
@@ -380,7 +433,7 @@ fn the_app_end_to_end_in_its_real_window() {
         std::thread::sleep(Duration::from_millis(100));
     }
     assert_eq!(app_pids(bin), pids, "still one instance");
-    display.screenshot(&shots().join("09-after-second-launch.png"));
+    display.screenshot(&shots().join("11-after-second-launch.png"));
 
     s.close();
     drop(driver);

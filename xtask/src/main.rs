@@ -80,25 +80,48 @@ fn run_app(extra: &[String]) -> Result<(), String> {
     cmd("cargo", &args)
 }
 
-/// Installs tauri-driver with cargo when it is not on the PATH.
-fn ensure_tauri_driver() -> Result<(), String> {
-    let present = Command::new("tauri-driver")
+/// Where cargo installs binaries: `$CARGO_HOME/bin`, else `~/.cargo/bin`.
+fn cargo_bin(name: &str) -> Option<std::path::PathBuf> {
+    let home = env::var_os("CARGO_HOME")
+        .map(std::path::PathBuf::from)
+        .or_else(|| env::var_os("HOME").map(|h| std::path::PathBuf::from(h).join(".cargo")))?;
+    Some(home.join("bin").join(name))
+}
+
+fn works(program: &std::ffi::OsStr) -> bool {
+    Command::new(program)
         .arg("--help")
         .output()
-        .is_ok_and(|o| o.status.success());
-    if present {
-        return Ok(());
-    }
-    cmd(
-        "cargo",
-        &[
-            "install",
-            "tauri-driver",
-            "--locked",
-            "--version",
-            TAURI_DRIVER_VERSION,
-        ],
-    )
+        .is_ok_and(|o| o.status.success())
+}
+
+/// Finds tauri-driver (on the PATH or in cargo's bin folder), installing it with cargo
+/// when it is missing, and tells the tests where it is (`TAURI_DRIVER`).
+fn ensure_tauri_driver() -> Result<(), String> {
+    let candidates = || {
+        std::iter::once(std::path::PathBuf::from("tauri-driver")).chain(cargo_bin("tauri-driver"))
+    };
+    let found = match candidates().find(|c| works(c.as_os_str())) {
+        Some(p) => p,
+        None => {
+            cmd(
+                "cargo",
+                &[
+                    "install",
+                    "tauri-driver",
+                    "--locked",
+                    "--version",
+                    TAURI_DRIVER_VERSION,
+                ],
+            )?;
+            candidates()
+                .find(|c| works(c.as_os_str()))
+                .ok_or("tauri-driver was installed but does not run")?
+        }
+    };
+    eprintln!("xtask: tauri-driver: {}", found.display());
+    env::set_var("TAURI_DRIVER", &found);
+    Ok(())
 }
 
 fn test(flags: &[String]) -> Result<(), String> {

@@ -58,6 +58,7 @@ pub enum AuditAction {
     OrphanFound,
     SecretInjected,
     PolicySet,
+    SettingsChanged,
 }
 
 impl AuditAction {
@@ -88,6 +89,7 @@ impl AuditAction {
             AuditAction::OrphanFound => "rotation.orphan",
             AuditAction::SecretInjected => "secret.exec",
             AuditAction::PolicySet => "policy.set",
+            AuditAction::SettingsChanged => "settings.update",
         }
     }
 }

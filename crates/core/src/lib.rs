@@ -14,6 +14,7 @@ pub mod reminders;
 pub mod rotation;
 pub mod sandbox;
 pub mod secret;
+pub mod settings;
 pub mod validate;
 pub mod vault;
 
