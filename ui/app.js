@@ -224,8 +224,11 @@ $("detail-close").addEventListener("click", closeDetail);
 $("reveal-btn").addEventListener("click", async () => {
   if (!current) return;
   if (revealTimer) return hideSecret();
+  const id = current.id;
   try {
-    const s = await invoke("reveal_secret", { id: current.id });
+    const s = await invoke("reveal_secret", { id });
+    // Another token opened meanwhile: this secret is not its.
+    if (!current || current.id !== id) return;
     const v = $("secret-value");
     v.textContent = s;
     v.classList.add("revealed");
@@ -273,11 +276,11 @@ async function startRotation(id) {
   if (row.rotation !== "automatic") return openGuide(id);
   try {
     const report = await invoke("rotate_token", { id, onStep: progressChannel() });
-    if (report.outcome.kind === "done") say(`${report.token_name} was rotated.`, "info");
-    else say(`${report.token_name}: ${report.outcome.error || report.outcome.reason || report.outcome.kind}`, "error");
     // The drawer follows the token to its replacement.
     if (current && current.id === id && report.new_token_id) current = { id: report.new_token_id };
     await loadTokens();
+    if (report.outcome.kind === "done") say(`${report.token_name} was rotated.`, "info");
+    else say(`${report.token_name}: ${report.outcome.error || report.outcome.reason || report.outcome.kind}`, "error");
   } catch (err) {
     say(String(err), "error");
   }
@@ -321,6 +324,9 @@ $("guide-form").addEventListener("submit", async (e) => {
   const action = e.submitter && e.submitter.value;
   if (action === "cancel") return;
   e.preventDefault();
+  const buttons = [$("guide-submit"), $("guide-confirm")];
+  if (buttons.some((b) => b.disabled)) return;
+  buttons.forEach((b) => (b.disabled = true));
   try {
     if (action === "submit") {
       const report = await invoke("guided_submit", {
@@ -348,6 +354,8 @@ $("guide-form").addEventListener("submit", async (e) => {
     $("guide-error").hidden = false;
     $("guide-error").className = "message error";
     $("guide-error").textContent = String(err);
+  } finally {
+    buttons.forEach((b) => (b.disabled = false));
   }
 });
 
@@ -657,6 +665,17 @@ document.addEventListener("keydown", (e) => {
 // From the tray and the core.
 T.event.listen("open-token", (e) => openDetail(e.payload).catch((err) => say(String(err), "error")));
 T.event.listen("tray-rotate-due", () => rotateDue());
-T.event.listen("locked", () => { allRows = []; render(); refresh(); });
+T.event.listen("locked", () => {
+  for (const d of document.querySelectorAll("dialog[open]")) d.close();
+  allRows = [];
+  render();
+  refresh();
+});
+T.event.listen("vault-changed", () => { if (!$("tokens").hidden) loadTokens().catch(() => {}); });
+
+// A dialog's secret never outlives it.
+for (const [dialog, field] of [["add-dialog", "add-secret"], ["guide-dialog", "guide-secret"]]) {
+  $(dialog).addEventListener("close", () => { $(field).value = ""; });
+}
 
 refresh().catch((err) => say(String(err), "error"));

@@ -60,8 +60,8 @@ fn status(state: &AppState, problem: Option<String>, notice: Option<String>) -> 
     }
 }
 
-/// After a vault opens: its settings, resume unfinished rotations, then reminders and
-/// tray.
+/// After a vault opens: its settings now; resuming rotations (network) and the first
+/// reminder pass in the background, so the window shows the list at once.
 async fn opened(app: &AppHandle, state: &AppState) {
     state.locked.store(false, Ordering::SeqCst);
     *state
@@ -72,29 +72,22 @@ async fn opened(app: &AppHandle, state: &AppState) {
         if let Ok(s) = tokenwarden_core::settings::get(&*shared.lock().await) {
             *state.auto_lock.lock().unwrap_or_else(|p| p.into_inner()) = s.auto_lock_minutes;
         }
-        let engine = Engine::new(shared, state.http.clone(), state.clock.clone());
-        for r in engine.resume_all(false).await {
-            match r {
-                Ok(rep) => {
-                    tracing::info!(token = %rep.token_name, step = %rep.step, "resumed a rotation")
-                }
-                Err(e) => tracing::warn!(error = %e, "resuming a rotation"),
-            }
-        }
     }
-    crate::reminder_pass(app).await;
+    let app = app.clone();
+    tauri::async_runtime::spawn(async move { crate::reminder_pass(&app).await });
 }
 
-fn open_vault(state: &AppState, passphrase: Option<String>) -> Result<(), VaultError> {
+/// Opens the vault unless it is open; says whether it opened it now.
+fn open_vault(state: &AppState, passphrase: Option<String>) -> Result<bool, VaultError> {
     if state.is_open() {
-        return Ok(());
+        return Ok(false);
     }
     let unlock = Unlock {
         passphrase: passphrase.map(SecretString::from),
     };
     let vault = Vault::open(state.paths.clone(), &unlock, state.clock.clone(), "app")?;
     state.set(Some(vault));
-    Ok(())
+    Ok(true)
 }
 
 /// Opens a keyring vault at once (no passphrase needed) and says where things stand.
@@ -104,10 +97,11 @@ pub async fn vault_status(app: AppHandle, state: State<'_, AppState>) -> Res<Vau
         // After a lock, even a keyring vault waits for "Unlock".
         Ok(CustodyMode::Keyring) if state.locked.load(Ordering::SeqCst) => None,
         Ok(CustodyMode::Keyring) => match open_vault(&state, None) {
-            Ok(()) => {
+            Ok(true) => {
                 opened(&app, &state).await;
                 None
             }
+            Ok(false) => None,
             Err(e) => Some(e.to_string()),
         },
         Ok(CustodyMode::Passphrase) => None,
@@ -124,8 +118,9 @@ pub async fn unlock(
     passphrase: String,
 ) -> Res<VaultStatus> {
     if Vault::custody_mode(&state.paths).map_err(err)? == CustodyMode::Keyring {
-        open_vault(&state, None).map_err(err)?;
-        opened(&app, &state).await;
+        if open_vault(&state, None).map_err(err)? {
+            opened(&app, &state).await;
+        }
         return Ok(status(&state, None, None));
     }
     // scrypt takes most of a second: off the async threads.
@@ -197,6 +192,9 @@ pub async fn create_vault(
 
 #[tauri::command]
 pub async fn lock_vault(app: AppHandle, state: State<'_, AppState>) -> Res<VaultStatus> {
+    if state.is_busy() {
+        return Err("a rotation or create is under way; lock again when it has finished".into());
+    }
     crate::lock_now(&app);
     Ok(status(&state, None, None))
 }
@@ -529,6 +527,7 @@ pub async fn rotate_token(
     id: String,
     on_step: Channel<StepEvent>,
 ) -> Res<Report> {
+    let _busy = state.busy();
     let engine = engine(&state, on_step)?;
     let result = engine.rotate(&id, None).await;
     let _ = engine.finish().await;
@@ -551,6 +550,7 @@ pub async fn rotate_due(
     state: State<'_, AppState>,
     on_step: Channel<StepEvent>,
 ) -> Res<Vec<BulkRow>> {
+    let _busy = state.busy();
     let shared = state.shared()?;
     let (chosen, mut rows) = {
         let vault = shared.lock().await;
@@ -596,7 +596,8 @@ pub async fn rotate_due(
                     result: match rep.outcome {
                         rotation::Outcome::Done => "rotated".into(),
                         rotation::Outcome::Failed { error, .. } => format!("failed: {error}"),
-                        other => format!("{other:?}"),
+                        rotation::Outcome::Waiting { reason } => format!("waiting: {reason}"),
+                        rotation::Outcome::Stopped => "stopped".into(),
                     },
                 },
                 Err(e) => BulkRow {
@@ -626,6 +627,7 @@ pub async fn guided_submit(
     secret: String,
     name: Option<String>,
 ) -> Res<Report> {
+    let _busy = state.busy();
     let shared = state.shared()?;
     let secret = TokenSecret::new(secret.trim().to_string()).map_err(err)?;
     let r = guided::submit(
@@ -649,12 +651,13 @@ pub async fn guided_submit(
 
 #[tauri::command]
 pub async fn guided_confirm(
+    app: AppHandle,
     state: State<'_, AppState>,
     rotation_id: String,
     force: bool,
 ) -> Res<Report> {
     let shared = state.shared()?;
-    guided::confirm_retired(
+    let r = guided::confirm_retired(
         &shared,
         state.http.clone(),
         state.clock.clone(),
@@ -662,7 +665,9 @@ pub async fn guided_confirm(
         force,
     )
     .await
-    .map_err(err)
+    .map_err(err);
+    crate::refresh_tray(&app).await;
+    r
 }
 
 #[derive(Serialize)]
@@ -691,12 +696,12 @@ pub async fn start_sandbox(app: AppHandle, state: State<'_, AppState>) -> Res<Va
         .lock()
         .unwrap_or_else(|p| p.into_inner())
         .clone();
-    let sb = match existing {
-        Some(sb) => sb,
+    let (sb, new) = match existing {
+        Some(sb) => (sb, false),
         None => {
             let sb = Sandbox::start(state.clock.clone(), sandbox::state_path(&state.paths), 0)
                 .map_err(err)?;
-            Arc::new(sb)
+            (Arc::new(sb), true)
         }
     };
     let seeded = {
@@ -706,13 +711,16 @@ pub async fn start_sandbox(app: AppHandle, state: State<'_, AppState>) -> Res<Va
             .map_err(err)?
     };
     *state.sandbox.lock().unwrap_or_else(|p| p.into_inner()) = Some(Arc::clone(&sb));
-    let keeper = Arc::clone(&sb);
-    tauri::async_runtime::spawn(async move {
-        loop {
-            tokio::time::sleep(std::time::Duration::from_secs(5)).await;
-            let _ = keeper.save();
-        }
-    });
+    if new {
+        // One keeper per sandbox: it saves the simulated accounts every few seconds.
+        let keeper = Arc::clone(&sb);
+        tauri::async_runtime::spawn(async move {
+            loop {
+                tokio::time::sleep(std::time::Duration::from_secs(5)).await;
+                let _ = keeper.save();
+            }
+        });
+    }
     crate::refresh_tray(&app).await;
     let notice = if seeded {
         "the sandbox is running: a simulated GoodAccess with three demo tokens"
@@ -790,6 +798,7 @@ pub async fn create_remote(
     form: CreateForm,
 ) -> Res<Created> {
     use tokenwarden_core::providers::CreateRequest;
+    let _busy = state.busy();
     let shared = state.shared()?;
     let mut vault = shared.lock().await;
     let now = vault.now();

@@ -33,6 +33,17 @@ pub struct AppState {
     auto_lock: Mutex<u32>,
     /// Locked by the person or the auto-lock: a keyring vault waits for "Unlock" then.
     locked: std::sync::atomic::AtomicBool,
+    /// Long operations under way (rotations, creates): no auto-lock, no resume meanwhile.
+    busy: std::sync::atomic::AtomicUsize,
+}
+
+/// Marks a long operation for as long as it lives.
+pub struct Busy<'a>(&'a std::sync::atomic::AtomicUsize);
+
+impl Drop for Busy<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+    }
 }
 
 impl AppState {
@@ -47,6 +58,15 @@ impl AppState {
     fn set(&self, vault: Option<Vault>) {
         *self.vault.lock().unwrap_or_else(|p| p.into_inner()) =
             vault.map(|v| Arc::new(tokio::sync::Mutex::new(v)));
+    }
+
+    pub fn busy(&self) -> Busy<'_> {
+        self.busy.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        Busy(&self.busy)
+    }
+
+    pub fn is_busy(&self) -> bool {
+        self.busy.load(std::sync::atomic::Ordering::SeqCst) > 0
     }
 
     fn is_open(&self) -> bool {
@@ -83,6 +103,40 @@ pub fn lock_now<R: Runtime>(app: &AppHandle<R>) {
     );
     use tauri::Emitter;
     let _ = app.emit("locked", ());
+}
+
+/// Continues unfinished rotations (those due for a retry), unless a long operation is
+/// under way, so the tick never drives a rotation a command is driving.
+pub async fn resume_rotations<R: Runtime>(app: &AppHandle<R>) {
+    let state = app.state::<AppState>();
+    if state.is_busy() {
+        return;
+    }
+    let Ok(shared) = state.shared() else {
+        return;
+    };
+    let _busy = state.busy();
+    let engine =
+        tokenwarden_core::rotation::Engine::new(shared, state.http.clone(), state.clock.clone());
+    let mut changed = false;
+    for r in engine.resume_all(false).await {
+        match r {
+            Ok(rep)
+                if matches!(
+                    rep.outcome,
+                    tokenwarden_core::rotation::Outcome::Waiting { .. }
+                ) => {}
+            Ok(rep) => {
+                changed = true;
+                tracing::info!(token = %rep.token_name, step = %rep.step, "resumed a rotation")
+            }
+            Err(e) => tracing::warn!(error = %e, "resuming a rotation"),
+        }
+    }
+    if changed {
+        use tauri::Emitter;
+        let _ = app.emit("vault-changed", ());
+    }
 }
 
 /// Recomputes the tray from the open vault.
@@ -163,10 +217,14 @@ pub async fn reminder_pass<R: Runtime>(app: &AppHandle<R>) {
     let settings = tokenwarden_core::settings::Settings {
         auto_lock_minutes: minutes,
     };
-    if state.is_open() && tokenwarden_core::settings::should_lock(&settings, idle_since, now) {
+    if state.is_open()
+        && !state.is_busy()
+        && tokenwarden_core::settings::should_lock(&settings, idle_since, now)
+    {
         tracing::info!(minutes, "locked after idle time");
         lock_now(app);
     }
+    resume_rotations(app).await;
     match state.shared() {
         Ok(shared) => {
             let mut vault = shared.lock().await;
@@ -187,6 +245,21 @@ pub async fn reminder_pass<R: Runtime>(app: &AppHandle<R>) {
         Err(_) => {
             // Locked: the next-due file (no names) is all there is.
             let next = reminders::read_next_due(&state.paths);
+            let mut expiries: Vec<_> = next.iter().map(|n| n.expires_at).collect();
+            expiries.sort();
+            expiries.dedup();
+            let count = expiries
+                .iter()
+                .filter(|e| **e - now < chrono::Duration::days(7))
+                .count();
+            tray::update(
+                app,
+                &tray::TrayView {
+                    health: tray::Health::Locked,
+                    count,
+                    soonest: vec![],
+                },
+            );
             let due: Vec<_> = next.iter().filter(|n| n.due_at <= now).collect();
             let newest = due.iter().map(|n| n.due_at).max();
             let mut told = state.told_locked.lock().unwrap_or_else(|p| p.into_inner());
@@ -265,6 +338,7 @@ pub fn run() {
             last_activity: Mutex::new(chrono::Utc::now()),
             auto_lock: Mutex::new(tokenwarden_core::settings::DEFAULT_AUTO_LOCK_MINUTES),
             locked: std::sync::atomic::AtomicBool::new(false),
+            busy: std::sync::atomic::AtomicUsize::new(0),
         })
         .setup(|app| {
             tray::build(app.handle())?;

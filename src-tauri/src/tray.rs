@@ -96,7 +96,8 @@ pub fn build<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<()> {
             match id.as_str() {
                 "open" => crate::show_main(app),
                 "quit" => app.exit(0),
-                "lock" => crate::lock_now(app),
+                "lock" if !app.state::<crate::AppState>().is_busy() => crate::lock_now(app),
+                "lock" => tracing::info!("not locked: a rotation is under way"),
                 "rotate-due" => {
                     crate::show_main(app);
                     let _ = app.emit("tray-rotate-due", ());
@@ -122,8 +123,8 @@ pub fn build<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<()> {
             }
         })
         .on_tray_icon_event(|tray, event| {
-            // A click on the icon opens the window (notifications cannot carry
-            // actions, so this is how a reminder leads to its token).
+            // A click on the icon opens the window: the way from a reminder to its
+            // token on every desktop.
             if let TrayIconEvent::Click {
                 button: MouseButton::Left,
                 ..
@@ -148,7 +149,6 @@ pub fn update<R: Runtime>(app: &AppHandle<R>, view: &TrayView) {
     };
     let _ = tray.set_icon(Some(icon(view.health)));
     let title = match view.health {
-        Health::Locked => String::new(),
         _ if view.count > 0 => view.count.to_string(),
         _ => String::new(),
     };
@@ -157,6 +157,10 @@ pub fn update<R: Runtime>(app: &AppHandle<R>, view: &TrayView) {
         Health::Ok => "Tokenwarden: all tokens ok".to_string(),
         Health::Soon => format!("Tokenwarden: {} expiring soon", view.count),
         Health::Expired => format!("Tokenwarden: {} expired or expiring", view.count),
+        Health::Locked if view.count > 0 => format!(
+            "Tokenwarden (locked): {} expiring within a week; unlock to see which",
+            view.count
+        ),
         Health::Locked => "Tokenwarden (locked)".to_string(),
     };
     let _ = tray.set_tooltip(Some(tip));

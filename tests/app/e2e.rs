@@ -216,6 +216,18 @@ fn the_app_end_to_end_in_its_real_window() {
         "document.getElementById('message').textContent.includes('e2e deploy was rotated')",
         WAIT,
     );
+    s.wait_for(
+        "the replacement in the list",
+        &format!(
+            "[...document.querySelectorAll('#rows tr')].some(tr => tr.querySelector('td.name').textContent === 'e2e deploy' && tr.dataset.id !== '{old_id}')"
+        ),
+        WAIT,
+    );
+    s.wait_for(
+        "the last step shown",
+        "document.getElementById('progress').textContent.includes('old token revoked')",
+        WAIT,
+    );
     let progress = s.text("#progress");
     for step in [
         "created at the provider",

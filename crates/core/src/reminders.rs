@@ -384,16 +384,13 @@ pub struct NextDue {
 /// How many entries the next-due file keeps: enough for a locked app's tray for weeks.
 const NEXT_DUE_MAX: usize = 64;
 
-/// Passphrase mode (DESIGN.md section 6): writes the coming reminder times, without
-/// names, beside the vault, so a locked app can still say "a token expires in 3 days,
-/// unlock to see which". Reminders already due now are included (they have not been
-/// seen). In keyring mode the app opens the vault itself, so the file is removed.
+/// Writes the coming reminder times, without names, beside the vault, so a locked app
+/// can still say "a token expires in 3 days, unlock to see which" (DESIGN.md section
+/// 6). Reminders already due now are included (they have not been seen). Written in
+/// both custody modes: a keyring vault the app (or its auto-lock) has locked waits for
+/// the person too.
 pub fn write_next_due(vault: &Vault) -> Result<(), VaultError> {
     let path = vault.paths().next_due();
-    if vault.custody().mode != crate::custody::CustodyMode::Passphrase {
-        let _ = std::fs::remove_file(&path);
-        return Ok(());
-    }
     let now = vault.now();
     let digest = due(vault, now)?;
     let mut out: Vec<NextDue> = digest

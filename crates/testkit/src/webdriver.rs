@@ -110,20 +110,27 @@ fn exchange(port: u16, method: &str, path: &str, body: &str) -> Option<Value> {
     )
     .unwrap();
     let mut raw = Vec::new();
-    s.read_to_end(&mut raw).unwrap();
+    // A read error or an empty answer: the caller tries once more.
+    let _ = s.read_to_end(&mut raw);
     if raw.is_empty() {
         return None;
     }
-    let text = String::from_utf8_lossy(&raw);
-    let (head, rest) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
-    let payload = if head
+    let split = raw
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .unwrap_or(raw.len());
+    let head = String::from_utf8_lossy(&raw[..split]).into_owned();
+    let rest = &raw[(split + 4).min(raw.len())..];
+    // Chunks are counted in bytes: join them before decoding the text.
+    let body = if head
         .to_ascii_lowercase()
         .contains("transfer-encoding: chunked")
     {
         dechunk(rest)
     } else {
-        rest.to_string()
+        rest.to_vec()
     };
+    let payload = String::from_utf8_lossy(&body).into_owned();
     let v: Value = serde_json::from_str(&payload)
         .unwrap_or_else(|_| panic!("not JSON from the driver: {head}\n{payload}"));
     if v["value"].get("error").is_some() {
@@ -132,15 +139,19 @@ fn exchange(port: u16, method: &str, path: &str, body: &str) -> Option<Value> {
     Some(v)
 }
 
-fn dechunk(mut s: &str) -> String {
-    let mut out = String::new();
-    while let Some((len, rest)) = s.split_once("\r\n") {
-        let n = usize::from_str_radix(len.trim(), 16).unwrap_or(0);
-        if n == 0 {
+fn dechunk(mut s: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    while let Some(eol) = s.windows(2).position(|w| w == b"\r\n") {
+        let n = usize::from_str_radix(String::from_utf8_lossy(&s[..eol]).trim(), 16).unwrap_or(0);
+        let start = eol + 2;
+        if n == 0 || start + n > s.len() {
             break;
         }
-        out.push_str(&rest[..n]);
-        s = rest[n..].trim_start_matches("\r\n");
+        out.extend_from_slice(&s[start..start + n]);
+        s = &s[start + n..];
+        if s.starts_with(b"\r\n") {
+            s = &s[2..];
+        }
     }
     out
 }

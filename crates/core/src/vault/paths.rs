@@ -78,8 +78,8 @@ impl VaultPaths {
         self.sibling(".rotating")
     }
 
-    /// Passphrase mode: the next reminder times, without names, so a locked app can
-    /// still say that something is due.
+    /// The next reminder times, without names, so a locked app can still say that
+    /// something is due.
     pub fn next_due(&self) -> PathBuf {
         self.sibling(".next-due")
     }
