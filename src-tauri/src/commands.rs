@@ -223,7 +223,6 @@ fn row(
     now: chrono::DateTime<chrono::Utc>,
     integration: Option<String>,
 ) -> TokenRow {
-    let automatic = t.provider == ProviderKind::GoodAccess && t.integration_id.is_some();
     TokenRow {
         id: t.id.clone(),
         short_id: t.short_id().to_string(),
@@ -237,7 +236,11 @@ fn row(
         expires_at: t.expires_at.map(|e| e.to_rfc3339()),
         days_left: t.days_left(now),
         state: t.state.key().to_string(),
-        rotation: if automatic { "automatic" } else { "guided" },
+        rotation: if rotation::is_automatic(t) {
+            "automatic"
+        } else {
+            "guided"
+        },
     }
 }
 
@@ -558,11 +561,9 @@ pub async fn rotate_due(
         let mut chosen = vec![];
         let mut rows = vec![];
         for d in due {
-            let automatic =
-                d.token.provider == ProviderKind::GoodAccess && d.token.integration_id.is_some();
             let skip = if d.rotating {
                 Some("already rotating")
-            } else if !automatic {
+            } else if !rotation::is_automatic(&d.token) {
                 Some("rotated in its dashboard: open it to be guided")
             } else if d.policy.mode == policy::PolicyMode::Ask {
                 Some("asks first: rotate it from its page")

@@ -249,9 +249,7 @@ pub fn rotate(
         return rotate_due(vault, &a, expires, &rt);
     }
     let token = vault.find_token(a.token.as_deref().expect("clap requires it"))?;
-    let automatic = token.provider == tokenwarden_core::ProviderKind::GoodAccess
-        && token.integration_id.is_some();
-    if !automatic {
+    if !rotation::is_automatic(&token) {
         return rotate_guided(vault, &a, expires, &rt, &token, read_secret);
     }
     let (p, _) = policy::effective(&vault, &token)?;
@@ -376,11 +374,9 @@ fn rotate_due(
     let mut chosen = vec![];
     let mut skipped = vec![];
     for d in &due {
-        let automatic = d.token.provider == tokenwarden_core::ProviderKind::GoodAccess
-            && d.token.integration_id.is_some();
         if d.rotating {
             skipped.push((d.token.name.clone(), "already rotating (`tw rotations`)"));
-        } else if !automatic {
+        } else if !rotation::is_automatic(&d.token) {
             skipped.push((
                 d.token.name.clone(),
                 "rotated in its dashboard: `tw rotate NAME` guides you",

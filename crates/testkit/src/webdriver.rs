@@ -182,15 +182,6 @@ impl Session {
         )
     }
 
-    /// Runs an async script (its last argument is the callback) and returns the value.
-    pub fn js_async(&self, script: &str, args: Value) -> Value {
-        self.call(
-            "POST",
-            "/execute/async",
-            Some(json!({"script": script, "args": args})),
-        )
-    }
-
     pub fn find(&self, css: &str) -> String {
         let v = self.call(
             "POST",

@@ -7,7 +7,7 @@ use tokenwarden_core::providers::simulator::{Fault, FaultRule, Simulator};
 use tokenwarden_core::{ProviderKind, SystemClock};
 
 /// A home with a vault and a GoodAccess integration "Prod" on a fresh simulator.
-fn with_goodaccess() -> (Home, Simulator) {
+pub(crate) fn with_goodaccess() -> (Home, Simulator) {
     let home = Home::new();
     home.init();
     let sim = Simulator::start(Arc::new(SystemClock)).unwrap();

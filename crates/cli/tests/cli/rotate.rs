@@ -2,43 +2,15 @@
 //! SIGKILL of `tw rotate` while the provider is slow.
 
 use crate::support::*;
-use chrono::{Duration, Utc};
 use std::process::Stdio;
 use std::sync::Arc;
 use tokenwarden_core::providers::simulator::{Fault, FaultRule, Simulator};
 use tokenwarden_core::{ProviderKind, SystemClock};
 
-const MANAGING: [&str; 4] = [
-    "token.create",
-    "token.read",
-    "token.read-all",
-    "token.delete",
-];
-
 /// A home with a GoodAccess integration "Prod" and one token "deploy-bot" made through
 /// it (so the vault knows its remote id).
 fn with_token() -> (Home, Simulator) {
-    let home = Home::new();
-    home.init();
-    let sim = Simulator::start(Arc::new(SystemClock)).unwrap();
-    let (_, managing) =
-        sim.seed_goodaccess("managing", &MANAGING, &[], Utc::now() + Duration::days(90));
-    let mut args = vec![
-        "integration".to_string(),
-        "add".into(),
-        "--provider".into(),
-        "goodaccess".into(),
-        "--label".into(),
-        "Prod".into(),
-        "--base-url".into(),
-        sim.url(),
-        "--expires".into(),
-        date_in(90),
-    ];
-    for s in MANAGING {
-        args.extend(["--scope".to_string(), s.to_string()]);
-    }
-    assert_ok(&run(home.tw(args), Some(&managing)));
+    let (home, sim) = crate::remote::with_goodaccess();
     let out = run(
         home.tw([
             "create",

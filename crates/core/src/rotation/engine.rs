@@ -366,8 +366,6 @@ impl Engine {
         token_ids: Vec<String>,
         expires_at: Option<DateTime<Utc>>,
     ) -> Vec<(String, Result<Report, RotationError>)> {
-        let limit = Arc::new(tokio::sync::Semaphore::new(self.config.concurrency.max(1)));
-        let mut set = tokio::task::JoinSet::new();
         let mut seen = std::collections::HashSet::new();
         let ids: Vec<String> = token_ids
             .into_iter()
@@ -385,34 +383,53 @@ impl Engine {
                 })
                 .unwrap_or_default()
         };
-        let mut out: Vec<Option<(String, Result<Report, RotationError>)>> =
-            (0..ids.len()).map(|_| None).collect();
-        let mut last = vec![];
-        for (i, id) in ids.iter().cloned().enumerate() {
-            if managing.contains(&id) {
-                last.push((i, id));
-                continue;
-            }
-            let engine = self.clone();
+        let (last, first): (Vec<_>, Vec<_>) = ids
+            .into_iter()
+            .enumerate()
+            .partition(|(_, id)| managing.contains(id));
+        let mut out: Vec<(usize, String, Result<Report, RotationError>)> = self
+            .bounded(first, move |engine, (i, id)| async move {
+                let result = engine.rotate(&id, expires_at).await;
+                (i, id, result)
+            })
+            .await;
+        for (i, id) in last {
+            let result = self.rotate(&id, expires_at).await;
+            out.push((i, id, result));
+        }
+        out.sort_by_key(|(i, _, _)| *i);
+        if let Err(e) = self.finish().await {
+            tracing::warn!(error = %e, "could not save the end of the rotations; they finish at the next start");
+        }
+        out.into_iter().map(|(_, id, r)| (id, r)).collect()
+    }
+
+    /// Runs `job` on each item, `config.concurrency` at a time; results in item order.
+    async fn bounded<T, R, F, Fut>(&self, items: Vec<T>, job: F) -> Vec<R>
+    where
+        T: Send + 'static,
+        R: Send + 'static,
+        F: Fn(Engine, T) -> Fut,
+        Fut: std::future::Future<Output = R> + Send + 'static,
+    {
+        let limit = Arc::new(tokio::sync::Semaphore::new(self.config.concurrency.max(1)));
+        let mut set = tokio::task::JoinSet::new();
+        let n = items.len();
+        for (i, item) in items.into_iter().enumerate() {
             let limit = Arc::clone(&limit);
+            let work = job(self.clone(), item);
             set.spawn(async move {
                 let _permit = limit
                     .acquire_owned()
                     .await
                     .expect("the semaphore stays open");
-                (i, id.clone(), engine.rotate(&id, expires_at).await)
+                (i, work.await)
             });
         }
+        let mut out: Vec<Option<R>> = (0..n).map(|_| None).collect();
         while let Some(joined) = set.join_next().await {
-            let (i, id, result) = joined.expect("a rotation task never panics");
-            out[i] = Some((id, result));
-        }
-        for (i, id) in last {
-            let result = self.rotate(&id, expires_at).await;
-            out[i] = Some((id, result));
-        }
-        if let Err(e) = self.finish().await {
-            tracing::warn!(error = %e, "could not save the end of the rotations; they finish at the next start");
+            let (i, r) = joined.expect("a rotation task never panics");
+            out[i] = Some(r);
         }
         out.into_iter().flatten().collect()
     }
@@ -442,8 +459,7 @@ impl Engine {
             }
         };
         let now = self.clock.now();
-        let limit = Arc::new(tokio::sync::Semaphore::new(self.config.concurrency.max(1)));
-        let mut set = tokio::task::JoinSet::new();
+        let mut due = vec![];
         for r in open {
             if r.plan.mode != RotationMode::Automatic {
                 continue;
@@ -462,28 +478,16 @@ impl Engine {
                 )));
                 continue;
             }
-            let engine = self.clone();
-            let limit = Arc::clone(&limit);
-            set.spawn(async move {
-                let _permit = limit
-                    .acquire_owned()
-                    .await
-                    .expect("the semaphore stays open");
-                engine.drive(&r.id).await
-            });
+            due.push(r.id);
         }
-        while let Some(joined) = set.join_next().await {
-            out.push(joined.expect("a rotation task never panics"));
-        }
+        out.extend(
+            self.bounded(due, |engine, id| async move { engine.drive(&id).await })
+                .await,
+        );
         if let Err(e) = self.finish().await {
             out.push(Err(e.into()));
         }
         out
-    }
-
-    /// Resumes one rotation now (ignores its retry time).
-    pub async fn resume(&self, rotation_id: &str) -> Result<Report, RotationError> {
-        self.drive(rotation_id).await
     }
 
     /// An intent file says a create was about to be called. If the vault recorded
@@ -1238,19 +1242,8 @@ pub(crate) fn check_rotatable(
     vault: &Vault,
     token: &TokenRecord,
 ) -> Result<Integration, RotationError> {
-    if let Some(open) = store::open_for(vault.connection(), &token.id)? {
-        return Err(RotationError::AlreadyRotating {
-            name: token.name.clone(),
-            rotation: open.short_id().to_string(),
-            step: open.step,
-        });
-    }
-    if token.state != TokenState::Current {
-        return Err(RotationError::NotCurrent {
-            name: token.name.clone(),
-            state: token.state.key(),
-        });
-    }
+    let open = store::open_for(vault.connection(), &token.id)?;
+    super::refuse_busy_or_retired(token, open.as_ref())?;
     if token.provider != ProviderKind::GoodAccess {
         return Err(RotationError::Unsupported {
             provider: token.provider,

@@ -152,22 +152,14 @@ fn guide_of(vault: &Vault, r: &Rotation) -> Result<Guide, RotationError> {
 /// returns the one already open for this token.
 pub fn begin(vault: &mut Vault, token_id: &str) -> Result<Guide, RotationError> {
     let token = vault.get_token(token_id)?;
-    if let Some(open) = store::open_for(vault.connection(), &token.id)? {
-        if open.plan.mode != RotationMode::Automatic {
-            return guide_of(vault, &open);
-        }
-        return Err(RotationError::AlreadyRotating {
-            name: token.name.clone(),
-            rotation: open.short_id().to_string(),
-            step: open.step,
-        });
+    let open = store::open_for(vault.connection(), &token.id)?;
+    if let Some(open) = open
+        .as_ref()
+        .filter(|o| o.plan.mode != RotationMode::Automatic)
+    {
+        return guide_of(vault, open);
     }
-    if token.state != TokenState::Current {
-        return Err(RotationError::NotCurrent {
-            name: token.name.clone(),
-            state: token.state.key(),
-        });
-    }
+    super::refuse_busy_or_retired(&token, open.as_ref())?;
     let (p, _) = policy::effective(vault, &token)?;
     if p.mode == PolicyMode::Never {
         return Err(RotationError::PolicyNever { name: token.name });
@@ -194,12 +186,6 @@ pub fn begin(vault: &mut Vault, token_id: &str) -> Result<Guide, RotationError> 
     };
     let r = super::engine::start(vault, &token, plan, uuid::Uuid::new_v4().to_string())?;
     vault.flush()?;
-    guide_of(vault, &r)
-}
-
-/// The guide of an open guided rotation.
-pub fn guide(vault: &Vault, rotation_id: &str) -> Result<Guide, RotationError> {
-    let r = open_guided(vault, rotation_id)?;
     guide_of(vault, &r)
 }
 

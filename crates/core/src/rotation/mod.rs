@@ -224,6 +224,33 @@ pub enum RotationError {
     GuidedNotVerified { name: String, detail: String },
 }
 
+/// Whether a token rotates through its provider's API (one click), rather than by a
+/// guide through the dashboard: GoodAccess tokens reached through an integration.
+pub fn is_automatic(token: &crate::model::TokenRecord) -> bool {
+    token.provider == ProviderKind::GoodAccess && token.integration_id.is_some()
+}
+
+/// Refuses a token that is not current, or already in a rotation (`open`).
+pub(crate) fn refuse_busy_or_retired(
+    token: &crate::model::TokenRecord,
+    open: Option<&Rotation>,
+) -> Result<(), RotationError> {
+    if let Some(open) = open {
+        return Err(RotationError::AlreadyRotating {
+            name: token.name.clone(),
+            rotation: open.short_id().to_string(),
+            step: open.step,
+        });
+    }
+    if token.state != crate::model::TokenState::Current {
+        return Err(RotationError::NotCurrent {
+            name: token.name.clone(),
+            state: token.state.key(),
+        });
+    }
+    Ok(())
+}
+
 /// Lists rotations, newest first.
 pub fn list(vault: &Vault, open_only: bool) -> Result<Vec<Rotation>, VaultError> {
     store::list(vault.connection(), open_only)

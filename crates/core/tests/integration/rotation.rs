@@ -252,6 +252,32 @@ impl Fixture {
     }
 }
 
+/// Pastes a key into a guided rotation, as the person does after the dashboard.
+async fn paste(
+    fx: &Fixture,
+    shared: &rotation::SharedVault,
+    rotation_id: &str,
+    secret: impl Into<String>,
+) -> Result<rotation::Report, RotationError> {
+    guided::submit(
+        shared,
+        fast_http(),
+        fx.clock.clone(),
+        rotation_id,
+        guided::Pasted {
+            secret: TokenSecret::new(secret.into()).unwrap(),
+            name: None,
+            expires_at: None,
+            accept_unverified: false,
+        },
+        &guided::VerifyRetry {
+            attempts: 2,
+            backoff: std::time::Duration::from_millis(5),
+        },
+    )
+    .await
+}
+
 /// Stops the engine right after one step, as a crash there would.
 struct StopAt(Step, Mutex<Vec<Step>>);
 
@@ -855,21 +881,11 @@ async fn a_goodpayments_key_is_rotated_by_guide_with_its_whitelist_carried_over(
         .add_key(ProviderKind::GoodPayments, new_key, &["127.0.0.1"]);
     // A mistyped paste does not verify: kept pending, the rotation stays open, and the
     // right key can be pasted again.
-    let err = guided::submit(
+    let err = paste(
+        &fx,
         &shared,
-        fast_http(),
-        fx.clock.clone(),
         &guide.rotation_id,
-        guided::Pasted {
-            secret: TokenSecret::new("gp_live_typo_000000000000".to_string()).unwrap(),
-            name: None,
-            expires_at: None,
-            accept_unverified: false,
-        },
-        &guided::VerifyRetry {
-            attempts: 2,
-            backoff: std::time::Duration::from_millis(5),
-        },
+        "gp_live_typo_000000000000".to_string(),
     )
     .await
     .unwrap_err();
@@ -879,21 +895,9 @@ async fn a_goodpayments_key_is_rotated_by_guide_with_its_whitelist_carried_over(
     );
     assert!(err.to_string().contains("paste it again"), "{err}");
     assert!(!err.to_string().contains("gp_live_typo"), "{err}");
-    let report = guided::submit(
-        &shared,
-        fast_http(),
-        fx.clock.clone(),
-        &guide.rotation_id,
-        guided::Pasted {
-            secret: TokenSecret::new(new_key.to_string()).unwrap(),
-            name: None,
-            expires_at: None,
-            accept_unverified: false,
-        },
-        &guided::VerifyRetry::default(),
-    )
-    .await
-    .unwrap();
+    let report = paste(&fx, &shared, &guide.rotation_id, new_key.to_string())
+        .await
+        .unwrap();
     assert_eq!(report.outcome, Outcome::Done);
     let v = shared.lock().await;
     let new = v.find_token("shop-key").unwrap();
@@ -963,18 +967,11 @@ async fn a_key_restricted_to_other_addresses_is_taken_as_verified_by_its_403() {
         "gp_new_remote_1111111111",
         &["198.51.100.7"],
     );
-    let report = guided::submit(
+    let report = paste(
+        &fx,
         &shared,
-        fast_http(),
-        fx.clock.clone(),
         &guide.rotation_id,
-        guided::Pasted {
-            secret: TokenSecret::new("gp_new_remote_1111111111".to_string()).unwrap(),
-            name: None,
-            expires_at: None,
-            accept_unverified: false,
-        },
-        &guided::VerifyRetry::default(),
+        "gp_new_remote_1111111111".to_string(),
     )
     .await
     .unwrap();
@@ -1034,21 +1031,9 @@ async fn a_platform_jwt_gets_a_new_unique_name_and_its_expiry_from_the_token() {
     assert_eq!(guide.proposed_name, "ci 2026-11-22");
     assert!(guide.warning.is_none());
     fx.sim.add_key(ProviderKind::PlatformApi, &new, &[]);
-    let report = guided::submit(
-        &shared,
-        fast_http(),
-        fx.clock.clone(),
-        &guide.rotation_id,
-        guided::Pasted {
-            secret: TokenSecret::new(new.clone()).unwrap(),
-            name: None,
-            expires_at: None,
-            accept_unverified: false,
-        },
-        &guided::VerifyRetry::default(),
-    )
-    .await
-    .unwrap();
+    let report = paste(&fx, &shared, &guide.rotation_id, new.clone())
+        .await
+        .unwrap();
     assert!(
         matches!(report.outcome, Outcome::Waiting { .. }),
         "{report:?}"
