@@ -6,11 +6,11 @@ use anyhow::{bail, Context, Result};
 use clap::{Args, Subcommand};
 use std::path::PathBuf;
 use std::sync::Arc;
+use tokenwarden_core::providers::form::{self, IntegrationForm};
 use tokenwarden_core::providers::http::{Http, HttpConfig};
-use tokenwarden_core::providers::simple::{self, AuthHeader, VerifySpec};
 use tokenwarden_core::providers::{self, goodaccess, CreateRequest, Provider, Revoked};
-use tokenwarden_core::vault::integrations::{Integration, IntegrationSettings, NewIntegration};
-use tokenwarden_core::{validate, Clock, NewToken, ProviderKind, SystemClock, Vault};
+use tokenwarden_core::vault::integrations::Integration;
+use tokenwarden_core::{validate, Clock, SystemClock, Vault};
 
 #[derive(Subcommand)]
 pub enum IntegrationCommand {
@@ -21,6 +21,8 @@ pub enum IntegrationCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Rename an integration, or change its base URL or how its tokens are verified
+    Edit(IntegrationEditArgs),
     /// Remove an integration (its tokens stay in the vault, detached)
     Rm { integration: String },
 }
@@ -58,6 +60,76 @@ pub struct IntegrationAddArgs {
     no_verify: bool,
 }
 
+impl IntegrationAddArgs {
+    fn form(&self) -> IntegrationForm {
+        IntegrationForm {
+            provider: self.provider.clone(),
+            label: self.label.clone(),
+            base_url: self.base_url.clone(),
+            verify_url: self.verify_url.clone(),
+            header: self.header.clone(),
+            scheme: self.scheme.clone(),
+            expected_status: Some(self.expected_status),
+            scopes: self.scopes.clone(),
+            expires: Some(self.expires.clone()),
+        }
+    }
+}
+
+#[derive(Args)]
+pub struct IntegrationEditArgs {
+    /// Label or id
+    integration: String,
+    /// A new label
+    #[arg(long)]
+    label: Option<String>,
+    /// A new base URL ("default" for the provider's own)
+    #[arg(long)]
+    base_url: Option<String>,
+    /// Verify-only providers: a new verify URL
+    #[arg(long)]
+    verify_url: Option<String>,
+    #[arg(long)]
+    header: Option<String>,
+    /// "none" for no scheme
+    #[arg(long)]
+    scheme: Option<String>,
+    #[arg(long)]
+    expected_status: Option<u16>,
+}
+
+impl IntegrationEditArgs {
+    /// The integration as it is, with the given flags changed.
+    fn form(&self, i: &Integration) -> IntegrationForm {
+        let verify = i.settings.verify.as_ref();
+        IntegrationForm {
+            provider: i.provider.key().to_string(),
+            label: self.label.clone().unwrap_or_else(|| i.label.clone()),
+            base_url: match self.base_url.as_deref() {
+                Some("default") => None,
+                Some(u) => Some(u.to_string()),
+                None => i.base_url.clone(),
+            },
+            verify_url: self
+                .verify_url
+                .clone()
+                .or_else(|| verify.map(|v| v.url.clone())),
+            header: self
+                .header
+                .clone()
+                .or_else(|| verify.map(|v| v.header.name.clone())),
+            scheme: self.scheme.clone().or_else(|| {
+                verify.map(|v| v.header.scheme.clone().unwrap_or_else(|| "none".into()))
+            }),
+            expected_status: self
+                .expected_status
+                .or_else(|| verify.map(|v| v.expected_status)),
+            scopes: vec![],
+            expires: None,
+        }
+    }
+}
+
 #[derive(Args)]
 pub struct CreateArgs {
     /// The GoodAccess integration to create the token in
@@ -91,15 +163,6 @@ fn http() -> Http {
     Http::new(HttpConfig::default())
 }
 
-fn default_header(kind: ProviderKind) -> AuthHeader {
-    match kind {
-        ProviderKind::AgencyAccess => AuthHeader::plain("X-Auth"),
-        // goodPayments' docs do not name the header: an assumption, overridable.
-        ProviderKind::GoodPayments => AuthHeader::plain("X-Api-Key"),
-        _ => AuthHeader::bearer(),
-    }
-}
-
 /// Builds the provider client of an integration.
 pub fn connect(vault: &Vault, integration: &Integration) -> Result<Box<dyn Provider>> {
     let credential = vault.integration_credential(integration)?;
@@ -118,74 +181,17 @@ pub fn integration(
 ) -> Result<()> {
     match cmd {
         IntegrationCommand::Add(a) => {
-            let provider = ProviderKind::parse(&a.provider)?;
-            let label = validate::token_name(&a.label)
-                .map_err(|e| validate::InvalidInput::new("label", e.reason))?;
-            let base_url = a
-                .base_url
-                .as_deref()
-                .map(providers::check_base_url)
-                .transpose()?;
-            let mut settings = IntegrationSettings::default();
-            let mut credential = None;
-            if provider == ProviderKind::GoodAccess {
-                let scopes = goodaccess::check_scopes(&a.scopes)?;
-                let expires_at = validate::expiry(&a.expires, vault.now())?;
-                let secret = read_secret(&format!("{label} managing token"))?;
-                credential = Some(NewToken {
-                    provider,
-                    integration_id: None,
-                    remote_id: None,
-                    name: format!("{label} managing token"),
-                    secret,
-                    scopes,
-                    allowed_ips: vec![],
-                    expires_at,
-                    notes: "Used by Tokenwarden to manage this integration's tokens.".into(),
-                });
+            let form = a.form();
+            let credential = if form.needs_credential() {
+                let label = form.describe()?.label;
+                Some(read_secret(&format!("{label} managing token"))?)
             } else {
-                let url = a.verify_url.clone().or_else(|| {
-                    (provider == ProviderKind::AgencyAccess)
-                        .then(|| simple::AGENCYACCESS_DEFAULT_VERIFY.to_string())
-                });
-                if let Some(url) = url {
-                    let mut header = default_header(provider);
-                    if let Some(h) = &a.header {
-                        header.name = h.clone();
-                    }
-                    if let Some(s) = &a.scheme {
-                        header.scheme = (!s.eq_ignore_ascii_case("none")).then(|| s.clone());
-                    }
-                    settings.verify = Some(
-                        VerifySpec {
-                            url,
-                            header,
-                            expected_status: a.expected_status,
-                        }
-                        .check()?,
-                    );
-                }
-            }
-            let new = NewIntegration {
-                provider,
-                label,
-                base_url,
-                settings,
-                credential,
+                None
             };
-            if let (Some(c), false) = (&new.credential, a.no_verify) {
+            let new = form.build(credential, vault.now())?;
+            if !a.no_verify {
                 // Checked before anything is stored: a mistyped token is caught now.
-                let base = new
-                    .base_url
-                    .as_deref()
-                    .unwrap_or(goodaccess::DEFAULT_BASE_URL);
-                let client = goodaccess::GoodAccess::new(
-                    http(),
-                    base,
-                    c.secret.clone(),
-                    Arc::new(SystemClock),
-                )?;
-                runtime()?.block_on(client.verify(&c.secret))?;
+                runtime()?.block_on(form::check_credential(&new, http(), Arc::new(SystemClock)))?;
             }
             let i = vault.add_integration(new)?;
             println!(
@@ -222,6 +228,12 @@ pub fn integration(
                     );
                 }
             }
+        }
+        IntegrationCommand::Edit(e) => {
+            let i = vault.find_integration(&e.integration)?;
+            let form = e.form(&i);
+            let i = vault.edit_integration(&i.id, form.describe()?)?;
+            println!("updated integration {} ({})", i.label, i.short_id());
         }
         IntegrationCommand::Rm { integration } => {
             let i = vault.find_integration(&integration)?;

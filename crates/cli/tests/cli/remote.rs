@@ -391,3 +391,61 @@ fn the_sandbox_never_repoints_a_real_integration() {
     assert!(err.contains("is not the sandbox's"), "{err}");
     assert_eq!(home.vault_bytes(), before);
 }
+
+#[test]
+fn an_integration_is_edited_in_place_and_a_taken_label_is_refused() {
+    let (home, _sim) = with_goodaccess();
+    assert_ok(&run(
+        home.tw([
+            "integration",
+            "add",
+            "--provider",
+            "custom",
+            "--label",
+            "Internal",
+            "--verify-url",
+            "https://api.example.com/me",
+            "--header",
+            "X-Token",
+        ]),
+        None,
+    ));
+    let out = run(
+        home.tw([
+            "integration",
+            "edit",
+            "internal",
+            "--label",
+            "Internal API",
+            "--verify-url",
+            "https://api.example.com/v2/me",
+        ]),
+        None,
+    );
+    assert_ok(&out);
+    assert!(stdout(&out).contains("updated integration Internal API"));
+    let list: serde_json::Value = serde_json::from_str(&stdout(&run(
+        home.tw(["integration", "list", "--json"]),
+        None,
+    )))
+    .unwrap();
+    let i = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["label"] == "Internal API")
+        .unwrap();
+    assert_eq!(
+        i["settings"]["verify"]["url"],
+        "https://api.example.com/v2/me"
+    );
+    assert_eq!(
+        i["settings"]["verify"]["header"]["name"], "X-Token",
+        "what was not given stays"
+    );
+    let err = assert_fails(&run(
+        home.tw(["integration", "edit", "Internal API", "--label", "prod"]),
+        None,
+    ));
+    assert!(err.contains("already"), "{err}");
+}

@@ -3,6 +3,7 @@
 //! `Unsupported { provider, operation }` by default. The rotation engine and the UI
 //! follow the capabilities (DESIGN.md section 4).
 
+pub mod form;
 pub mod goodaccess;
 pub mod http;
 pub mod simple;

@@ -193,6 +193,55 @@ impl Vault {
         })
     }
 
+    /// Renames an integration, points it elsewhere, or changes how its tokens are
+    /// verified. The provider and the managing token stay: a new managing token comes
+    /// through rotation, where it is checked before the old one goes.
+    pub fn edit_integration(
+        &mut self,
+        id: &str,
+        edit: crate::providers::form::Described,
+    ) -> Result<Integration, VaultError> {
+        let i = self.get_integration(id)?;
+        if edit.provider != i.provider {
+            return Err(crate::validate::InvalidInput::new(
+                "provider",
+                format!(
+                    "integration '{}' is {}; add a new integration for {}",
+                    i.label,
+                    i.provider.display_name(),
+                    edit.provider.display_name()
+                ),
+            )
+            .into());
+        }
+        if let Ok(other) = self.find_integration(&edit.label) {
+            if other.id != i.id && other.label.eq_ignore_ascii_case(&edit.label) {
+                return Err(VaultError::DuplicateIntegration {
+                    label: edit.label,
+                    id: other.short_id().to_string(),
+                });
+            }
+        }
+        let settings = serde_json::to_string(&edit.settings).expect("settings serialize");
+        self.change(|tx, now| {
+            tx.execute(
+                "UPDATE integrations SET label = ?1, base_url = ?2, settings = ?3, updated_at = ?4
+                 WHERE id = ?5",
+                params![edit.label, edit.base_url, settings, to_db(now), i.id],
+            )
+            .map_err(VaultError::sql("updating an integration"))?;
+            let ev = AuditEvent::vault(
+                AuditAction::IntegrationUpdated,
+                serde_json::json!({
+                    "integration": i.id, "label": edit.label, "base_url": edit.base_url,
+                    "verify_url": edit.settings.verify.as_ref().map(|v| v.url.clone()),
+                }),
+            );
+            Ok(((), vec![ev]))
+        })?;
+        self.get_integration(&i.id)
+    }
+
     /// Removes an integration. Its tokens stay in the vault, detached.
     pub fn remove_integration(&mut self, id: &str) -> Result<Integration, VaultError> {
         let i = self.get_integration(id)?;
@@ -256,7 +305,7 @@ impl Vault {
     ) -> Result<TokenRecord, VaultError> {
         let name = created.remote.name.clone();
         let remote_id = created.remote.remote_id.clone();
-        self.add_token(NewToken {
+        let new = NewToken {
             provider: integration.provider,
             integration_id: Some(integration.id.clone()),
             remote_id: Some(remote_id.clone()),
@@ -266,8 +315,21 @@ impl Vault {
             allowed_ips: created.remote.allowed_ips,
             expires_at: created.remote.expires_at,
             notes,
-        })
-        .map_err(|e| VaultError::CreatedNotStored {
+        };
+        // The name was free when the create was asked for; if another token took it
+        // meanwhile (the vault is not held across the provider call), the secret is
+        // still kept, under the name with the remote id beside it.
+        let result = match self.add_token(new.clone()) {
+            Err(VaultError::DuplicateName { .. }) => {
+                let short: String = remote_id.chars().take(12).collect();
+                self.add_token(NewToken {
+                    name: format!("{name} ({short})"),
+                    ..new
+                })
+            }
+            other => other,
+        };
+        result.map_err(|e| VaultError::CreatedNotStored {
             name,
             remote_id,
             integration: integration.label.clone(),

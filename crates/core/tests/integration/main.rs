@@ -2,6 +2,7 @@
 
 mod audit_chain;
 mod external_tools;
+mod integrations;
 mod providers_answers;
 mod providers_conformance;
 mod providers_faults;
