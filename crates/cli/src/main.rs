@@ -146,7 +146,10 @@ enum Command {
         token: Option<String>,
         #[arg(long)]
         integration: Option<String>,
-        /// e.g. 30,7,1,0 (0: at expiry), or default
+        /// The vault's default, for every token without its own or its integration's
+        #[arg(long, conflicts_with_all = ["token", "integration"])]
+        all: bool,
+        /// e.g. 30,7,1,0 (0: at expiry; "" for none), or default
         #[arg(long)]
         days: String,
     },
@@ -640,10 +643,11 @@ fn run(cli: Cli) -> Result<()> {
         Command::Remind {
             token,
             integration,
+            all,
             days,
         } => {
             let mut vault = open_vault(paths)?;
-            schedule::remind(&mut vault, token, integration, &days)?;
+            schedule::remind(&mut vault, token, integration, all, &days)?;
             rotate::after_change(&vault);
         }
         Command::Calendar { out } => schedule::calendar(&open_vault(paths)?, &out)?,

@@ -73,31 +73,34 @@ fn parse_days(raw: &str) -> Result<Option<Vec<u32>>> {
     if raw.trim().eq_ignore_ascii_case("default") {
         return Ok(None);
     }
-    let days = raw
-        .split(',')
-        .map(|d| {
-            d.trim()
-                .parse::<u32>()
-                .map_err(|_| anyhow::anyhow!("days: '{}' is not a whole number of days", d.trim()))
-        })
-        .collect::<Result<Vec<_>>>()?;
-    Ok(Some(reminders::check_leads(&days)?))
+    Ok(Some(reminders::parse_days(raw)?))
 }
 
 pub fn remind(
     vault: &mut Vault,
     token: Option<String>,
     integration: Option<String>,
+    all: bool,
     days: &str,
 ) -> Result<()> {
     let leads = parse_days(days)?;
     let shown = leads
         .as_ref()
-        .map(|l| {
-            l.iter().map(u32::to_string).collect::<Vec<_>>().join(", ") + " days before expiry"
+        .map(|l| match l.as_slice() {
+            [] => "no time (reminders off)".to_string(),
+            l => {
+                l.iter().map(u32::to_string).collect::<Vec<_>>().join(", ") + " days before expiry"
+            }
         })
         .unwrap_or_else(|| "the defaults".into());
     match (token, integration) {
+        (None, None) if all => {
+            let mut settings = tokenwarden_core::settings::get(vault)?;
+            settings.reminder_lead_days =
+                leads.unwrap_or_else(|| reminders::DEFAULT_LEAD_DAYS.to_vec());
+            tokenwarden_core::settings::set(vault, settings)?;
+            println!("tokens without their own lead times remind at {shown}");
+        }
         (Some(t), None) => {
             let t = vault.find_token(&t)?;
             reminders::set_token_leads(vault, &t, leads)?;
@@ -111,7 +114,7 @@ pub fn remind(
                 i.label
             );
         }
-        _ => bail!("give a token or --integration, not both"),
+        _ => bail!("give a token, --integration or --all"),
     }
     Ok(())
 }

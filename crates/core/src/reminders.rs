@@ -119,6 +119,24 @@ pub fn check_leads(leads: &[u32]) -> Result<Vec<u32>, crate::validate::InvalidIn
     Ok(v)
 }
 
+/// Reads lead times as a person types them: "30, 7, 1, 0" (commas or spaces); empty
+/// is no reminders at all.
+pub fn parse_days(raw: &str) -> Result<Vec<u32>, crate::validate::InvalidInput> {
+    let days = raw
+        .split(|c: char| c == ',' || c.is_whitespace())
+        .filter(|d| !d.is_empty())
+        .map(|d| {
+            d.parse::<u32>().map_err(|_| {
+                crate::validate::InvalidInput::new(
+                    "remind",
+                    format!("'{d}' is not a whole number of days"),
+                )
+            })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    check_leads(&days)
+}
+
 struct Candidate {
     token: TokenRecord,
     expires_at: DateTime<Utc>,
@@ -144,16 +162,14 @@ fn candidates(vault: &Vault) -> Result<Vec<Candidate>, VaultError> {
         .filter_map(|r| r.ok())
         .filter_map(|(id, leads)| leads.map(|l| (id, l)))
         .collect();
+    let defaults = crate::settings::lead_days(conn)?;
     Ok(vault
         .list_tokens()?
         .into_iter()
         .filter(|t| matches!(t.state, TokenState::Current | TokenState::RevokePending))
         .filter_map(|t| {
             let expires_at = t.expires_at?;
-            let leads = map
-                .get(&t.id)
-                .cloned()
-                .unwrap_or_else(|| DEFAULT_LEAD_DAYS.to_vec());
+            let leads = map.get(&t.id).cloned().unwrap_or_else(|| defaults.clone());
             Some(Candidate {
                 token: t,
                 expires_at,

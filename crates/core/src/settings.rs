@@ -1,7 +1,9 @@
-//! The app's settings that travel with the vault (in its `meta` table, encrypted with
-//! it): how long the app may sit idle before it locks. Changes are audited.
+//! Settings that travel with the vault (in its `meta` table, encrypted with it): how
+//! long the app may sit idle before it locks, and the reminder lead times every token
+//! gets unless its integration or itself says otherwise. Changes are audited.
 
 use crate::audit::{AuditAction, AuditEvent};
+use crate::reminders::{check_leads, DEFAULT_LEAD_DAYS};
 use crate::validate::InvalidInput;
 use crate::vault::{Vault, VaultError};
 use rusqlite::OptionalExtension;
@@ -13,11 +15,23 @@ pub const DEFAULT_AUTO_LOCK_MINUTES: u32 = 15;
 pub const MAX_AUTO_LOCK_MINUTES: u32 = 24 * 60;
 
 const AUTO_LOCK_KEY: &str = "settings.auto_lock_minutes";
+const LEADS_KEY: &str = "settings.reminder_lead_days";
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Settings {
     /// 0: never lock by itself.
     pub auto_lock_minutes: u32,
+    /// Days before expiry a reminder fires, most distant first; empty: none.
+    pub reminder_lead_days: Vec<u32>,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            auto_lock_minutes: DEFAULT_AUTO_LOCK_MINUTES,
+            reminder_lead_days: DEFAULT_LEAD_DAYS.to_vec(),
+        }
+    }
 }
 
 pub fn check_auto_lock(minutes: u32) -> Result<u32, InvalidInput> {
@@ -32,48 +46,64 @@ pub fn check_auto_lock(minutes: u32) -> Result<u32, InvalidInput> {
     Ok(minutes)
 }
 
-pub fn get(vault: &Vault) -> Result<Settings, VaultError> {
-    let raw: Option<String> = vault
-        .connection()
-        .query_row(
-            "SELECT value FROM meta WHERE key = ?1",
-            [AUTO_LOCK_KEY],
-            |r| r.get(0),
-        )
+fn read(conn: &rusqlite::Connection, key: &str) -> Result<Option<String>, VaultError> {
+    conn.query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
         .optional()
-        .map_err(VaultError::sql("reading settings"))?;
+        .map_err(VaultError::sql("reading settings"))
+}
+
+/// The vault's default lead times (the built-in ones until someone sets their own).
+pub(crate) fn lead_days(conn: &rusqlite::Connection) -> Result<Vec<u32>, VaultError> {
+    Ok(read(conn, LEADS_KEY)?
+        .and_then(|v| serde_json::from_str(&v).ok())
+        .unwrap_or_else(|| DEFAULT_LEAD_DAYS.to_vec()))
+}
+
+pub fn get(vault: &Vault) -> Result<Settings, VaultError> {
+    let conn = vault.connection();
     Ok(Settings {
-        auto_lock_minutes: raw
+        auto_lock_minutes: read(conn, AUTO_LOCK_KEY)?
             .and_then(|v| v.parse().ok())
             .unwrap_or(DEFAULT_AUTO_LOCK_MINUTES),
+        reminder_lead_days: lead_days(conn)?,
     })
 }
 
 pub fn set(vault: &mut Vault, settings: Settings) -> Result<(), VaultError> {
     let minutes = check_auto_lock(settings.auto_lock_minutes)?;
+    let leads = check_leads(&settings.reminder_lead_days)?;
+    let before = get(vault)?;
+    if before.auto_lock_minutes == minutes && before.reminder_lead_days == leads {
+        return Ok(());
+    }
+    let leads_json = serde_json::to_string(&leads).expect("numbers serialize");
     vault.change(|tx, _| {
-        tx.execute(
-            "INSERT INTO meta (key, value) VALUES (?1, ?2)
-             ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-            rusqlite::params![AUTO_LOCK_KEY, minutes.to_string()],
-        )
-        .map_err(VaultError::sql("saving settings"))?;
+        for (key, value) in [
+            (AUTO_LOCK_KEY, minutes.to_string()),
+            (LEADS_KEY, leads_json.clone()),
+        ] {
+            tx.execute(
+                "INSERT INTO meta (key, value) VALUES (?1, ?2)
+                 ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                rusqlite::params![key, value],
+            )
+            .map_err(VaultError::sql("saving settings"))?;
+        }
         let ev = AuditEvent::vault(
             AuditAction::SettingsChanged,
-            serde_json::json!({ "auto_lock_minutes": minutes }),
+            serde_json::json!({ "auto_lock_minutes": minutes, "reminder_lead_days": leads }),
         );
         Ok(((), vec![ev]))
     })
 }
 
-/// Whether an app idle since `idle_since` should lock at `now`.
+/// Whether an app idle since `idle_since` should lock at `now`; 0 minutes: never.
 pub fn should_lock(
-    settings: &Settings,
+    auto_lock_minutes: u32,
     idle_since: chrono::DateTime<chrono::Utc>,
     now: chrono::DateTime<chrono::Utc>,
 ) -> bool {
-    settings.auto_lock_minutes > 0
-        && now - idle_since >= chrono::Duration::minutes(settings.auto_lock_minutes as i64)
+    auto_lock_minutes > 0 && now - idle_since >= chrono::Duration::minutes(auto_lock_minutes as i64)
 }
 
 #[cfg(test)]
@@ -84,15 +114,9 @@ mod tests {
     #[test]
     fn locks_after_the_idle_minutes_and_never_with_zero() {
         let t0 = Utc.with_ymd_and_hms(2026, 11, 22, 12, 0, 0).unwrap();
-        let s = Settings {
-            auto_lock_minutes: 15,
-        };
-        assert!(!should_lock(&s, t0, t0 + Duration::minutes(14)));
-        assert!(should_lock(&s, t0, t0 + Duration::minutes(15)));
-        let never = Settings {
-            auto_lock_minutes: 0,
-        };
-        assert!(!should_lock(&never, t0, t0 + Duration::days(30)));
+        assert!(!should_lock(15, t0, t0 + Duration::minutes(14)));
+        assert!(should_lock(15, t0, t0 + Duration::minutes(15)));
+        assert!(!should_lock(0, t0, t0 + Duration::days(30)));
         assert!(check_auto_lock(MAX_AUTO_LOCK_MINUTES + 1).is_err());
     }
 }

@@ -41,7 +41,7 @@ fn reminders_fire_once_for_scripts_and_the_calendar_has_alarms() {
         "the 250-day lead is due: {due}"
     );
     let err = assert_fails(&run(home.tw(["remind", "later", "--days", "7,x"]), None));
-    assert!(err.contains("days: 'x'"), "{err}");
+    assert!(err.contains("'x' is not a whole number of days"), "{err}");
 
     let ics = home.dir.path().join("expiries.ics");
     let ics_arg = ics.to_str().unwrap();
@@ -62,4 +62,47 @@ fn reminders_fire_once_for_scripts_and_the_calendar_has_alarms() {
     assert!(!text.contains("PLANTED"), "no secret in the calendar");
     let again = assert_fails(&run(home.tw(["calendar", "--out", ics_arg]), None));
     assert!(again.contains("never overwritten"), "{again}");
+}
+
+#[test]
+fn the_vault_default_lead_times_cover_tokens_without_their_own() {
+    let home = Home::new();
+    home.init();
+    assert_ok(&home.add(
+        "plain",
+        "secret-plain-0123456789",
+        &["--expires", &date_in(20)],
+    ));
+    assert_ok(&home.add("own", "secret-own-0123456789", &["--expires", &date_in(20)]));
+    assert_ok(&run(home.tw(["remind", "own", "--days", "1"]), None));
+    let out = run(home.tw(["remind", "--all", "--days", "25"]), None);
+    assert_ok(&out);
+    assert!(
+        stdout(&out).contains("remind at 25 days before expiry"),
+        "{}",
+        stdout(&out)
+    );
+    let due = stdout(&run(home.tw(["reminders", "--fire"]), None));
+    assert!(due.contains("plain (GoodAccess)"), "{due}");
+    assert!(
+        !due.contains("own (GoodAccess)"),
+        "its own lead times win: {due}"
+    );
+
+    let off = run(home.tw(["remind", "--all", "--days", ""]), None);
+    assert_ok(&off);
+    assert!(stdout(&off).contains("reminders off"), "{}", stdout(&off));
+    // clap refuses the mix, with its usage text.
+    let both = run(home.tw(["remind", "own", "--all", "--days", "3"]), None);
+    assert!(!both.status.success());
+    assert!(
+        stderr(&both).contains("cannot be used with"),
+        "{}",
+        stderr(&both)
+    );
+    let err = assert_fails(&run(home.tw(["remind", "--days", "3"]), None));
+    assert!(
+        err.contains("give a token, --integration or --all"),
+        "{err}"
+    );
 }

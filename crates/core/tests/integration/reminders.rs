@@ -172,3 +172,49 @@ fn token_overrides_win_over_integration_overrides_over_defaults() {
         .collect();
     assert!(audit.contains(&"reminder.fire".to_string()));
 }
+
+#[test]
+fn the_vault_default_replaces_the_built_in_lead_times_and_travels_with_the_vault() {
+    let clock = clock();
+    let (dir, mut vault) = vault_at(clock.clone());
+    vault.add_token(expiring("api", &clock, 20 * 24)).unwrap();
+    let mut s = tokenwarden_core::settings::get(&vault).unwrap();
+    assert_eq!(s.reminder_lead_days, reminders::DEFAULT_LEAD_DAYS.to_vec());
+    s.reminder_lead_days = reminders::parse_days("3, 14 14").unwrap();
+    assert_eq!(s.reminder_lead_days, vec![14, 3]);
+    tokenwarden_core::settings::set(&mut vault, s).unwrap();
+    // 20 days left: the built-in 30 would be due now; the vault's own are not.
+    assert!(reminders::due(&vault, clock.now()).unwrap().is_empty());
+    drop(vault);
+    let mut vault = Vault::open(
+        VaultPaths::new(dir.path().join("vault.age")),
+        &unlock(),
+        clock.clone(),
+        "test",
+    )
+    .unwrap();
+    clock.advance(Duration::days(7)); // 13 days left
+    assert_eq!(
+        leads(&fire(&mut vault, &clock)),
+        [("api".to_string(), 14, vec![14])]
+    );
+    // Empty: no reminders at all; bad input is refused with the field named.
+    let mut s = tokenwarden_core::settings::get(&vault).unwrap();
+    s.reminder_lead_days = reminders::parse_days("").unwrap();
+    tokenwarden_core::settings::set(&mut vault, s).unwrap();
+    clock.advance(Duration::days(12)); // 1 day left, past the 3-day lead
+    assert!(reminders::due(&vault, clock.now()).unwrap().is_empty());
+    let err = reminders::parse_days("7, soon").unwrap_err().to_string();
+    assert!(
+        err.contains("'soon' is not a whole number of days"),
+        "{err}"
+    );
+    assert!(reminders::parse_days("400").is_err());
+    let audit: Vec<String> = vault
+        .audit_entries(None)
+        .unwrap()
+        .into_iter()
+        .map(|e| e.action)
+        .collect();
+    assert_eq!(audit.iter().filter(|a| *a == "settings.update").count(), 2);
+}
