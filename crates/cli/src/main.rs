@@ -221,6 +221,17 @@ enum IdentityCommand {
         #[command(flatten)]
         kdf: KdfArgs,
     },
+    /// Move the vault key to the OS keyring, or behind a (new) passphrase
+    Custody {
+        /// keyring or passphrase (passphrase again: change it)
+        #[arg(value_parser = ["keyring", "passphrase"])]
+        to: String,
+        /// Read the new passphrase from this file instead of a prompt
+        #[arg(long, value_name = "FILE")]
+        new_passphrase_file: Option<PathBuf>,
+        #[command(flatten)]
+        kdf: KdfArgs,
+    },
 }
 
 #[derive(Subcommand)]
@@ -579,6 +590,30 @@ fn run(cli: Cli) -> Result<()> {
                 out.display(),
                 vault.paths().vault().display()
             );
+        }
+        Command::Identity {
+            command:
+                IdentityCommand::Custody {
+                    to,
+                    new_passphrase_file,
+                    kdf,
+                },
+        } => {
+            let target = if to == "keyring" {
+                custody::NewCustody::Keyring
+            } else {
+                custody::NewCustody::Passphrase {
+                    passphrase: read_passphrase(
+                        new_passphrase_file,
+                        "New vault passphrase: ",
+                        true,
+                    )?,
+                    work_factor: custody::check_work_factor(kdf.work_factor)?,
+                }
+            };
+            let mut vault = open_vault(paths)?;
+            let outcome = vault.change_custody(target)?;
+            println!("{}", outcome.notice);
         }
         Command::Recipients { command } => match command {
             RecipientsCommand::Add { recipient, label } => {

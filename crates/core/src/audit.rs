@@ -59,6 +59,7 @@ pub enum AuditAction {
     SecretInjected,
     PolicySet,
     SettingsChanged,
+    CustodyChanged,
 }
 
 impl AuditAction {
@@ -90,6 +91,7 @@ impl AuditAction {
             AuditAction::SecretInjected => "secret.exec",
             AuditAction::PolicySet => "policy.set",
             AuditAction::SettingsChanged => "settings.update",
+            AuditAction::CustodyChanged => "custody.change",
         }
     }
 }

@@ -352,6 +352,168 @@ fn keep_behind_passphrase(
     })
 }
 
+/// Where a vault's key should move to.
+pub enum NewCustody {
+    Keyring,
+    /// A file behind this passphrase (from the keyring, or a new passphrase).
+    Passphrase {
+        passphrase: SecretString,
+        work_factor: u8,
+    },
+}
+
+/// Replaces `path` atomically: a sibling written, synced and renamed over it, so a
+/// crash leaves the old file or the new one, never a half.
+fn replace_file(path: &Path, bytes: &[u8]) -> Result<(), CustodyError> {
+    let tmp = sibling_tmp(path);
+    write_new_file(&tmp, bytes)?;
+    if let Err(e) = fs::rename(&tmp, path) {
+        let _ = fs::remove_file(&tmp);
+        return Err(io_err("replacing", path)(e));
+    }
+    sync_parent(path);
+    Ok(())
+}
+
+/// Creates `path` whole or not at all, and never over an existing file: written to a
+/// sibling, synced, then hard-linked into place (a link fails when the name is taken).
+fn create_whole(path: &Path, bytes: &[u8]) -> Result<(), CustodyError> {
+    let tmp = sibling_tmp(path);
+    write_new_file(&tmp, bytes)?;
+    let linked = fs::hard_link(&tmp, path);
+    let _ = fs::remove_file(&tmp);
+    linked.map_err(|e| {
+        if e.kind() == std::io::ErrorKind::AlreadyExists {
+            CustodyError::Exists {
+                path: path.to_path_buf(),
+            }
+        } else {
+            io_err("creating", path)(e)
+        }
+    })?;
+    sync_parent(path);
+    Ok(())
+}
+
+/// A name beside `path` no other writer uses (a crashed writer's leftover is never
+/// taken for ours).
+fn sibling_tmp(path: &Path) -> PathBuf {
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(format!(".tmp-{}", uuid::Uuid::new_v4().simple()));
+    PathBuf::from(tmp)
+}
+
+fn sync_parent(path: &Path) {
+    #[cfg(unix)]
+    if let Some(dir) = path.parent() {
+        let _ = fs::File::open(dir).and_then(|d| d.sync_all());
+    }
+}
+
+/// Moves the vault's key to another custody, or puts it behind a new passphrase. The
+/// key itself stays (the vault needs no re-encryption). The new place is written (and,
+/// for the keyring, read back) before the record points at it, and the old place is
+/// cleared last: a crash at any moment leaves a record whose custody holds the key.
+pub fn change(
+    paths: &VaultPaths,
+    identity: &x25519::Identity,
+    record: &CustodyRecord,
+    to: NewCustody,
+) -> Result<(CustodyRecord, CustodyOutcome), CustodyError> {
+    let mut next = record.clone();
+    let record_json = |r: &CustodyRecord| serde_json::to_vec_pretty(r).expect("serializes");
+    let outcome = match to {
+        NewCustody::Keyring => {
+            if record.mode == CustodyMode::Keyring {
+                return Err(CustodyError::CustodyFile {
+                    path: paths.custody(),
+                    reason: "the vault key is already in the OS keyring".into(),
+                });
+            }
+            keyring_store(&record.keyring_entry(), identity)?;
+            next.mode = CustodyMode::Keyring;
+            if let Err(e) = replace_file(&paths.custody(), &record_json(&next)) {
+                if let Ok(entry) = keyring_entry(&record.keyring_entry()) {
+                    let _ = entry.delete_credential();
+                }
+                return Err(e);
+            }
+            let file = paths.passphrase_identity();
+            let removed = fs::remove_file(&file);
+            CustodyOutcome {
+                mode: CustodyMode::Keyring,
+                notice: match removed {
+                    Ok(()) => format!(
+                        "the vault key is now in the OS keyring as '{KEYRING_SERVICE}/{}'; the passphrase file is deleted",
+                        record.keyring_entry()
+                    ),
+                    Err(e) => format!(
+                        "the vault key is now in the OS keyring as '{KEYRING_SERVICE}/{}', but the passphrase file {} could not be deleted ({e}): delete it yourself",
+                        record.keyring_entry(),
+                        file.display()
+                    ),
+                },
+            }
+        }
+        NewCustody::Passphrase {
+            passphrase,
+            work_factor,
+        } => {
+            if passphrase.expose_secret().is_empty() {
+                return Err(CustodyError::EmptyPassphrase);
+            }
+            let wf = check_work_factor(work_factor)?;
+            let text = identity_file_text(identity);
+            let sealed = scrypt_encrypt(text.expose_secret().as_bytes(), &passphrase, wf)?;
+            let path = paths.passphrase_identity();
+            if record.mode == CustodyMode::Passphrase {
+                replace_file(&path, &sealed)?;
+                CustodyOutcome {
+                    mode: CustodyMode::Passphrase,
+                    notice: format!("the vault key in {} has a new passphrase", path.display()),
+                }
+            } else {
+                // A file already there is not ours (the record says keyring): perhaps
+                // another vault's only key, or one left by an interrupted move.
+                create_whole(&path, &sealed).map_err(|e| match e {
+                    CustodyError::Exists { path } => CustodyError::CustodyFile {
+                        reason: "already exists while this vault's key is in the OS keyring; \
+                                 if an interrupted move left it, delete it and move again, \
+                                 else it may be another vault's key: move it away"
+                            .into(),
+                        path,
+                    },
+                    other => other,
+                })?;
+                next.mode = CustodyMode::Passphrase;
+                if let Err(e) = replace_file(&paths.custody(), &record_json(&next)) {
+                    let _ = fs::remove_file(&path);
+                    return Err(e);
+                }
+                let left = keyring_entry(&record.keyring_entry())
+                    .and_then(|e| e.delete_credential().map_err(keyring_failure));
+                CustodyOutcome {
+                    mode: CustodyMode::Passphrase,
+                    notice: match left {
+                        // Every copy of this vault folder made while the key was in the
+                        // keyring shares that entry: say how such a copy opens again.
+                        Ok(()) => format!(
+                            "the vault key is now in {} behind your passphrase; the OS keyring no longer holds it (a copy of this vault made while it did now opens only after `tw identity custody keyring` here, or with an exported key)",
+                            path.display()
+                        ),
+                        Err(e) => format!(
+                            "the vault key is now in {} behind your passphrase, but the OS keyring copy could not be deleted ({e}): delete '{KEYRING_SERVICE}/{}' yourself",
+                            path.display(),
+                            record.keyring_entry()
+                        ),
+                    },
+                }
+            }
+        }
+    };
+    Ok((next, outcome))
+}
+
 /// Undoes [`establish`] for a vault whose creation failed afterwards: nothing of it is
 /// left behind.
 pub fn discard(paths: &VaultPaths, record: &CustodyRecord) {

@@ -95,3 +95,96 @@ fn with_no_keyring_and_no_passphrase_init_fails_and_leaves_nothing() {
         "only the lock file may remain: {left:?}"
     );
 }
+
+/// `tw identity custody`: keyring → passphrase (the keyring copy goes) → a new
+/// passphrase (the old one stops working) → keyring (the file goes). The vault opens
+/// after each move, and a file that is not this vault's is never overwritten.
+#[test]
+fn the_key_moves_between_the_keyring_and_a_passphrase() {
+    let mut home = Home::new();
+    let service = PrivateSecretService::start(home.dir.path());
+    home.dbus_address = service.address.clone();
+    std::fs::remove_file(&home.passphrase_file).unwrap();
+    assert_ok(&run(home.tw(["init"]), None));
+    assert_ok(&home.add("k1", "secret-k1-0123456789", &[]));
+    let entry = format!("vault-{}", vault_id(&home));
+    let in_keyring = || {
+        service
+            .secret_tool(&["lookup", "service", "tokenwarden", "username", &entry])
+            .status
+            .success()
+    };
+    let mode = || {
+        let mut p = home.vault.as_os_str().to_os_string();
+        p.push(".custody");
+        let v: serde_json::Value = serde_json::from_slice(&std::fs::read(p).unwrap()).unwrap();
+        v["mode"].as_str().unwrap().to_string()
+    };
+    let mut identity_file = home.vault.as_os_str().to_os_string();
+    identity_file.push(".identity");
+    let identity_file = std::path::PathBuf::from(identity_file);
+
+    // A stray file where the passphrase file would go is not touched.
+    std::fs::write(&identity_file, b"someone else's key").unwrap();
+    let new_pass = home.dir.path().join("new-pass");
+    std::fs::write(&new_pass, "first passphrase\n").unwrap();
+    let move_to = |to: &str, pass: &std::path::Path| {
+        run(
+            home.tw([
+                "identity",
+                "custody",
+                to,
+                "--new-passphrase-file",
+                pass.to_str().unwrap(),
+                "--work-factor",
+                "10",
+            ]),
+            None,
+        )
+    };
+    let err = assert_fails(&move_to("passphrase", &new_pass));
+    assert!(err.contains("already exists"), "{err}");
+    assert_eq!(
+        std::fs::read(&identity_file).unwrap(),
+        b"someone else's key"
+    );
+    assert_eq!(mode(), "keyring");
+    assert!(in_keyring());
+    std::fs::remove_file(&identity_file).unwrap();
+
+    let out = move_to("passphrase", &new_pass);
+    assert_ok(&out);
+    assert!(
+        stdout(&out).contains("no longer holds it"),
+        "{}",
+        stdout(&out)
+    );
+    assert_eq!(mode(), "passphrase");
+    assert!(!in_keyring(), "the keyring copy is deleted");
+    assert!(identity_file.exists());
+    // Opening now needs the passphrase.
+    let err = assert_fails(&run(home.tw(["list"]), None));
+    assert!(err.contains("passphrase"), "{err}");
+    std::fs::write(&home.passphrase_file, "first passphrase\n").unwrap();
+    assert_eq!(list_json(&home).len(), 1);
+
+    // A new passphrase: the old one no longer opens the vault.
+    let second = home.dir.path().join("second-pass");
+    std::fs::write(&second, "second passphrase\n").unwrap();
+    assert_ok(&move_to("passphrase", &second));
+    let err = assert_fails(&run(home.tw(["list"]), None));
+    assert!(err.contains("does not open"), "{err}");
+    std::fs::write(&home.passphrase_file, "second passphrase\n").unwrap();
+    assert_eq!(list_json(&home).len(), 1);
+
+    // Back to the keyring: the passphrase file goes, the vault opens without one.
+    let out = run(home.tw(["identity", "custody", "keyring"]), None);
+    assert_ok(&out);
+    assert_eq!(mode(), "keyring");
+    assert!(in_keyring());
+    assert!(!identity_file.exists());
+    std::fs::remove_file(&home.passphrase_file).unwrap();
+    assert_eq!(list_json(&home).len(), 1);
+    let audit = stdout(&run(home.tw(["audit"]), None));
+    assert_eq!(audit.matches("custody.change").count(), 3, "{audit}");
+}

@@ -602,6 +602,30 @@ impl Vault {
         result
     }
 
+    /// Moves the vault's key to the OS keyring or behind a (new) passphrase; audited.
+    pub fn change_custody(
+        &mut self,
+        to: custody::NewCustody,
+    ) -> Result<CustodyOutcome, VaultError> {
+        let from = self.custody.mode;
+        let (record, mut outcome) =
+            custody::change(&self.paths, &self.identity, &self.custody, to)?;
+        self.custody = record;
+        let event = AuditEvent::vault(
+            AuditAction::CustodyChanged,
+            serde_json::json!({ "from": from, "to": outcome.mode }),
+        );
+        // The move is done and on disk whatever happens here: an error now would say
+        // it was not.
+        if let Err(e) = self.change(|_, _| Ok(((), vec![event]))) {
+            tracing::warn!(error = %e, "custody changed, but not recorded in the audit log");
+            outcome
+                .notice
+                .push_str(&format!(" (not recorded in the audit log: {e})"));
+        }
+        Ok(outcome)
+    }
+
     /// Extra recipients the vault is encrypted to, besides its own key.
     pub fn list_recipients(&self) -> Result<Vec<RecipientRecord>, VaultError> {
         let mut stmt = self
