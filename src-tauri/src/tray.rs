@@ -1,4 +1,4 @@
-//! The tray icon: its look says ok / expiring soon / expired, its title the count, and
+//! The tray icon: its look says ok / expiring soon / expired, with the count on it, and
 //! its menu lists the soonest tokens, "rotate all due", lock and quit. The icon images
 //! are drawn here (a coloured disc) so no image decoder is needed at run time.
 
@@ -32,22 +32,50 @@ pub struct TrayView {
     pub soonest: Vec<(String, String)>,
 }
 
-/// A 32x32 disc in the colour of `health`, with a light ring (visible on dark and light
-/// panels).
-pub fn icon(health: Health) -> Image<'static> {
+/// Digits and '+' in a 3x5 pixel font, one row per byte (bit 2 is the left column).
+const GLYPHS: [(char, [u8; 5]); 11] = [
+    ('0', [0b111, 0b101, 0b101, 0b101, 0b111]),
+    ('1', [0b010, 0b110, 0b010, 0b010, 0b111]),
+    ('2', [0b111, 0b001, 0b111, 0b100, 0b111]),
+    ('3', [0b111, 0b001, 0b111, 0b001, 0b111]),
+    ('4', [0b101, 0b101, 0b111, 0b001, 0b001]),
+    ('5', [0b111, 0b100, 0b111, 0b001, 0b111]),
+    ('6', [0b111, 0b100, 0b111, 0b101, 0b111]),
+    ('7', [0b111, 0b001, 0b001, 0b001, 0b001]),
+    ('8', [0b111, 0b101, 0b111, 0b101, 0b111]),
+    ('9', [0b111, 0b101, 0b111, 0b001, 0b111]),
+    ('+', [0b000, 0b010, 0b111, 0b010, 0b000]),
+];
+const SIZE: u32 = 32;
+/// Each font pixel is drawn as SCALE x SCALE icon pixels.
+const SCALE: u32 = 3;
+
+/// What the icon writes for `count`: nothing for none, the number up to 9, else "9+".
+fn badge(count: usize) -> String {
+    match count {
+        0 => String::new(),
+        1..=9 => count.to_string(),
+        _ => "9+".into(),
+    }
+}
+
+/// The icon's pixels (RGBA, 32x32): a disc in the colour of `health` with a light ring
+/// (visible on dark and light panels), and the count written on it in white. Most
+/// Linux trays (XEmbed, KDE, GNOME's extension) show no title beside an icon, so the
+/// count is in the image itself; the title carries it too where a tray shows one.
+pub fn pixels(health: Health, count: usize) -> Vec<u8> {
     let (r, g, b) = match health {
         Health::Ok => (0x2e, 0x9d, 0x5b),
-        Health::Soon => (0xe0, 0x9b, 0x12),
+        Health::Soon => (0xc7, 0x7c, 0x02),
         Health::Expired => (0xd0, 0x36, 0x2f),
         Health::Locked => (0x6b, 0x72, 0x80),
     };
-    let size = 32u32;
-    let mut rgba = vec![0u8; (size * size * 4) as usize];
-    let c = (size as f32 - 1.0) / 2.0;
-    for y in 0..size {
-        for x in 0..size {
+    let mut rgba = vec![0u8; (SIZE * SIZE * 4) as usize];
+    let c = (SIZE as f32 - 1.0) / 2.0;
+    for y in 0..SIZE {
+        for x in 0..SIZE {
             let d = ((x as f32 - c).powi(2) + (y as f32 - c).powi(2)).sqrt();
-            let i = ((y * size + x) * 4) as usize;
+            let i = ((y * SIZE + x) * 4) as usize;
             let (pr, pg, pb, a) = if d <= 12.5 {
                 (r, g, b, 255)
             } else if d <= 15.0 {
@@ -60,7 +88,40 @@ pub fn icon(health: Health) -> Image<'static> {
             rgba[i..i + 4].copy_from_slice(&[pr, pg, pb, a]);
         }
     }
-    Image::new_owned(rgba, size, size)
+    let text = badge(count);
+    let glyphs: Vec<[u8; 5]> = text
+        .chars()
+        .filter_map(|ch| GLYPHS.iter().find(|(g, _)| *g == ch).map(|(_, rows)| *rows))
+        .collect();
+    if glyphs.is_empty() {
+        return rgba;
+    }
+    // Glyphs 3 font pixels wide with one between them, centred.
+    let width = (glyphs.len() as u32 * 4 - 1) * SCALE;
+    let height = 5 * SCALE;
+    let (x0, y0) = ((SIZE - width) / 2, (SIZE - height) / 2);
+    for (n, rows) in glyphs.iter().enumerate() {
+        for (row, bits) in rows.iter().enumerate() {
+            for col in 0..3u32 {
+                if bits & (0b100 >> col) == 0 {
+                    continue;
+                }
+                for dy in 0..SCALE {
+                    for dx in 0..SCALE {
+                        let x = x0 + (n as u32 * 4 + col) * SCALE + dx;
+                        let y = y0 + row as u32 * SCALE + dy;
+                        let i = ((y * SIZE + x) * 4) as usize;
+                        rgba[i..i + 4].copy_from_slice(&[0xff, 0xff, 0xff, 0xff]);
+                    }
+                }
+            }
+        }
+    }
+    rgba
+}
+
+pub fn icon(health: Health, count: usize) -> Image<'static> {
+    Image::new_owned(pixels(health, count), SIZE, SIZE)
 }
 
 /// Builds the tray with its menu; the menu's token slots start hidden (disabled, empty).
@@ -87,7 +148,7 @@ pub fn build<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<()> {
     let menu = Menu::with_items(app, &items)?;
     app.manage(TrayMenu { slots });
     TrayIconBuilder::with_id(TRAY_ID)
-        .icon(icon(Health::Locked))
+        .icon(icon(Health::Locked, 0))
         .tooltip("Tokenwarden")
         .menu(&menu)
         .show_menu_on_left_click(false)
@@ -147,7 +208,7 @@ pub fn update<R: Runtime>(app: &AppHandle<R>, view: &TrayView) {
     let Some(tray) = app.tray_by_id(TRAY_ID) else {
         return;
     };
-    let _ = tray.set_icon(Some(icon(view.health)));
+    let _ = tray.set_icon(Some(icon(view.health, view.count)));
     let title = match view.health {
         _ if view.count > 0 => view.count.to_string(),
         _ => String::new(),
@@ -177,5 +238,31 @@ pub fn update<R: Runtime>(app: &AppHandle<R>, view: &TrayView) {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn white(p: &[u8]) -> usize {
+        p.chunks(4)
+            .filter(|px| px == &[0xff, 0xff, 0xff, 0xff])
+            .count()
+    }
+
+    #[test]
+    fn the_icon_carries_the_count_and_caps_it() {
+        assert_eq!(white(&pixels(Health::Soon, 0)), 0, "no count, no digits");
+        // '1' lights 8 font pixels, '8' 13: each drawn as 3x3.
+        assert_eq!(white(&pixels(Health::Soon, 1)), 8 * 9);
+        assert_eq!(white(&pixels(Health::Expired, 8)), 13 * 9);
+        // Ten or more: "9+" (12 + 5 font pixels), the same for any larger count.
+        assert_eq!(white(&pixels(Health::Expired, 10)), 17 * 9);
+        assert_eq!(pixels(Health::Expired, 10), pixels(Health::Expired, 4000));
+        // The state is in the colour: the centre-left disc pixel differs.
+        let at = |p: &[u8]| p[((16 * SIZE + 6) * 4) as usize..][..3].to_vec();
+        assert_ne!(at(&pixels(Health::Ok, 3)), at(&pixels(Health::Expired, 3)));
+        assert_ne!(at(&pixels(Health::Soon, 3)), at(&pixels(Health::Locked, 3)));
     }
 }
