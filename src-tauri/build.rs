@@ -28,6 +28,16 @@ const COMMANDS: &[&str] = &[
     "get_settings",
     "set_settings",
     "touch",
+    "ui_ready",
+    "integration_view",
+    "add_integration",
+    "edit_integration",
+    "remove_integration",
+    "set_token_policy",
+    "add_recipient",
+    "remove_recipient",
+    "export_identity",
+    "change_custody",
 ];
 
 fn main() {

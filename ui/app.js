@@ -7,16 +7,23 @@ const T = window.__TAURI__;
 const invoke = T.core.invoke;
 const $ = (id) => document.getElementById(id);
 
-const MAX_ROWS = 300;        // rendered at once; the filter narrows the rest
 const REVEAL_SECONDS = 10;
+const BUFFER_ROWS = 10;      // drawn above and below the visible ones
 
 let allRows = [];
+let shownRows = [];          // filtered and sorted: what the list scrolls through
+let rowHeight = 0;           // measured from the first row drawn
 let current = null;          // the token shown in the drawer
 let revealTimer = null;
 
 const SCREENS = ["tokens", "integrations", "audit", "settings"];
 
+function clearSettingsSecrets() {
+  for (const id of ["custody-pass", "custody-pass2", "export-pass", "export-pass2"]) $(id).value = "";
+}
+
 function show(section) {
+  if (section !== "settings") clearSettingsSecrets();
   for (const id of ["create", "unlock", ...SCREENS]) $(id).hidden = id !== section;
   const inside = SCREENS.includes(section);
   $("lock-btn").hidden = !inside;
@@ -79,53 +86,123 @@ function sorted(rows) {
   return rows.slice().sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
 }
 
+function haystack(t) {
+  // Built once per load, not per keystroke: filtering 10,000 rows is then a scan.
+  if (t.hay === undefined) {
+    t.hay = (t.name + " " + t.provider + " " + (t.integration || "") + " " + t.scopes.join(" ")).toLowerCase();
+  }
+  return t.hay;
+}
+
 function render() {
   const q = $("filter").value.trim().toLowerCase();
   // Revoked tokens are history (their lineage shows in the detail); shown on request.
   const live = $("show-retired").checked ? allRows : allRows.filter((t) => t.state !== "revoked");
-  const matching = q
-    ? live.filter((t) =>
-        (t.name + " " + t.provider + " " + (t.integration || "") + " " + t.scopes.join(" "))
-          .toLowerCase().includes(q))
-    : live;
-  const rows = sorted(matching);
-  const frag = document.createDocumentFragment();
-  for (const t of rows.slice(0, MAX_ROWS)) {
-    const tr = el("tr");
-    tr.dataset.id = t.id;
-    tr.tabIndex = 0;
-    const cls = expiryClass(t.days_left);
-    const rotate = el("button", t.rotation === "automatic" ? "Rotate" : "Rotate…", "small ghost");
-    rotate.dataset.rotate = t.id;
-    rotate.disabled = t.state !== "current";
-    const scopes = el("td", scopesSummary(t.scopes), "scopes");
-    scopes.title = t.scopes.join("\n");
-    const actions = el("td");
-    actions.append(rotate);
-    tr.append(
-      el("td", t.name, "name"),
-      providerCell(t),
-      el("td", t.masked_secret, "mono"),
-      scopes,
-      el("td", fmtDay(t.expires_at)),
-      el("td", leftText(t.days_left), "left " + cls),
-      el("td", t.state.replace("_", " "), "state " + t.state),
-      actions
-    );
-    frag.append(tr);
-  }
-  $("rows").replaceChildren(frag);
-  $("count").textContent = q ? `(${matching.length} of ${live.length})` : `(${live.length})`;
-  $("more").hidden = rows.length <= MAX_ROWS;
-  $("more").textContent = `${rows.length - MAX_ROWS} more: narrow the filter to see them.`;
+  const matching = q ? live.filter((t) => haystack(t).includes(q)) : live;
+  shownRows = sorted(matching);
+  $("count").textContent = partial
+    ? "(loading…)"
+    : q ? `(${matching.length} of ${live.length})` : `(${live.length})`;
   $("empty").hidden = allRows.length !== 0;
+  $("token-table").setAttribute("aria-rowcount", String(shownRows.length + 1));
+  paintRows();
 }
 
+function rowElement(t, index) {
+  const tr = el("tr");
+  tr.dataset.id = t.id;
+  tr.tabIndex = 0;
+  tr.setAttribute("aria-rowindex", String(index + 2));
+  const cls = expiryClass(t.days_left);
+  const rotate = el("button", t.rotation === "automatic" ? "Rotate" : "Rotate…", "small ghost");
+  rotate.dataset.rotate = t.id;
+  rotate.disabled = t.state !== "current";
+  rotate.setAttribute("aria-label", `Rotate ${t.name}`);
+  const scopes = el("td", scopesSummary(t.scopes), "scopes");
+  scopes.title = t.scopes.join("\n");
+  const actions = el("td");
+  actions.append(rotate);
+  tr.append(
+    el("td", t.name, "name"),
+    providerCell(t),
+    el("td", t.masked_secret, "mono"),
+    scopes,
+    el("td", fmtDay(t.expires_at)),
+    el("td", leftText(t.days_left), "left " + cls),
+    el("td", t.state.replace("_", " "), "state " + t.state),
+    actions
+  );
+  return tr;
+}
+
+function spacer(height) {
+  const tr = el("tr", null, "spacer");
+  tr.setAttribute("aria-hidden", "true");
+  const td = el("td");
+  td.colSpan = 8;
+  td.style.height = height + "px";
+  tr.append(td);
+  return tr;
+}
+
+// Only the rows in view (and a few around them) are in the page: filtering or
+// scrolling 10,000 tokens redraws a few dozen rows, not thousands.
+function paintRows() {
+  const wrap = $("list-wrap");
+  const top = wrap.getBoundingClientRect().top;
+  if (top > 0) wrap.style.maxHeight = Math.max(200, window.innerHeight - top - 16) + "px";
+  const h = rowHeight || 44;
+  const first = Math.max(0, Math.min(shownRows.length, Math.floor(wrap.scrollTop / h) - BUFFER_ROWS));
+  const last = Math.min(shownRows.length, first + Math.ceil((wrap.clientHeight || 600) / h) + 2 * BUFFER_ROWS);
+  const frag = document.createDocumentFragment();
+  if (first > 0) frag.append(spacer(first * h));
+  for (let i = first; i < last; i++) frag.append(rowElement(shownRows[i], i));
+  if (last < shownRows.length) frag.append(spacer((shownRows.length - last) * h));
+  $("rows").replaceChildren(frag);
+  if (!rowHeight && last > first) {
+    const measured = $("rows").querySelector("tr[data-id]").getBoundingClientRect().height;
+    if (measured > 0) {
+      rowHeight = measured;
+      if (Math.abs(measured - h) > 1) paintRows();
+    }
+  }
+}
+
+let paintPending = false;
+$("list-wrap").addEventListener("scroll", () => {
+  if (paintPending) return;
+  paintPending = true;
+  requestAnimationFrame(() => { paintPending = false; paintRows(); });
+});
+window.addEventListener("resize", () => { if (!$("tokens").hidden) paintRows(); });
+
+// The first load after an unlock draws the soonest-expiring screenful at once and
+// fetches the rest behind it: 10,000 rows take a quarter of a second to cross.
+const FIRST_ROWS = 60;
+let loadGeneration = 0;
+let partial = false;
+
 async function loadTokens() {
-  allRows = await invoke("list_tokens");
+  const gen = ++loadGeneration;
+  const progressive = allRows.length === 0;
+  const rows = await invoke("list_tokens", progressive ? { limit: FIRST_ROWS } : {});
+  if (gen !== loadGeneration) return;
+  allRows = rows;
+  partial = progressive && rows.length === FIRST_ROWS;
   if (SCREENS.every((id) => id === "tokens" || $(id).hidden)) show("tokens");
   render();
   if (current) openDetail(current.id).catch(() => closeDetail());
+  if (partial) {
+    // After the first screen is painted, not beside it: two cores are not many.
+    requestAnimationFrame(() => setTimeout(() => {
+      invoke("list_tokens", {}).then((all) => {
+        if (gen !== loadGeneration) return;
+        allRows = all;
+        partial = false;
+        render();
+      }).catch((err) => say(String(err), "error"));
+    }, 0));
+  }
 }
 
 function applyStatus(st) {
@@ -184,6 +261,9 @@ async function openDetail(id) {
   fact("Rotation", `${t.rotation === "automatic" ? "one click (API)" : "guided (dashboard)"}; policy ${d.policy}`);
   if (d.open_rotation) fact("In progress", `rotation at step ${d.open_rotation.step}`);
   if (d.notes) fact("Notes", d.notes);
+  $("policy-mode").value = d.own_policy ? d.own_policy.mode : "";
+  $("policy-days").value = d.own_policy && d.own_policy.auto_days ? d.own_policy.auto_days : "";
+  $("policy-days").disabled = t.rotation !== "automatic";
   hideSecret();
   $("rotate-btn").disabled = t.state !== "current";
   $("rotate-btn").textContent = t.rotation === "automatic" ? "Rotate" : "Rotate…";
@@ -250,6 +330,20 @@ $("copy-btn").addEventListener("click", async () => {
 });
 
 $("rotate-btn").addEventListener("click", () => current && startRotation(current.id));
+
+$("policy-form").addEventListener("submit", async (e) => {
+  e.preventDefault();
+  if (!current) return;
+  const mode = $("policy-mode").value || null;
+  const days = $("policy-days").value ? Number($("policy-days").value) : null;
+  try {
+    await invoke("set_token_policy", { id: current.id, mode, autoDays: mode ? days : null });
+    say(mode ? "Rotation policy set." : "The token follows its integration's policy again.", "info");
+    await openDetail(current.id);
+  } catch (err) {
+    say(String(err), "error");
+  }
+});
 
 // ---- rotation ------------------------------------------------------------
 
@@ -519,6 +613,26 @@ async function showIntegrations() {
       rec.addEventListener("click", () => reconcile(i));
       actions.append(verify, rec);
     }
+    const edit = el("button", "Edit", "small ghost");
+    edit.dataset.edit = i.id;
+    edit.addEventListener("click", () => openIntegration(i.id));
+    const remove = el("button", "Remove", "small ghost");
+    remove.addEventListener("click", async () => {
+      // Two clicks: the first arms the button (no modal confirm in a webview).
+      if (remove.dataset.armed !== "1") {
+        remove.dataset.armed = "1";
+        remove.textContent = "Remove? Click again";
+        setTimeout(() => { remove.dataset.armed = ""; remove.textContent = "Remove"; }, 4000);
+        return;
+      }
+      try {
+        say(await invoke("remove_integration", { id: i.id }), "info");
+        showIntegrations();
+      } catch (err) {
+        say(String(err), "error");
+      }
+    });
+    actions.append(edit, remove);
     const label = el("td", i.label, "name");
     if (i.base_url) label.append(el("div", i.base_url, "muted small"));
     tr.append(label, el("td", i.provider), el("td", i.managing_token || "—"),
@@ -529,6 +643,78 @@ async function showIntegrations() {
   $("reconcile").hidden = true;
   show("integrations");
 }
+
+let editing = null;   // the integration id in the dialog, or null to add
+function integrationFields() {
+  const ga = $("int-provider").value === "goodaccess";
+  $("int-ga").hidden = !ga || editing !== null;
+  $("int-verify").hidden = ga;
+  $("int-policy").hidden = editing === null;
+}
+$("int-provider").addEventListener("change", integrationFields);
+
+async function openIntegration(id) {
+  $("integration-form").reset();
+  $("integration-error").hidden = true;
+  editing = id || null;
+  $("int-provider").disabled = editing !== null;
+  $("integration-title").textContent = editing ? "Edit the integration" : "Add an integration";
+  $("integration-submit").textContent = editing ? "Save" : "Add";
+  if (editing) {
+    try {
+      const v = await invoke("integration_view", { id });
+      $("int-provider").value = v.provider;
+      $("int-label").value = v.label;
+      $("int-base").value = v.base_url || "";
+      $("int-verify-url").value = v.verify_url || "";
+      $("int-header").value = v.header || "";
+      $("int-scheme").value = v.scheme || "";
+      $("int-status").value = v.expected_status || "";
+      $("int-policy-mode").value = v.policy_mode || "";
+      $("int-policy-days").value = v.policy_auto_days || "";
+    } catch (err) {
+      return say(String(err), "error");
+    }
+  }
+  integrationFields();
+  $("integration-dialog").showModal();
+  $("int-label").focus();
+}
+$("integration-add-btn").addEventListener("click", () => openIntegration(null));
+
+$("integration-form").addEventListener("submit", async (e) => {
+  if (e.submitter && e.submitter.value === "cancel") return;
+  e.preventDefault();
+  const words = (v) => v.split(/[\s,]+/).filter(Boolean);
+  const opt = (v) => (v.trim() ? v.trim() : null);
+  const form = {
+    provider: $("int-provider").value, label: $("int-label").value,
+    base_url: opt($("int-base").value), verify_url: opt($("int-verify-url").value),
+    header: opt($("int-header").value), scheme: opt($("int-scheme").value),
+    expected_status: $("int-status").value ? Number($("int-status").value) : null,
+    scopes: words($("int-scopes").value), expires: opt($("int-expires").value),
+  };
+  $("integration-submit").disabled = true;
+  try {
+    let msg;
+    if (editing) {
+      const mode = $("int-policy-mode").value || null;
+      const days = $("int-policy-days").value ? Number($("int-policy-days").value) : null;
+      msg = await invoke("edit_integration", { id: editing, form, policyMode: mode, policyAutoDays: mode ? days : null });
+    } else {
+      msg = await invoke("add_integration", { form, credential: $("int-credential").value || null });
+    }
+    $("int-credential").value = "";
+    $("integration-dialog").close();
+    say(msg, "info");
+    showIntegrations();
+  } catch (err) {
+    $("integration-error").hidden = false;
+    $("integration-error").textContent = String(err);
+  } finally {
+    $("integration-submit").disabled = false;
+  }
+});
 
 async function reconcile(i) {
   const box = $("reconcile");
@@ -548,17 +734,41 @@ async function reconcile(i) {
 
 // ---- settings --------------------------------------------------------------
 
+function fillSettings(st) {
+  $("set-autolock").value = st.auto_lock_minutes;
+  $("set-leads").value = st.reminder_lead_days.join(", ");
+  $("set-autostart").checked = st.autostart;
+  const keyring = st.custody === "keyring";
+  $("set-custody").textContent = keyring
+    ? "The vault key is in the OS keyring: the vault opens without a passphrase while you are logged in."
+    : "The vault key is in a file beside the vault, behind your passphrase.";
+  $("custody-keyring").hidden = keyring;
+  $("custody-passphrase").textContent = keyring ? "Keep the key behind this passphrase instead" : "Change the passphrase";
+  const list = $("recipient-list");
+  list.replaceChildren();
+  const own = el("li");
+  own.append(el("code", st.vault_recipient, "mono"), el("span", "the vault key", "muted"));
+  list.append(own);
+  for (const r of st.recipients) {
+    const li = el("li");
+    const rm = el("button", "Remove", "small ghost");
+    rm.addEventListener("click", async () => {
+      try {
+        fillSettings(await invoke("remove_recipient", { recipient: r.recipient }));
+        say(`Removed ${r.label || r.recipient}. Copies of the vault it could read before stay readable to it.`, "info");
+      } catch (err) {
+        say(String(err), "error");
+      }
+    });
+    li.append(el("code", r.recipient, "mono"), el("span", r.label, "muted"), rm);
+    list.append(li);
+  }
+  if (!$("export-path").value) $("export-path").value = st.export_path;
+}
+
 async function showSettings() {
   try {
-    const st = await invoke("get_settings");
-    $("set-autolock").value = st.auto_lock_minutes;
-    $("set-autostart").checked = st.autostart;
-    $("set-custody").textContent = st.custody === "keyring"
-      ? "Key custody: the OS keyring."
-      : "Key custody: a file behind your passphrase.";
-    $("set-recipients").textContent = st.recipients.length
-      ? `Also encrypted to: ${st.recipients.join("; ")}`
-      : "No extra recipients (add a backup key with `tw recipients add`).";
+    fillSettings(await invoke("get_settings"));
     show("settings");
   } catch (err) {
     say(String(err), "error");
@@ -567,13 +777,63 @@ async function showSettings() {
 $("settings-form").addEventListener("submit", async (e) => {
   e.preventDefault();
   try {
-    await invoke("set_settings", {
+    fillSettings(await invoke("set_settings", {
       autoLockMinutes: Number($("set-autolock").value),
+      reminderDays: $("set-leads").value,
       autostart: $("set-autostart").checked,
-    });
+    }));
     say("Settings saved.", "info");
   } catch (err) {
     say(String(err), "error");
+  }
+});
+
+$("custody-form").addEventListener("submit", async (e) => {
+  e.preventDefault();
+  const to = e.submitter && e.submitter.value;
+  const pass = $("custody-pass").value;
+  if (to === "passphrase" && (!pass || pass !== $("custody-pass2").value)) {
+    return say(pass ? "The two passphrases differ." : "Type the new passphrase twice.", "error");
+  }
+  try {
+    const notice = await invoke("change_custody", { to, passphrase: to === "passphrase" ? pass : null });
+    say(notice, "info");
+    await showSettings();
+  } catch (err) {
+    say(String(err), "error");
+  } finally {
+    $("custody-pass").value = "";
+    $("custody-pass2").value = "";
+  }
+});
+
+$("recipient-form").addEventListener("submit", async (e) => {
+  e.preventDefault();
+  try {
+    fillSettings(await invoke("add_recipient", { recipient: $("recipient-key").value, label: $("recipient-label").value }));
+    say("The vault is now also encrypted to that key.", "info");
+    $("recipient-form").reset();
+  } catch (err) {
+    say(String(err), "error");
+  }
+});
+
+$("export-form").addEventListener("submit", async (e) => {
+  e.preventDefault();
+  const clear = $("export-clear").checked;
+  const pass = $("export-pass").value;
+  if (!clear && (!pass || pass !== $("export-pass2").value)) {
+    return say(pass ? "The two passphrases differ." : "Type a passphrase for the file twice, or choose clear text.", "error");
+  }
+  $("export-btn").disabled = true;
+  try {
+    say(await invoke("export_identity", { path: $("export-path").value, passphrase: clear ? null : pass, clearText: clear }), "info");
+  } catch (err) {
+    say(String(err), "error");
+  } finally {
+    $("export-pass").value = "";
+    $("export-pass2").value = "";
+    $("export-btn").disabled = false;
   }
 });
 
@@ -608,9 +868,15 @@ $("sandbox-btn").addEventListener("click", async () => {
   }
 });
 
+function forgetRows() {
+  loadGeneration++;          // a list still on its way is dropped when it lands
+  partial = false;
+  allRows = [];
+}
+
 $("lock-btn").addEventListener("click", async () => {
   await invoke("lock_vault");
-  allRows = [];
+  forgetRows();
   render();
   say("Locked.", "info");
   refresh();
@@ -643,9 +909,21 @@ $("create-form").addEventListener("submit", async (e) => {
   }
 });
 
-$("filter").addEventListener("input", render);
-$("sort").addEventListener("change", render);
-$("show-retired").addEventListener("change", render);
+// Each keystroke's time from the key event to the frame after the list was redrawn,
+// kept (the last 200) for the benchmark script (scripts/bench-app) to read.
+window.twPerf = { filter: [] };
+$("filter").addEventListener("input", (e) => {
+  const t0 = e.timeStamp;
+  $("list-wrap").scrollTop = 0;
+  render();
+  requestAnimationFrame(() => setTimeout(() => {
+    const f = window.twPerf.filter;
+    f.push(performance.now() - t0);
+    if (f.length > 200) f.shift();
+  }, 0));
+});
+$("sort").addEventListener("change", () => { $("list-wrap").scrollTop = 0; render(); });
+$("show-retired").addEventListener("change", () => { $("list-wrap").scrollTop = 0; render(); });
 
 // Keyboard: the platform's modifier (Cmd on macOS, Ctrl elsewhere).
 const isMac = navigator.platform.toUpperCase().includes("MAC");
@@ -667,15 +945,21 @@ T.event.listen("open-token", (e) => openDetail(e.payload).catch((err) => say(Str
 T.event.listen("tray-rotate-due", () => rotateDue());
 T.event.listen("locked", () => {
   for (const d of document.querySelectorAll("dialog[open]")) d.close();
-  allRows = [];
+  clearSettingsSecrets();
+  forgetRows();
   render();
   refresh();
 });
 T.event.listen("vault-changed", () => { if (!$("tokens").hidden) loadTokens().catch(() => {}); });
 
 // A dialog's secret never outlives it.
-for (const [dialog, field] of [["add-dialog", "add-secret"], ["guide-dialog", "guide-secret"]]) {
+for (const [dialog, field] of [["add-dialog", "add-secret"], ["guide-dialog", "guide-secret"], ["integration-dialog", "int-credential"]]) {
   $(dialog).addEventListener("close", () => { $(field).value = ""; });
 }
 
-refresh().catch((err) => say(String(err), "error"));
+// Tell the app once the first screen is drawn (its log and the launch benchmark).
+function reportReady() {
+  const screen = ["create", "unlock", ...SCREENS].find((id) => !$(id).hidden) || "none";
+  requestAnimationFrame(() => setTimeout(() => invoke("ui_ready", { screen }).catch(() => {}), 0));
+}
+refresh().catch((err) => say(String(err), "error")).finally(reportReady);

@@ -23,9 +23,9 @@ use tokenwarden_core::{
 /// How long a copied secret stays on the clipboard.
 const CLIPBOARD_CLEAR: std::time::Duration = std::time::Duration::from_secs(30);
 
-type Res<T> = Result<T, String>;
+pub(crate) type Res<T> = Result<T, String>;
 
-fn err(e: impl std::fmt::Display) -> String {
+pub(crate) fn err(e: impl std::fmt::Display) -> String {
     e.to_string()
 }
 
@@ -62,7 +62,7 @@ fn status(state: &AppState, problem: Option<String>, notice: Option<String>) -> 
 
 /// After a vault opens: its settings now; resuming rotations (network) and the first
 /// reminder pass in the background, so the window shows the list at once.
-async fn opened(app: &AppHandle, state: &AppState) {
+pub(crate) async fn opened(app: &AppHandle, state: &AppState) {
     state.locked.store(false, Ordering::SeqCst);
     *state
         .last_activity
@@ -74,11 +74,16 @@ async fn opened(app: &AppHandle, state: &AppState) {
         }
     }
     let app = app.clone();
-    tauri::async_runtime::spawn(async move { crate::reminder_pass(&app).await });
+    tauri::async_runtime::spawn(async move {
+        // The window's first list comes first: with 10,000 tokens a reminder pass
+        // holds the vault for a while, and a notification can wait two seconds.
+        tokio::time::sleep(crate::AFTER_UNLOCK).await;
+        crate::reminder_pass(&app).await
+    });
 }
 
 /// Opens the vault unless it is open; says whether it opened it now.
-fn open_vault(state: &AppState, passphrase: Option<String>) -> Result<bool, VaultError> {
+pub(crate) fn open_vault(state: &AppState, passphrase: Option<String>) -> Result<bool, VaultError> {
     if state.is_open() {
         return Ok(false);
     }
@@ -93,11 +98,18 @@ fn open_vault(state: &AppState, passphrase: Option<String>) -> Result<bool, Vaul
 /// Opens a keyring vault at once (no passphrase needed) and says where things stand.
 #[tauri::command]
 pub async fn vault_status(app: AppHandle, state: State<'_, AppState>) -> Res<VaultStatus> {
+    tracing::debug!(
+        since_start_ms = state.since_start_ms(),
+        "vault status asked"
+    );
+    // One opener at a time: the app may be opening a keyring vault since its start.
+    let _opening = state.opening.lock().await;
     let problem = match Vault::custody_mode(&state.paths) {
         // After a lock, even a keyring vault waits for "Unlock".
         Ok(CustodyMode::Keyring) if state.locked.load(Ordering::SeqCst) => None,
         Ok(CustodyMode::Keyring) => match open_vault(&state, None) {
             Ok(true) => {
+                tracing::debug!(since_start_ms = state.since_start_ms(), "vault opened");
                 opened(&app, &state).await;
                 None
             }
@@ -244,27 +256,62 @@ fn row(
     }
 }
 
+/// A row of the list: only what the list shows (10,000 of them cross to the page at
+/// start; the detail has the rest).
+#[derive(Serialize)]
+pub struct ListRow {
+    id: String,
+    name: String,
+    provider: &'static str,
+    integration: Option<String>,
+    masked_secret: String,
+    scopes: Vec<String>,
+    expires_at: Option<String>,
+    days_left: Option<i64>,
+    state: &'static str,
+    rotation: &'static str,
+}
+
 #[tauri::command]
-pub async fn list_tokens(state: State<'_, AppState>) -> Res<Vec<TokenRow>> {
+pub async fn list_tokens(state: State<'_, AppState>, limit: Option<usize>) -> Res<Vec<ListRow>> {
     let shared = state.shared()?;
     let vault = shared.lock().await;
     let now = vault.now();
-    let tokens = vault.list_tokens().map_err(err)?;
+    let tokens = vault.list_tokens_first(limit).map_err(err)?;
     let labels: std::collections::HashMap<String, String> = vault
         .list_integrations()
         .map_err(err)?
         .into_iter()
         .map(|i| (i.id, i.label))
         .collect();
-    tracing::info!(count = tokens.len(), "listed tokens");
+    tracing::debug!(
+        count = tokens.len(),
+        since_start_ms = state.since_start_ms(),
+        "listed tokens"
+    );
+    if limit.is_none() {
+        crate::trim_memory_soon();
+    }
     Ok(tokens
-        .iter()
-        .map(|t| {
-            let label = t
+        .into_iter()
+        .map(|t| ListRow {
+            integration: t
                 .integration_id
                 .as_ref()
-                .and_then(|i| labels.get(i).cloned());
-            row(t, now, label)
+                .and_then(|i| labels.get(i).cloned()),
+            provider: t.provider.display_name(),
+            state: t.state.key(),
+            expires_at: t.expires_at.map(|e| e.to_rfc3339()),
+            days_left: t.days_left(now),
+            rotation: if rotation::is_automatic(&t) {
+                "automatic"
+            } else {
+                "guided"
+            },
+            id: t.id,
+            name: t.name,
+            masked_secret: t.masked_secret,
+            scopes: t.scopes,
         })
         .collect())
 }
@@ -296,6 +343,8 @@ pub struct Detail {
     audit: Vec<AuditEntry>,
     open_rotation: Option<Rotation>,
     policy: String,
+    /// The token's own policy, when it has one (else it inherits).
+    own_policy: Option<policy::Policy>,
 }
 
 fn scope_groups(t: &TokenRecord) -> Vec<ScopeGroup> {
@@ -392,6 +441,7 @@ pub async fn token_detail(state: State<'_, AppState>, id: String) -> Res<Detail>
         audit,
         open_rotation,
         policy,
+        own_policy: (src == policy::PolicySource::Token).then_some(p),
     })
 }
 
@@ -419,17 +469,11 @@ pub async fn copy_secret(app: AppHandle, state: State<'_, AppState>, id: String)
     app.clipboard()
         .write_text(secret.expose().to_string())
         .map_err(|e| format!("could not use the clipboard: {e}"))?;
+    *state.clipboard.lock().unwrap_or_else(|p| p.into_inner()) = Some(secret.clone());
     let handle = app.clone();
     tauri::async_runtime::spawn(async move {
         tokio::time::sleep(CLIPBOARD_CLEAR).await;
-        let still = handle
-            .clipboard()
-            .read_text()
-            .is_ok_and(|t| t == secret.expose());
-        if still {
-            let _ = handle.clipboard().write_text(String::new());
-            tracing::info!("cleared the clipboard");
-        }
+        crate::clear_clipboard(&handle, Some(&secret));
     });
     Ok(CLIPBOARD_CLEAR.as_secs())
 }
@@ -801,7 +845,7 @@ pub async fn create_remote(
     use tokenwarden_core::providers::CreateRequest;
     let _busy = state.busy();
     let shared = state.shared()?;
-    let mut vault = shared.lock().await;
+    let vault = shared.lock().await;
     let now = vault.now();
     let i = vault.find_integration(&form.integration).map_err(err)?;
     let preset = form
@@ -836,9 +880,12 @@ pub async fn create_remote(
     let warnings = preset
         .map(|p| goodaccess::beyond_preset(&request.scopes, p))
         .unwrap_or_default();
-    // Checked before the provider acts: once it has, a refused store loses the secret.
+    // Checked before the provider acts. The vault is not held across the call (the
+    // window stays usable); store_created keeps the secret even if the name was taken
+    // meanwhile.
     vault.check_name_free(&request.name).map_err(err)?;
     let credential = vault.integration_credential(&i).map_err(err)?;
+    drop(vault);
     let client = tokenwarden_core::providers::connect(
         &i,
         credential,
@@ -847,10 +894,11 @@ pub async fn create_remote(
     )
     .map_err(err)?;
     let created = client.create(&request).await.map_err(err)?;
-    let t = vault
+    let t = shared
+        .lock()
+        .await
         .store_created(&i, created, String::new())
         .map_err(err)?;
-    drop(vault);
     crate::refresh_tray(&app).await;
     Ok(Created {
         token: row(&t, now, Some(i.label)),
@@ -994,68 +1042,6 @@ pub async fn set_integration_reminders(
     tokenwarden_core::reminders::set_integration_leads(&mut vault, &id, leads).map_err(err)
 }
 
-#[derive(Serialize, Deserialize)]
-pub struct AppSettings {
-    auto_lock_minutes: u32,
-    autostart: bool,
-    custody: Option<CustodyMode>,
-    recipients: Vec<String>,
-}
-
-#[tauri::command]
-pub async fn get_settings(app: AppHandle, state: State<'_, AppState>) -> Res<AppSettings> {
-    use tauri_plugin_autostart::ManagerExt;
-    let shared = state.shared()?;
-    let vault = shared.lock().await;
-    Ok(AppSettings {
-        auto_lock_minutes: tokenwarden_core::settings::get(&vault)
-            .map_err(err)?
-            .auto_lock_minutes,
-        autostart: app.autolaunch().is_enabled().unwrap_or(false),
-        custody: Some(vault.custody().mode),
-        recipients: vault
-            .list_recipients()
-            .map_err(err)?
-            .into_iter()
-            .map(|r| {
-                if r.label.is_empty() {
-                    r.recipient
-                } else {
-                    format!("{} ({})", r.recipient, r.label)
-                }
-            })
-            .collect(),
-    })
-}
-
-#[tauri::command]
-pub async fn set_settings(
-    app: AppHandle,
-    state: State<'_, AppState>,
-    auto_lock_minutes: u32,
-    autostart: bool,
-) -> Res<AppSettings> {
-    use tauri_plugin_autostart::ManagerExt;
-    {
-        let shared = state.shared()?;
-        let mut vault = shared.lock().await;
-        tokenwarden_core::settings::set(
-            &mut vault,
-            tokenwarden_core::settings::Settings { auto_lock_minutes },
-        )
-        .map_err(err)?;
-    }
-    *state.auto_lock.lock().unwrap_or_else(|p| p.into_inner()) = auto_lock_minutes;
-    let launcher = app.autolaunch();
-    let result = if autostart {
-        launcher.enable()
-    } else {
-        launcher.disable()
-    };
-    result.map_err(|e| format!("autostart at login: {e}"))?;
-    get_settings(app.clone(), state).await
-}
-
 /// The page reports activity (throttled): the auto-lock counts idle time from it.
 #[tauri::command]
 pub async fn touch(state: State<'_, AppState>) -> Res<()> {
@@ -1063,5 +1049,21 @@ pub async fn touch(state: State<'_, AppState>) -> Res<()> {
         .last_activity
         .lock()
         .unwrap_or_else(|p| p.into_inner()) = state.clock.now();
+    Ok(())
+}
+
+/// The page has drawn its first screen and answers input. Logged with the time since
+/// the process started; `TOKENWARDEN_READY_FILE` (the launch benchmark) also gets it.
+#[tauri::command]
+pub async fn ui_ready(state: State<'_, AppState>, screen: String) -> Res<()> {
+    if state.ready.swap(true, Ordering::SeqCst) {
+        return Ok(());
+    }
+    let ms = state.since_start_ms();
+    tracing::info!(screen = %screen, ms, "window interactive");
+    if let Some(path) = std::env::var_os("TOKENWARDEN_READY_FILE") {
+        std::fs::write(&path, format!("{ms:.1} {screen}\n"))
+            .map_err(|e| format!("TOKENWARDEN_READY_FILE: {e}"))?;
+    }
     Ok(())
 }

@@ -1,6 +1,7 @@
 //! The desktop app: a thin shell of Tauri commands over `tokenwarden-core`, a tray
 //! icon, and expiry notifications that keep coming while the window is closed.
 
+mod admin;
 mod commands;
 mod tray;
 
@@ -14,6 +15,9 @@ use tokenwarden_core::{reminders, Clock, SystemClock, TokenState, Vault, VaultPa
 
 /// How often reminders are checked while the app runs (window open or not).
 const REMINDER_TICK: Duration = Duration::from_secs(60);
+const AUTO_LOCK_TICK: Duration = Duration::from_secs(5);
+/// How long after an unlock the first reminder pass waits (see `commands::opened`).
+pub const AFTER_UNLOCK: Duration = Duration::from_secs(2);
 
 /// The app's state. The vault is shared with the rotation engine behind an async
 /// mutex; locking drops it (and with it the decrypted database).
@@ -35,6 +39,13 @@ pub struct AppState {
     locked: std::sync::atomic::AtomicBool,
     /// Long operations under way (rotations, creates): no auto-lock, no resume meanwhile.
     busy: std::sync::atomic::AtomicUsize,
+    /// The secret last put on the clipboard, until it is cleared: Quit clears it too.
+    clipboard: Mutex<Option<tokenwarden_core::TokenSecret>>,
+    /// When the process started, for the page's "ready" report.
+    started: std::time::Instant,
+    ready: std::sync::atomic::AtomicBool,
+    /// Held while a vault is being opened (the start-up open and the page's).
+    opening: tokio::sync::Mutex<()>,
 }
 
 /// Marks a long operation for as long as it lives.
@@ -63,6 +74,11 @@ impl AppState {
     pub fn busy(&self) -> Busy<'_> {
         self.busy.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         Busy(&self.busy)
+    }
+
+    /// Milliseconds since the process started, for the launch timings in the log.
+    pub fn since_start_ms(&self) -> f64 {
+        self.started.elapsed().as_secs_f64() * 1000.0
     }
 
     pub fn is_busy(&self) -> bool {
@@ -203,27 +219,123 @@ fn notify<R: Runtime>(app: &AppHandle<R>, title: &str, body: &str) {
     }
 }
 
+/// Opens a keyring vault while the window is still being built, so the page finds
+/// it open (about 40 ms of keyring and decryption off the launch path). Errors are
+/// left for the page's own attempt, which shows them.
+fn preopen(app: AppHandle) {
+    tauri::async_runtime::spawn(async move {
+        let state = app.state::<AppState>();
+        let _opening = state.opening.lock().await;
+        let keyring = matches!(
+            Vault::custody_mode(&state.paths),
+            Ok(tokenwarden_core::custody::CustodyMode::Keyring)
+        );
+        if !keyring || state.locked.load(std::sync::atomic::Ordering::SeqCst) {
+            return;
+        }
+        let h = app.clone();
+        let opened = tauri::async_runtime::spawn_blocking(move || {
+            commands::open_vault(&h.state::<AppState>(), None)
+        })
+        .await;
+        let Ok(opened) = opened else {
+            return;
+        };
+        match opened {
+            // Locked from the tray while the open ran: the lock wins.
+            Ok(true) if state.locked.load(std::sync::atomic::Ordering::SeqCst) => state.set(None),
+            Ok(true) => {
+                tracing::debug!(
+                    since_start_ms = state.since_start_ms(),
+                    "vault opened at start"
+                );
+                commands::opened(&app, &state).await;
+            }
+            Ok(false) => {}
+            Err(e) => tracing::debug!(error = %e, "not opened at start; the page will say why"),
+        }
+    });
+}
+
+/// Returns the heap's free pages to the OS a moment after a large piece of work (a
+/// vault opened, 10,000 rows sent to the page): glibc keeps freed memory in its arenas
+/// otherwise, and the app would hold its peak for as long as it runs in the tray.
+pub fn trim_memory_soon() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    tauri::async_runtime::spawn(async {
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        // SAFETY: malloc_trim only walks the allocator's own free lists; it takes the
+        // allocator's locks like any malloc call and has no preconditions.
+        let released = unsafe { libc::malloc_trim(0) };
+        tracing::debug!(released, "trimmed the heap");
+    });
+}
+
+/// Locks an open vault idle for longer than the auto-lock minutes, unless a long
+/// operation is under way (it would fail half-way).
+fn auto_lock<R: Runtime>(app: &AppHandle<R>) {
+    let state = app.state::<AppState>();
+    let idle_since = *state
+        .last_activity
+        .lock()
+        .unwrap_or_else(|p| p.into_inner());
+    let minutes = *state.auto_lock.lock().unwrap_or_else(|p| p.into_inner());
+    if state.is_open()
+        && !state.is_busy()
+        && tokenwarden_core::settings::should_lock(minutes, idle_since, state.clock.now())
+    {
+        tracing::info!(minutes, "locked after idle time");
+        lock_now(app);
+    }
+}
+
+/// After a change that moves reminders (settings, tokens): the next-due file and the
+/// tray follow at once rather than at the next tick.
+pub async fn refresh_after_change<R: Runtime>(app: &AppHandle<R>) {
+    let state = app.state::<AppState>();
+    if let Ok(shared) = state.shared() {
+        let vault = shared.lock().await;
+        if let Err(e) = reminders::write_next_due(&vault) {
+            tracing::warn!(error = %e, "could not write the next-due file");
+        }
+    }
+    refresh_tray(app).await;
+}
+
+/// Clears the clipboard if it still holds the secret last copied (after 30 s, and at
+/// Quit: a secret must not outlive the app on the clipboard).
+pub fn clear_clipboard<R: Runtime>(
+    app: &AppHandle<R>,
+    only: Option<&tokenwarden_core::TokenSecret>,
+) {
+    use tauri_plugin_clipboard_manager::ClipboardExt;
+    let state = app.state::<AppState>();
+    let mut held = state.clipboard.lock().unwrap_or_else(|p| p.into_inner());
+    let Some(secret) = held.as_ref() else {
+        return;
+    };
+    // A later copy replaced it: that one's own timer clears it.
+    if only.is_some_and(|o| o.expose() != secret.expose()) {
+        return;
+    }
+    if app
+        .clipboard()
+        .read_text()
+        .is_ok_and(|t| t == secret.expose())
+    {
+        let _ = app.clipboard().write_text(String::new());
+        tracing::info!("cleared the clipboard");
+    }
+    *held = None;
+}
+
 /// One reminder pass: due reminders become one notification (several tokens: one
 /// summary) and are marked fired; a locked passphrase vault says only that something
 /// is due. Also resumes unfinished rotations and refreshes the tray.
 pub async fn reminder_pass<R: Runtime>(app: &AppHandle<R>) {
     let state = app.state::<AppState>();
     let now = state.clock.now();
-    let idle_since = *state
-        .last_activity
-        .lock()
-        .unwrap_or_else(|p| p.into_inner());
-    let minutes = *state.auto_lock.lock().unwrap_or_else(|p| p.into_inner());
-    let settings = tokenwarden_core::settings::Settings {
-        auto_lock_minutes: minutes,
-    };
-    if state.is_open()
-        && !state.is_busy()
-        && tokenwarden_core::settings::should_lock(&settings, idle_since, now)
-    {
-        tracing::info!(minutes, "locked after idle time");
-        lock_now(app);
-    }
+    auto_lock(app);
     resume_rotations(app).await;
     match state.shared() {
         Ok(shared) => {
@@ -241,6 +353,7 @@ pub async fn reminder_pass<R: Runtime>(app: &AppHandle<R>) {
                 Err(e) => tracing::warn!(error = %e, "could not read reminders"),
             }
             let _ = reminders::write_next_due(&vault);
+            trim_memory_soon();
         }
         Err(_) => {
             // Locked: the next-due file (no names) is all there is.
@@ -293,10 +406,13 @@ fn vault_paths() -> VaultPaths {
 /// The single-instance name: one app per vault, so a second launch on the same vault
 /// focuses the first, and tests on separate vaults do not meet.
 fn instance_id(paths: &VaultPaths) -> String {
-    use std::hash::{Hash, Hasher};
-    let mut h = std::collections::hash_map::DefaultHasher::new();
-    paths.vault().hash(&mut h);
-    format!("app.tokenwarden.desktop.v{:016x}", h.finish())
+    // SHA-256, not std's hasher: the name must stay the same across releases, or an
+    // upgraded app would not find the running older one.
+    use sha2::{Digest, Sha256};
+    let path = std::path::absolute(paths.vault()).unwrap_or_else(|_| paths.vault().to_path_buf());
+    let digest = Sha256::digest(path.as_os_str().as_encoded_bytes());
+    let hex: String = digest[..8].iter().map(|b| format!("{b:02x}")).collect();
+    format!("app.tokenwarden.desktop.v{hex}")
 }
 
 pub fn run() {
@@ -308,8 +424,17 @@ pub fn run() {
         .with_writer(std::io::stderr)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
+    let started = std::time::Instant::now();
     let paths = vault_paths();
     let dbus_id = instance_id(&paths);
+    // Started at login: straight to the tray, on the same vault.
+    // Any vault but the OS default (from --vault or TOKENWARDEN_VAULT) is named in
+    // full, so the login item opens the same vault whatever its directory and env.
+    let mut login_args = vec!["--minimized".to_string()];
+    if paths.vault() != VaultPaths::os_default().vault() {
+        let full = std::path::absolute(paths.vault()).unwrap_or_else(|_| paths.vault().into());
+        login_args.extend(["--vault".to_string(), full.display().to_string()]);
+    }
     tauri::Builder::default()
         // First, so a second launch hands over before anything else starts.
         .plugin(
@@ -323,10 +448,12 @@ pub fn run() {
         )
         .plugin(tauri_plugin_notification::init())
         .plugin(tauri_plugin_clipboard_manager::init())
-        .plugin(tauri_plugin_autostart::init(
-            tauri_plugin_autostart::MacosLauncher::LaunchAgent,
-            Some(vec!["--minimized"]),
-        ))
+        .plugin(
+            // macOS: a LaunchAgent, the builder's default.
+            tauri_plugin_autostart::Builder::new()
+                .args(login_args)
+                .build(),
+        )
         .manage(AppState {
             paths,
             vault: Mutex::new(None),
@@ -339,9 +466,18 @@ pub fn run() {
             auto_lock: Mutex::new(tokenwarden_core::settings::DEFAULT_AUTO_LOCK_MINUTES),
             locked: std::sync::atomic::AtomicBool::new(false),
             busy: std::sync::atomic::AtomicUsize::new(0),
+            clipboard: Mutex::new(None),
+            started,
+            ready: std::sync::atomic::AtomicBool::new(false),
+            opening: tokio::sync::Mutex::new(()),
         })
         .setup(|app| {
+            tracing::debug!(
+                since_start_ms = app.state::<AppState>().since_start_ms(),
+                "setting up"
+            );
             tray::build(app.handle())?;
+            preopen(app.handle().clone());
             // Started at login: straight to the tray.
             if std::env::args().any(|a| a == "--minimized") {
                 if let Some(w) = app.get_webview_window("main") {
@@ -353,6 +489,15 @@ pub fn run() {
                 loop {
                     reminder_pass(&handle).await;
                     tokio::time::sleep(REMINDER_TICK).await;
+                }
+            });
+            // The auto-lock on its own short tick: it locks within seconds of the idle
+            // time, not up to a reminder tick late.
+            let handle = app.handle().clone();
+            tauri::async_runtime::spawn(async move {
+                loop {
+                    tokio::time::sleep(AUTO_LOCK_TICK).await;
+                    auto_lock(&handle);
                 }
             });
             Ok(())
@@ -391,10 +536,25 @@ pub fn run() {
             commands::verify_integration,
             commands::reconcile_integration,
             commands::set_integration_reminders,
-            commands::get_settings,
-            commands::set_settings,
             commands::touch,
+            commands::ui_ready,
+            admin::get_settings,
+            admin::set_settings,
+            admin::integration_view,
+            admin::add_integration,
+            admin::edit_integration,
+            admin::remove_integration,
+            admin::set_token_policy,
+            admin::add_recipient,
+            admin::remove_recipient,
+            admin::export_identity,
+            admin::change_custody,
         ])
-        .run(tauri::generate_context!())
-        .expect("error while running tokenwarden");
+        .build(tauri::generate_context!())
+        .expect("error while building tokenwarden")
+        .run(|app, event| {
+            if let tauri::RunEvent::Exit = event {
+                clear_clipboard(app, None);
+            }
+        });
 }

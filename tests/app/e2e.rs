@@ -38,7 +38,7 @@ fn shot(display: &Xvfb, name: &str) {
 
 fn row_id(s: &Session, name: &str) -> Option<String> {
     s.js(
-        "const tr = [...document.querySelectorAll('#rows tr')]\
+        "const tr = [...document.querySelectorAll('#rows tr[data-id]')]\
            .find(tr => tr.querySelector('td.name').textContent === arguments[0]);\
          return tr ? tr.dataset.id : null;",
         json!([name]),
@@ -103,6 +103,31 @@ fn the_app_end_to_end_in_its_real_window() {
             .spawn()
             .expect("openbox runs (package openbox)"),
     );
+    // A tray host, so the screenshots show the tray icon (its colour and count).
+    let _tray = Killed(
+        Command::new("trayer")
+            .args([
+                "--edge",
+                "top",
+                "--align",
+                "right",
+                "--widthtype",
+                "request",
+                "--height",
+                "32",
+                "--tint",
+                "0x333333",
+                "--transparent",
+                "false",
+                "--SetDockType",
+                "true",
+            ])
+            .env("DISPLAY", &display.display)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("trayer runs (package trayer)"),
+    );
     let _notifications = Killed(
         Command::new("dunst")
             .env("DISPLAY", &display.display)
@@ -161,7 +186,7 @@ fn the_app_end_to_end_in_its_real_window() {
     s.click("#sandbox-btn");
     s.wait_for(
         "the sandbox's tokens",
-        "document.querySelectorAll('#rows tr').length >= 4",
+        "document.querySelectorAll('#rows tr[data-id]').length >= 4",
         WAIT,
     );
     assert!(row_id(&s, "SIEM log export").is_some());
@@ -219,7 +244,7 @@ fn the_app_end_to_end_in_its_real_window() {
     s.wait_for(
         "the replacement in the list",
         &format!(
-            "[...document.querySelectorAll('#rows tr')].some(tr => tr.querySelector('td.name').textContent === 'e2e deploy' && tr.dataset.id !== '{old_id}')"
+            "[...document.querySelectorAll('#rows tr[data-id]')].some(tr => tr.querySelector('td.name').textContent === 'e2e deploy' && tr.dataset.id !== '{old_id}')"
         ),
         WAIT,
     );
@@ -382,6 +407,8 @@ fn the_app_end_to_end_in_its_real_window() {
     );
     let desktop = std::fs::read_to_string(&entries[0]).unwrap();
     assert!(desktop.contains("--minimized"), "{desktop}");
+    // The vault came from TOKENWARDEN_VAULT: the login item names it.
+    assert!(desktop.contains(&vault_s), "{desktop}");
     shot(&display, "09-settings.png");
 
     // The audit log, verified, with the settings change in it.

@@ -1,6 +1,7 @@
 //! Whole-product tests of the desktop app: the real binary in a real (virtual) window.
 //! They run one at a time: each owns a display, a bus and the app's single instance.
 
+mod admin;
 mod e2e;
 mod window;
 

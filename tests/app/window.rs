@@ -57,8 +57,8 @@ fn the_window_opens_and_lists_the_vault() {
         .env("DBUS_SESSION_BUS_ADDRESS", &service.address)
         .env("TOKENWARDEN_VAULT", paths.vault())
         .env("HOME", home.path())
-        .env("TW_LOG", "info")
-        .env("WEBKIT_DISABLE_DMABUF_RENDERER", "1")
+        // "listed tokens" is a debug line (with the launch timings).
+        .env("TW_LOG", "tokenwarden_app=debug,info")
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()

@@ -182,6 +182,16 @@ impl Session {
         )
     }
 
+    /// Runs `script` (W3C execute/async): it ends by calling `arguments[arguments.length
+    /// - 1]` with its value, e.g. when a Tauri command answers.
+    pub fn js_async(&self, script: &str, args: Value) -> Value {
+        self.call(
+            "POST",
+            "/execute/async",
+            Some(json!({"script": script, "args": args})),
+        )
+    }
+
     pub fn find(&self, css: &str) -> String {
         let v = self.call(
             "POST",
@@ -205,6 +215,15 @@ impl Session {
         self.call(
             "POST",
             &format!("/element/{e}/value"),
+            Some(json!({"text": text})),
+        );
+    }
+
+    /// Sends keys to an element found earlier (`find`), without clearing it first.
+    pub fn element_keys(&self, element: &str, text: &str) {
+        self.call(
+            "POST",
+            &format!("/element/{element}/value"),
             Some(json!({"text": text})),
         );
     }

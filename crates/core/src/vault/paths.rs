@@ -25,6 +25,11 @@ impl VaultPaths {
         if let Some(p) = std::env::var_os(VAULT_ENV).filter(|p| !p.is_empty()) {
             return Self::new(p);
         }
+        Self::os_default()
+    }
+
+    /// The OS app-data folder's vault, whatever `$TOKENWARDEN_VAULT` says.
+    pub fn os_default() -> Self {
         let base = dirs::data_dir().unwrap_or_else(|| PathBuf::from("."));
         Self::new(base.join("tokenwarden").join("vault.age"))
     }

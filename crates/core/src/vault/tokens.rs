@@ -184,14 +184,23 @@ impl Vault {
 
     /// Every token, soonest expiry first; tokens that never expire last.
     pub fn list_tokens(&self) -> Result<Vec<TokenRecord>, VaultError> {
+        self.list_tokens_first(None)
+    }
+
+    /// The first `limit` tokens in [`Vault::list_tokens`]'s order (soonest expiry
+    /// first): a window's first screen without reading 10,000 rows.
+    pub fn list_tokens_first(&self, limit: Option<usize>) -> Result<Vec<TokenRecord>, VaultError> {
         let mut stmt = self
             .conn
             .prepare_cached(&format!(
-                "{SELECT_TOKEN} ORDER BY t.expires_at IS NULL, t.expires_at, t.name COLLATE NOCASE"
+                "{SELECT_TOKEN} ORDER BY t.expires_at IS NULL, t.expires_at, t.name COLLATE NOCASE
+                 LIMIT ?1"
             ))
             .map_err(VaultError::sql("listing tokens"))?;
+        // SQLite: a negative LIMIT means none.
+        let limit = limit.map_or(-1, |l| i64::try_from(l).unwrap_or(i64::MAX));
         let rows = stmt
-            .query_map([], row_to_record)
+            .query_map([limit], row_to_record)
             .map_err(VaultError::sql("listing tokens"))?;
         rows.collect::<Result<_, _>>()
             .map_err(VaultError::sql("listing tokens"))

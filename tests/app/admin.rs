@@ -1,0 +1,437 @@
+//! The set-up screens in the real window: integrations (a refused managing token stores
+//! nothing; add, edit, remove), a token's rotation policy, the vault's reminder lead
+//! times, an extra recipient that the real `age` then decrypts with, identity export,
+//! moving the key from the keyring behind a passphrase and back, and the auto-lock.
+
+use serde_json::json;
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+use tokenwarden_testkit::webdriver::{Session, TauriDriver};
+use tokenwarden_testkit::{PrivateSecretService, Xvfb};
+
+const WAIT: Duration = Duration::from_secs(30);
+
+fn shot(display: &Xvfb, name: &str) {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("e2e");
+    std::fs::create_dir_all(&dir).unwrap();
+    display.screenshot(&dir.join(name));
+}
+
+/// Calls a command the way the page does, for what a test must learn from the app
+/// (ids, the sandbox's managing token) rather than from the screen.
+fn invoke(s: &Session, cmd: &str, args: serde_json::Value) -> serde_json::Value {
+    let v = s.js_async(
+        "const done = arguments[arguments.length - 1];\
+         window.__TAURI__.core.invoke(arguments[0], arguments[1])\
+           .then(v => done({ ok: v }), e => done({ err: String(e) }));",
+        json!([cmd, args]),
+    );
+    assert!(v.get("err").is_none(), "{cmd}: {v}");
+    v["ok"].clone()
+}
+
+fn wait_message(s: &Session, part: &str) {
+    s.wait_for(
+        &format!("a message with '{part}'"),
+        &format!(
+            "document.getElementById('message').textContent.includes({})",
+            json!(part)
+        ),
+        WAIT,
+    );
+}
+
+fn integration_labels(s: &Session) -> Vec<String> {
+    s.js(
+        "return [...document.querySelectorAll('#integration-rows td.name')]\
+           .map(td => td.firstChild.textContent);",
+        json!([]),
+    )
+    .as_array()
+    .unwrap()
+    .iter()
+    .map(|v| v.as_str().unwrap().to_string())
+    .collect()
+}
+
+fn custody_mode(vault: &Path) -> String {
+    let mut p = vault.as_os_str().to_os_string();
+    p.push(".custody");
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(std::path::PathBuf::from(p)).unwrap())
+            .unwrap();
+    v["mode"].as_str().unwrap().to_string()
+}
+
+/// The first bytes of the vault decrypted by the real `age` with `identity`.
+fn age_decrypts(identity: &Path, vault: &Path) -> bool {
+    let out = Command::new("age")
+        .args(["-d", "-i"])
+        .arg(identity)
+        .arg(vault)
+        .output()
+        .expect("age runs (package age)");
+    out.status.success() && out.stdout.starts_with(b"SQLite format 3\0")
+}
+
+#[test]
+fn setup_screens_custody_and_auto_lock_in_the_window() {
+    let _serial = crate::SERIAL.lock().unwrap_or_else(|p| p.into_inner());
+    let home = tempfile::tempdir().unwrap();
+    let service = PrivateSecretService::start(home.path());
+    let display = Xvfb::start(1100, 900);
+    let vault = home.path().join("vault").join("vault.age");
+    let vault_s = vault.display().to_string();
+    let home_s = home.path().display().to_string();
+    let env = [
+        ("DISPLAY", display.display.as_str()),
+        ("DBUS_SESSION_BUS_ADDRESS", service.address.as_str()),
+        ("TOKENWARDEN_VAULT", vault_s.as_str()),
+        ("HOME", home_s.as_str()),
+        ("TW_LOG", "info"),
+        ("WEBKIT_DISABLE_DMABUF_RENDERER", "1"),
+    ];
+    let driver = TauriDriver::start(&env);
+    let s = driver.session(env!("CARGO_BIN_EXE_tokenwarden"));
+    s.wait_for(
+        "the first-run screen",
+        "!document.getElementById('create').hidden",
+        WAIT,
+    );
+    s.click("#create-btn");
+    s.wait_for(
+        "the token list",
+        "!document.getElementById('tokens').hidden",
+        WAIT,
+    );
+    s.click("#sandbox-btn");
+    s.wait_for(
+        "the sandbox's tokens",
+        "document.querySelectorAll('#rows tr[data-id]').length >= 3",
+        WAIT,
+    );
+
+    // Integrations: a GoodAccess one whose managing token the API refuses stores
+    // nothing; with the right token it is added, then edited, then removed.
+    s.click("#nav button[data-screen=integrations]");
+    s.wait_for(
+        "the integrations",
+        "document.querySelector('#integration-rows button[data-edit]')",
+        WAIT,
+    );
+    let before = integration_labels(&s);
+    assert_eq!(before.len(), 1, "{before:?}");
+    let sandbox_url = invoke(&s, "vault_status", json!({}))["sandbox"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    s.click("#integration-add-btn");
+    s.wait_for(
+        "the integration dialog",
+        "document.getElementById('integration-dialog').open",
+        WAIT,
+    );
+    s.type_into("#int-label", "Second office");
+    s.type_into("#int-base", &sandbox_url);
+    s.type_into("#int-credential", "not-a-real-managing-token-0123456789");
+    s.type_into("#int-scopes", "token.read token.create token.delete");
+    s.click("#integration-submit");
+    s.wait_for(
+        "the refusal",
+        "!document.getElementById('integration-error').hidden",
+        WAIT,
+    );
+    let refusal = s.text("#integration-error");
+    assert!(
+        refusal.contains("did not work, nothing was stored") && refusal.contains("401"),
+        "{refusal}"
+    );
+    assert!(!refusal.contains("not-a-real-managing"), "{refusal}");
+    shot(&display, "12-integration-refused.png");
+    // The sandbox's own managing token is a valid one for the same account.
+    let tokens = invoke(&s, "list_tokens", json!({}));
+    let managing = tokens
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["name"].as_str().unwrap().contains("managing"))
+        .expect("the sandbox's managing token")["id"]
+        .clone();
+    let secret = invoke(&s, "reveal_secret", json!({ "id": managing }));
+    s.type_into("#int-credential", secret.as_str().unwrap());
+    s.click("#integration-submit");
+    wait_message(&s, "Added Second office");
+    s.wait_for(
+        "the new row",
+        "document.querySelectorAll('#integration-rows tr').length === 2",
+        WAIT,
+    );
+    let row_edit = "#integration-rows tr:nth-child(2) button[data-edit]";
+    assert_eq!(integration_labels(&s)[1], "Second office");
+    s.click(row_edit);
+    s.wait_for(
+        "the edit dialog filled in",
+        "document.getElementById('int-label').value === 'Second office'",
+        WAIT,
+    );
+    assert!(
+        s.js(
+            "return document.getElementById('int-ga').hidden && !document.getElementById('int-policy').hidden;",
+            json!([])
+        ) == json!(true),
+        "editing hides the managing token and shows the policy"
+    );
+    s.type_into("#int-label", "Second office (EU)");
+    s.js(
+        "document.getElementById('int-policy-mode').value = 'ask';",
+        json!([]),
+    );
+    shot(&display, "13-integration-edit.png");
+    s.click("#integration-submit");
+    wait_message(&s, "Saved Second office (EU)");
+    s.wait_for(
+        "the renamed row",
+        "[...document.querySelectorAll('#integration-rows td.name')].some(td => td.textContent.startsWith('Second office (EU)'))",
+        WAIT,
+    );
+    let id = invoke(&s, "list_integrations", json!({}))
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["label"] == "Second office (EU)")
+        .unwrap()["id"]
+        .clone();
+    assert_eq!(
+        invoke(&s, "integration_view", json!({ "id": id }))["policy_mode"],
+        "ask"
+    );
+    let remove = "#integration-rows tr:nth-child(2) td:last-child button:last-child";
+    s.click(remove);
+    s.wait_for(
+        "Remove armed",
+        &format!(
+            "document.querySelector({}).textContent.includes('Click again')",
+            json!(remove)
+        ),
+        WAIT,
+    );
+    std::thread::sleep(Duration::from_millis(500));
+    assert_eq!(
+        integration_labels(&s).len(),
+        2,
+        "one click only arms Remove"
+    );
+    s.click(remove);
+    wait_message(&s, "Removed Second office (EU)");
+    s.wait_for(
+        "the row gone",
+        "document.querySelectorAll('#integration-rows tr').length === 1",
+        WAIT,
+    );
+
+    // A token's own rotation policy, from its detail.
+    s.click("#nav button[data-screen=tokens]");
+    s.wait_for(
+        "the list",
+        "document.querySelector('#rows tr[data-id]')",
+        WAIT,
+    );
+    s.click("#rows tr[data-id] td.name");
+    s.wait_for(
+        "the detail",
+        "!document.getElementById('detail').hidden",
+        WAIT,
+    );
+    s.js(
+        "document.getElementById('policy-mode').value = 'never';",
+        json!([]),
+    );
+    s.click("#policy-save");
+    s.wait_for(
+        "the policy shown",
+        "document.getElementById('detail-facts').textContent.includes('never (from the token)')",
+        WAIT,
+    );
+    shot(&display, "14-token-policy.png");
+    s.click("#detail-close");
+
+    // Settings: the vault's reminder lead times; a bad value is refused, a good one kept.
+    s.click("#nav button[data-screen=settings]");
+    s.wait_for(
+        "the settings",
+        "document.getElementById('set-leads').value === '30, 7, 1, 0'",
+        WAIT,
+    );
+    s.type_into("#set-leads", "14, soon");
+    s.click("#settings-save");
+    wait_message(&s, "'soon' is not a whole number of days");
+    s.type_into("#set-leads", "3 14 14");
+    s.click("#settings-save");
+    wait_message(&s, "Settings saved");
+    assert_eq!(
+        invoke(&s, "get_settings", json!({}))["reminder_lead_days"],
+        json!([14, 3])
+    );
+
+    // An extra recipient: the real age opens the vault file with its identity.
+    let backup = home.path().join("backup.key");
+    let keygen = Command::new("age-keygen")
+        .arg("-o")
+        .arg(&backup)
+        .output()
+        .expect("age-keygen runs (package age)");
+    assert!(keygen.status.success());
+    let public = String::from_utf8_lossy(&keygen.stderr)
+        .trim()
+        .trim_start_matches("Public key: ")
+        .to_string();
+    assert!(public.starts_with("age1"), "{public}");
+    assert!(!age_decrypts(&backup, &vault), "not a recipient yet");
+    s.type_into("#recipient-key", "age1notakey");
+    s.click("#recipient-add");
+    wait_message(&s, "is not an age X25519 public key");
+    s.type_into("#recipient-key", &public);
+    s.type_into("#recipient-label", "offline backup");
+    s.click("#recipient-add");
+    wait_message(&s, "also encrypted to that key");
+    assert!(s.text("#recipient-list").contains("offline backup"));
+    assert!(
+        age_decrypts(&backup, &vault),
+        "age opens the vault with the backup key"
+    );
+
+    // Identity export: behind a passphrase, and (asked for) in clear text, which the
+    // real age then uses to open the vault.
+    let protected = home.path().join("exported.age");
+    s.type_into("#export-path", &protected.display().to_string());
+    s.type_into("#export-pass", "export passphrase 1");
+    s.type_into("#export-pass2", "export passphrase 1");
+    s.click("#export-btn");
+    wait_message(&s, "(passphrase-protected)");
+    let head = std::fs::read(&protected).unwrap();
+    assert!(head.starts_with(b"age-encryption.org/v1\n-> scrypt "));
+    s.click("#export-btn");
+    wait_message(&s, "Type a passphrase for the file twice");
+    let clear = home.path().join("exported-clear.txt");
+    s.type_into("#export-path", &clear.display().to_string());
+    s.click("#export-clear");
+    s.click("#export-btn");
+    wait_message(&s, "IN CLEAR TEXT");
+    assert!(age_decrypts(&clear, &vault));
+    s.click("#export-btn");
+    wait_message(&s, "already exists");
+    shot(&display, "15-settings-more.png");
+
+    // Key custody: from the keyring behind a passphrase (the keyring copy goes), a
+    // lock asks for it, then back into the keyring.
+    let entry = format!(
+        "vault-{}",
+        serde_json::from_str::<serde_json::Value>(
+            &std::fs::read_to_string(format!("{vault_s}.custody")).unwrap()
+        )
+        .unwrap()["vault_id"]
+            .as_str()
+            .unwrap()
+    );
+    let in_keyring = || {
+        service
+            .secret_tool(&["lookup", "service", "tokenwarden", "username", &entry])
+            .status
+            .success()
+    };
+    assert!(in_keyring());
+    s.type_into("#custody-pass", "new vault passphrase");
+    s.type_into("#custody-pass2", "new vault passphrase");
+    s.click("#custody-passphrase");
+    wait_message(&s, "behind your passphrase");
+    assert_eq!(custody_mode(&vault), "passphrase");
+    assert!(!in_keyring(), "the keyring copy is deleted");
+    s.click("#lock-btn");
+    s.wait_for(
+        "the passphrase prompt",
+        "!document.getElementById('unlock').hidden && !document.getElementById('unlock-pass').hidden",
+        WAIT,
+    );
+    s.type_into("#unlock-pass", "wrong passphrase");
+    s.click("#unlock-form button");
+    wait_message(&s, "does not open");
+    s.type_into("#unlock-pass", "new vault passphrase");
+    s.click("#unlock-form button");
+    s.wait_for(
+        "the list again",
+        "!document.getElementById('tokens').hidden && document.querySelectorAll('#rows tr[data-id]').length >= 3",
+        WAIT,
+    );
+    s.click("#nav button[data-screen=settings]");
+    s.wait_for(
+        "the settings",
+        "!document.getElementById('custody-keyring').hidden",
+        WAIT,
+    );
+    s.click("#custody-keyring");
+    wait_message(&s, "now in the OS keyring");
+    assert_eq!(custody_mode(&vault), "keyring");
+    assert!(in_keyring());
+    // Locked and unlocked again: the key now comes from the keyring, no passphrase.
+    s.click("#lock-btn");
+    s.wait_for(
+        "the keyring unlock",
+        "!document.getElementById('unlock').hidden && document.getElementById('unlock-pass').hidden",
+        WAIT,
+    );
+    s.click("#unlock-form button");
+    s.wait_for(
+        "the list from the keyring",
+        "!document.getElementById('tokens').hidden && document.querySelectorAll('#rows tr[data-id]').length >= 3",
+        WAIT,
+    );
+    s.click("#nav button[data-screen=settings]");
+    s.wait_for(
+        "the settings",
+        "!document.getElementById('settings').hidden && document.getElementById('set-autolock').value",
+        WAIT,
+    );
+
+    // The auto-lock: one idle minute and the window locks by itself.
+    s.type_into("#set-autolock", "1");
+    s.click("#settings-save");
+    wait_message(&s, "Settings saved");
+    let idle_from = Instant::now();
+    s.wait_for(
+        "the auto-lock",
+        "!document.getElementById('unlock').hidden",
+        Duration::from_secs(100),
+    );
+    let after = idle_from.elapsed();
+    // The page reports activity at most every 30 s, so the lock may come up to that
+    // much before a full minute after the last click.
+    assert!(
+        after >= Duration::from_secs(25),
+        "locked after {after:?}, long before the idle minute"
+    );
+    assert!(
+        s.js(
+            "return document.querySelectorAll('#rows tr[data-id]').length;",
+            json!([])
+        ) == json!(0),
+        "no token left on the page"
+    );
+    let refused = s.js_async(
+        "const done = arguments[arguments.length - 1];\
+         window.__TAURI__.core.invoke('list_tokens').then(() => done('listed'), e => done(String(e)));",
+        json!([]),
+    );
+    assert!(refused.as_str().unwrap().contains("locked"), "{refused}");
+    shot(&display, "16-auto-locked.png");
+    // No passphrase typed in this run is still held by the page.
+    let held = s.js(
+        "return [...document.querySelectorAll('input')].map(i => i.value).join('\\n');",
+        json!([]),
+    );
+    let held = held.as_str().unwrap();
+    for typed in ["new vault passphrase", "export passphrase 1"] {
+        assert!(!held.contains(typed), "{typed} left in the page");
+    }
+    s.close();
+}
