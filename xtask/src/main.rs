@@ -1,4 +1,6 @@
-//! `cargo xtask run` builds and launches the app; `cargo xtask test` runs every test.
+//! `cargo xtask run` builds and launches the app; `cargo xtask test` runs every test;
+//! `cargo xtask bundle` makes the `.deb`; `cargo xtask bench-app` measures the shipping
+//! build (launch, memory, filtering).
 //! Each first installs the Debian/Ubuntu packages it needs (as root, or through sudo),
 //! so both work on a fresh machine with only Rust installed. Plain std: this must
 //! build before anything else is there.
@@ -37,10 +39,14 @@ const TEST_PACKAGES: &[&str] = &[
     "openbox",
     "wmctrl",
     "procps",
+    // A tray host (XEmbed), so the screenshots show the tray icon.
+    "trayer",
 ];
 
 /// tauri-driver, the WebDriver bridge for Tauri apps (not packaged by Debian).
 const TAURI_DRIVER_VERSION: &str = "2.1.0";
+/// The tauri CLI, which makes the shipping build and its bundle.
+const TAURI_CLI_VERSION: &str = "2.12.4";
 
 fn main() {
     let args: Vec<String> = env::args().skip(1).collect();
@@ -51,8 +57,12 @@ fn main() {
         Some("test") => test(&args[1..]),
         Some("deps") => ensure_packages(&[RUN_PACKAGES, TEST_PACKAGES].concat())
             .and_then(|()| ensure_tauri_driver()),
+        Some("bundle") => bundle(),
+        Some("bench-app") => bench_app(&args[1..]),
         _ => {
-            eprintln!("usage: cargo xtask run [-- APP ARGS] | test [--no-lint] | deps");
+            eprintln!(
+                "usage: cargo xtask run [-- APP ARGS] | test [--no-lint] | bundle | bench-app [SIZES] | deps"
+            );
             exit(2);
         }
     };
@@ -122,6 +132,73 @@ fn ensure_tauri_driver() -> Result<(), String> {
     eprintln!("xtask: tauri-driver: {}", found.display());
     env::set_var("TAURI_DRIVER", &found);
     Ok(())
+}
+
+/// Installs the tauri CLI with cargo when `cargo tauri` does not answer (about 10
+/// minutes of compiling, once).
+fn ensure_tauri_cli() -> Result<(), String> {
+    let answers = || {
+        Command::new("cargo")
+            .args(["tauri", "--version"])
+            .output()
+            .is_ok_and(|o| o.status.success())
+    };
+    if !answers() {
+        cmd(
+            "cargo",
+            &[
+                "install",
+                "tauri-cli",
+                "--locked",
+                "--version",
+                TAURI_CLI_VERSION,
+            ],
+        )?;
+    }
+    Ok(())
+}
+
+/// The shipping build and its `.deb` (offline; AppImage would download tools).
+fn bundle() -> Result<(), String> {
+    ensure_packages(RUN_PACKAGES)?;
+    ensure_tauri_cli()?;
+    cmd("cargo", &["tauri", "build", "--bundles", "deb"])?;
+    let dir = Path::new("target/release/bundle/deb");
+    for e in std::fs::read_dir(dir).map_err(|e| format!("{}: {e}", dir.display()))? {
+        let p = e.map_err(|e| e.to_string())?.path();
+        if p.extension().is_some_and(|x| x == "deb") {
+            let size = std::fs::metadata(&p).map_err(|e| e.to_string())?.len();
+            eprintln!(
+                "xtask: {} ({:.2} MiB)",
+                p.display(),
+                size as f64 / 1024.0 / 1024.0
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Measures the shipping build: launch to interactive, settled memory, filtering
+/// (benches/app.rs). Sizes default to 0 and 10,000 tokens.
+fn bench_app(sizes: &[String]) -> Result<(), String> {
+    ensure_packages(&[RUN_PACKAGES, TEST_PACKAGES].concat())?;
+    ensure_tauri_driver()?;
+    ensure_tauri_cli()?;
+    cmd("cargo", &["tauri", "build", "--no-bundle"])?;
+    env::set_var("TOKENWARDEN_APP_BIN", "target/release/tokenwarden");
+    let mut args = vec![
+        "--",
+        "cargo",
+        "test",
+        "-p",
+        "tokenwarden",
+        "--bench",
+        "app",
+        "--",
+        "--bench",
+    ];
+    args.extend(sizes.iter().map(String::as_str));
+    cmd("dbus-run-session", &args)
 }
 
 fn test(flags: &[String]) -> Result<(), String> {
