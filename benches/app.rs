@@ -22,7 +22,7 @@ use std::time::{Duration, Instant};
 use tokenwarden_core::custody::{CustodyError, KeyRequest};
 use tokenwarden_core::{NewToken, ProviderKind, SystemClock, TokenSecret, Vault, VaultPaths};
 use tokenwarden_testkit::webdriver::TauriDriver;
-use tokenwarden_testkit::{PrivateSecretService, Xvfb};
+use tokenwarden_testkit::{app_env, PrivateSecretService, Xvfb};
 
 const SETTLE: Duration = Duration::from_secs(5);
 
@@ -181,14 +181,14 @@ struct Launch {
     processes: Vec<String>,
 }
 
-fn launch(env: &[(&str, &str)], home: &Path, settle: bool) -> Launch {
+fn launch(env: &[(String, String)], home: &Path, settle: bool) -> Launch {
     let ready = home.join("ready");
     let _ = std::fs::remove_file(&ready);
     let start = Instant::now();
     // TW_BENCH_TRACE=1: the app's own log of each launch, to see where the time goes.
     let trace = std::env::var_os("TW_BENCH_TRACE").is_some();
     let child = Command::new(app_bin())
-        .envs(env.iter().copied())
+        .envs(env.iter().cloned())
         .env("TOKENWARDEN_READY_FILE", &ready)
         .env(
             "TW_LOG",
@@ -265,7 +265,7 @@ fn percentile(mut v: Vec<f64>, p: f64) -> f64 {
 
 /// Types `query` into the filter one key at a time, `rounds` times, and returns each
 /// keystroke's latency as the page measured it.
-fn filter_latency(env: &[(&str, &str)], n: usize, query: &str, rounds: usize) -> Vec<f64> {
+fn filter_latency(env: &[(String, String)], n: usize, query: &str, rounds: usize) -> Vec<f64> {
     let driver = TauriDriver::start(env);
     let s = driver.session(&app_bin().display().to_string());
     s.wait_for(
@@ -330,14 +330,7 @@ fn main() {
         let t0 = Instant::now();
         let vault = make_vault(home.path(), n);
         let made = t0.elapsed();
-        let vault_s = vault.display().to_string();
-        let home_s = home.path().display().to_string();
-        let env = [
-            ("DISPLAY", display.display.as_str()),
-            ("DBUS_SESSION_BUS_ADDRESS", service.address.as_str()),
-            ("TOKENWARDEN_VAULT", vault_s.as_str()),
-            ("HOME", home_s.as_str()),
-        ];
+        let env = app_env(&display, &service, &vault, home.path());
         println!(
             "{n} tokens (vault {} KiB, made in {:.1} s)",
             std::fs::metadata(&vault).unwrap().len() / 1024,

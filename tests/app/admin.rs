@@ -8,7 +8,7 @@ use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 use tokenwarden_testkit::webdriver::{Session, TauriDriver};
-use tokenwarden_testkit::{PrivateSecretService, Xvfb};
+use tokenwarden_testkit::{app_env, PrivateSecretService, Xvfb};
 
 const WAIT: Duration = Duration::from_secs(30);
 
@@ -83,15 +83,8 @@ fn setup_screens_custody_and_auto_lock_in_the_window() {
     let display = Xvfb::start(1100, 900);
     let vault = home.path().join("vault").join("vault.age");
     let vault_s = vault.display().to_string();
-    let home_s = home.path().display().to_string();
-    let env = [
-        ("DISPLAY", display.display.as_str()),
-        ("DBUS_SESSION_BUS_ADDRESS", service.address.as_str()),
-        ("TOKENWARDEN_VAULT", vault_s.as_str()),
-        ("HOME", home_s.as_str()),
-        ("TW_LOG", "info"),
-        ("WEBKIT_DISABLE_DMABUF_RENDERER", "1"),
-    ];
+    let mut env = app_env(&display, &service, &vault, home.path());
+    env.push(("TW_LOG".into(), "info".into()));
     let driver = TauriDriver::start(&env);
     let s = driver.session(env!("CARGO_BIN_EXE_tokenwarden"));
     s.wait_for(

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 use tokenwarden_testkit::webdriver::{Session, TauriDriver};
-use tokenwarden_testkit::{collect, PrivateSecretService, Xvfb};
+use tokenwarden_testkit::{app_env, collect, PrivateSecretService, Xvfb};
 
 const WAIT: Duration = Duration::from_secs(30);
 
@@ -155,15 +155,8 @@ fn the_app_end_to_end_in_its_real_window() {
     let vault = home.path().join("vault").join("vault.age");
     let bin = env!("CARGO_BIN_EXE_tokenwarden");
     let vault_s = vault.display().to_string();
-    let home_s = home.path().display().to_string();
-    let env = [
-        ("DISPLAY", display.display.as_str()),
-        ("DBUS_SESSION_BUS_ADDRESS", service.address.as_str()),
-        ("TOKENWARDEN_VAULT", vault_s.as_str()),
-        ("HOME", home_s.as_str()),
-        ("TW_LOG", "info"),
-        ("WEBKIT_DISABLE_DMABUF_RENDERER", "1"),
-    ];
+    let mut env = app_env(&display, &service, &vault, home.path());
+    env.push(("TW_LOG".into(), "info".into()));
     let driver = TauriDriver::start(&env);
     let s = driver.session(bin);
 

@@ -119,6 +119,22 @@ impl Drop for PrivateSecretService {
     }
 }
 
+/// The environment the desktop app gets in a test or benchmark: this display, this
+/// bus (with its Secret Service), its own vault and home; nothing of the caller's.
+pub fn app_env(
+    display: &Xvfb,
+    service: &PrivateSecretService,
+    vault: &Path,
+    home: &Path,
+) -> Vec<(String, String)> {
+    vec![
+        ("DISPLAY".into(), display.display.clone()),
+        ("DBUS_SESSION_BUS_ADDRESS".into(), service.address.clone()),
+        ("TOKENWARDEN_VAULT".into(), vault.display().to_string()),
+        ("HOME".into(), home.display().to_string()),
+    ]
+}
+
 /// A private X display.
 pub struct Xvfb {
     child: Child,

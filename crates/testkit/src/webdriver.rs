@@ -24,7 +24,7 @@ pub struct TauriDriver {
 }
 
 impl TauriDriver {
-    pub fn start(env: &[(&str, &str)]) -> Self {
+    pub fn start(env: &[(String, String)]) -> Self {
         let port = free_port();
         let native = free_port();
         let bin = std::env::var("TAURI_DRIVER").unwrap_or_else(|_| "tauri-driver".to_string());
