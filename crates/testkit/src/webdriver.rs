@@ -86,6 +86,15 @@ impl Drop for TauriDriver {
 }
 
 fn request(port: u16, method: &str, path: &str, body: Option<Value>) -> Value {
+    let v = request_raw(port, method, path, body);
+    if v["value"].get("error").is_some() {
+        panic!("webdriver {method} {path}: {}", v["value"]);
+    }
+    v
+}
+
+/// The driver's answer, errors included.
+fn request_raw(port: u16, method: &str, path: &str, body: Option<Value>) -> Value {
     let body = body.map(|b| b.to_string()).unwrap_or_default();
     // WebKitWebDriver now and then closes a connection without answering (seen once in
     // about ten runs here); one more try is enough, and every caller here is harmless to
@@ -133,9 +142,6 @@ fn exchange(port: u16, method: &str, path: &str, body: &str) -> Option<Value> {
     let payload = String::from_utf8_lossy(&body).into_owned();
     let v: Value = serde_json::from_str(&payload)
         .unwrap_or_else(|_| panic!("not JSON from the driver: {head}\n{payload}"));
-    if v["value"].get("error").is_some() {
-        panic!("webdriver {method} {path}: {}", v["value"]);
-    }
     Some(v)
 }
 
@@ -204,9 +210,24 @@ impl Session {
             .to_string()
     }
 
+    /// Clicks the element `css` finds, with real pointer events. The page may redraw
+    /// it between the find and the click (the token list does): then it is found
+    /// again, twice at most.
     pub fn click(&self, css: &str) {
-        let e = self.find(css);
-        self.call("POST", &format!("/element/{e}/click"), Some(json!({})));
+        for attempt in 0..3 {
+            let e = self.find(css);
+            let v = request_raw(
+                self.port,
+                "POST",
+                &format!("/session/{}/element/{e}/click", self.id),
+                Some(json!({})),
+            );
+            match v["value"].get("error").and_then(Value::as_str) {
+                None => return,
+                Some("stale element reference") if attempt < 2 => continue,
+                Some(_) => panic!("webdriver click {css}: {}", v["value"]),
+            }
+        }
     }
 
     pub fn type_into(&self, css: &str, text: &str) {
@@ -240,7 +261,12 @@ impl Session {
     pub fn wait_for(&self, what: &str, expr: &str, timeout: Duration) -> Value {
         let deadline = Instant::now() + timeout;
         loop {
-            let v = self.js(&format!("return ({expr});"), json!([]));
+            // An element found is answered as `true`: a reference handed back could go
+            // stale while WebDriver serialises it (the page redraws its rows).
+            let v = self.js(
+                &format!("const v = ({expr}); return v instanceof Node ? true : v;"),
+                json!([]),
+            );
             if !(v.is_null() || v == json!(false) || v == json!("") || v == json!(0)) {
                 return v;
             }
