@@ -943,7 +943,8 @@ document.addEventListener("keydown", (e) => {
 // From the tray and the core.
 T.event.listen("open-token", (e) => openDetail(e.payload).catch((err) => say(String(err), "error")));
 T.event.listen("tray-rotate-due", () => rotateDue());
-T.event.listen("locked", () => {
+T.event.listen("locked", (e) => {
+  say(e.payload === "idle" ? "Locked after the idle time set in Settings." : "Locked.", "info");
   for (const d of document.querySelectorAll("dialog[open]")) d.close();
   clearSettingsSecrets();
   forgetRows();

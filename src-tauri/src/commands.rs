@@ -207,7 +207,7 @@ pub async fn lock_vault(app: AppHandle, state: State<'_, AppState>) -> Res<Vault
     if state.is_busy() {
         return Err("a rotation or create is under way; lock again when it has finished".into());
     }
-    crate::lock_now(&app);
+    crate::lock_now(&app, crate::LockReason::Asked);
     Ok(status(&state, None, None))
 }
 

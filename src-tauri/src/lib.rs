@@ -102,8 +102,18 @@ pub fn show_main<R: Runtime>(app: &AppHandle<R>) {
     }
 }
 
+/// Why the vault was locked, for the page to say.
+#[derive(Clone, Copy, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LockReason {
+    /// The Lock button or the tray's Lock.
+    Asked,
+    /// The auto-lock after the idle minutes set in Settings.
+    Idle,
+}
+
 /// Locks the vault: the decrypted database is dropped.
-pub fn lock_now<R: Runtime>(app: &AppHandle<R>) {
+pub fn lock_now<R: Runtime>(app: &AppHandle<R>, reason: LockReason) {
     let state = app.state::<AppState>();
     state.set(None);
     state
@@ -118,7 +128,7 @@ pub fn lock_now<R: Runtime>(app: &AppHandle<R>) {
         },
     );
     use tauri::Emitter;
-    let _ = app.emit("locked", ());
+    let _ = app.emit("locked", reason);
 }
 
 /// Continues unfinished rotations (those due for a retry), unless a long operation is
@@ -285,7 +295,7 @@ fn auto_lock<R: Runtime>(app: &AppHandle<R>) {
         && tokenwarden_core::settings::should_lock(minutes, idle_since, state.clock.now())
     {
         tracing::info!(minutes, "locked after idle time");
-        lock_now(app);
+        lock_now(app, LockReason::Idle);
     }
 }
 

@@ -157,7 +157,9 @@ pub fn build<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<()> {
             match id.as_str() {
                 "open" => crate::show_main(app),
                 "quit" => app.exit(0),
-                "lock" if !app.state::<crate::AppState>().is_busy() => crate::lock_now(app),
+                "lock" if !app.state::<crate::AppState>().is_busy() => {
+                    crate::lock_now(app, crate::LockReason::Asked)
+                }
                 "lock" => tracing::info!("not locked: a rotation is under way"),
                 "rotate-due" => {
                     crate::show_main(app);

@@ -416,6 +416,7 @@ fn setup_screens_custody_and_auto_lock_in_the_window() {
         json!([]),
     );
     assert!(refused.as_str().unwrap().contains("locked"), "{refused}");
+    wait_message(&s, "Locked after the idle time");
     shot(&display, "16-auto-locked.png");
     // No passphrase typed in this run is still held by the page.
     let held = s.js(
