@@ -15,13 +15,8 @@ use tokenwarden_core::{reminders, settings, SecretString, TokenSecret};
 #[derive(Serialize)]
 pub struct IntegrationView {
     id: String,
-    provider: String,
-    label: String,
-    base_url: Option<String>,
-    verify_url: Option<String>,
-    header: Option<String>,
-    scheme: Option<String>,
-    expected_status: Option<u16>,
+    #[serde(flatten)]
+    form: IntegrationForm,
     /// The integration's default rotation policy, if it has its own.
     policy_mode: Option<String>,
     policy_auto_days: Option<u32>,
@@ -32,24 +27,9 @@ pub async fn integration_view(state: State<'_, AppState>, id: String) -> Res<Int
     let shared = state.shared()?;
     let vault = shared.lock().await;
     let i = vault.get_integration(&id).map_err(err)?;
-    let own: Option<String> = vault
-        .connection()
-        .query_row(
-            "SELECT rotation_policy FROM integrations WHERE id = ?1",
-            [&i.id],
-            |r| r.get(0),
-        )
-        .map_err(err)?;
-    let own: Option<Policy> = own.and_then(|j| serde_json::from_str(&j).ok());
-    let verify = i.settings.verify.as_ref();
+    let own = policy::of_integration(&vault, &i.id).map_err(err)?;
     Ok(IntegrationView {
-        provider: i.provider.key().to_string(),
-        label: i.label.clone(),
-        base_url: i.base_url.clone(),
-        verify_url: verify.map(|v| v.url.clone()),
-        header: verify.map(|v| v.header.name.clone()),
-        scheme: verify.map(|v| v.header.scheme.clone().unwrap_or_else(|| "none".into())),
-        expected_status: verify.map(|v| v.expected_status),
+        form: IntegrationForm::of(&i),
         policy_mode: own.map(|p| p.mode.key().to_string()),
         policy_auto_days: own.and_then(|p| p.auto_days),
         id: i.id,
@@ -73,18 +53,12 @@ pub async fn add_integration(
     let shared = state.shared()?;
     let now = state.clock.now();
     let new = form.build(credential, now).map_err(err)?;
-    {
-        // Refused names before the network: the provider is not bothered for nothing.
-        let vault = shared.lock().await;
-        if let Ok(existing) = vault.find_integration(&new.label) {
-            if existing.label.eq_ignore_ascii_case(&new.label) {
-                return Err(format!(
-                    "integration '{}' already exists; choose another label",
-                    existing.label
-                ));
-            }
-        }
-    }
+    // A taken label is refused before the network: the provider is not asked for nothing.
+    shared
+        .lock()
+        .await
+        .check_label_free(&new.label, None)
+        .map_err(err)?;
     form::check_credential(&new, state.http.clone(), state.clock.clone())
         .await
         .map_err(|e| format!("the managing token did not work, nothing was stored: {e}"))?;

@@ -101,32 +101,20 @@ pub struct IntegrationEditArgs {
 impl IntegrationEditArgs {
     /// The integration as it is, with the given flags changed.
     fn form(&self, i: &Integration) -> IntegrationForm {
-        let verify = i.settings.verify.as_ref();
-        IntegrationForm {
-            provider: i.provider.key().to_string(),
-            label: self.label.clone().unwrap_or_else(|| i.label.clone()),
-            base_url: match self.base_url.as_deref() {
-                Some("default") => None,
-                Some(u) => Some(u.to_string()),
-                None => i.base_url.clone(),
-            },
-            verify_url: self
-                .verify_url
-                .clone()
-                .or_else(|| verify.map(|v| v.url.clone())),
-            header: self
-                .header
-                .clone()
-                .or_else(|| verify.map(|v| v.header.name.clone())),
-            scheme: self.scheme.clone().or_else(|| {
-                verify.map(|v| v.header.scheme.clone().unwrap_or_else(|| "none".into()))
-            }),
-            expected_status: self
-                .expected_status
-                .or_else(|| verify.map(|v| v.expected_status)),
-            scopes: vec![],
-            expires: None,
+        let mut f = IntegrationForm::of(i);
+        if let Some(l) = &self.label {
+            f.label = l.clone();
         }
+        match self.base_url.as_deref() {
+            Some("default") => f.base_url = None,
+            Some(u) => f.base_url = Some(u.to_string()),
+            None => {}
+        }
+        f.verify_url = self.verify_url.clone().or(f.verify_url);
+        f.header = self.header.clone().or(f.header);
+        f.scheme = self.scheme.clone().or(f.scheme);
+        f.expected_status = self.expected_status.or(f.expected_status);
+        f
     }
 }
 

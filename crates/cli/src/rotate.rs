@@ -543,17 +543,7 @@ pub fn set_policy(vault: &mut Vault, a: PolicyArgs) -> Result<()> {
         Some(Policy::new(PolicyMode::OneClick, a.auto_days)?)
     } else if let Some(i) = &a.integration {
         let i = vault.find_integration(i)?;
-        let p: Option<Policy> = vault
-            .connection()
-            .query_row(
-                "SELECT rotation_policy FROM integrations WHERE id = ?1",
-                [&i.id],
-                |r| r.get::<_, Option<String>>(0),
-            )
-            .ok()
-            .flatten()
-            .and_then(|j| serde_json::from_str(&j).ok());
-        match p {
+        match policy::of_integration(vault, &i.id)? {
             Some(p) => println!(
                 "integration '{}': {}{}",
                 i.label,

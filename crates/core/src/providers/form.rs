@@ -8,13 +8,13 @@ use crate::clock::Clock;
 use crate::model::{NewToken, ProviderKind};
 use crate::secret::TokenSecret;
 use crate::validate::{self, InvalidInput};
-use crate::vault::integrations::{IntegrationSettings, NewIntegration};
+use crate::vault::integrations::{Integration, IntegrationSettings, NewIntegration};
 use chrono::{DateTime, Utc};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
 /// Every field optional but the provider and label; blanks count as not given.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct IntegrationForm {
     /// goodaccess, goodpayments, agencyaccess, platform-api or custom.
@@ -60,6 +60,23 @@ pub struct Described {
 }
 
 impl IntegrationForm {
+    /// The form as an edit starts: the integration as it is (no managing token: that
+    /// changes through rotation).
+    pub fn of(i: &Integration) -> Self {
+        let verify = i.settings.verify.as_ref();
+        IntegrationForm {
+            provider: i.provider.key().to_string(),
+            label: i.label.clone(),
+            base_url: i.base_url.clone(),
+            verify_url: verify.map(|v| v.url.clone()),
+            header: verify.map(|v| v.header.name.clone()),
+            scheme: verify.map(|v| v.header.scheme.clone().unwrap_or_else(|| "none".into())),
+            expected_status: verify.map(|v| v.expected_status),
+            scopes: vec![],
+            expires: None,
+        }
+    }
+
     pub fn provider(&self) -> Result<ProviderKind, InvalidInput> {
         ProviderKind::parse(&self.provider)
     }

@@ -121,6 +121,21 @@ pub fn effective(vault: &Vault, token: &TokenRecord) -> Result<(Policy, PolicySo
     })
 }
 
+/// An integration's own default policy for its tokens, if it has one.
+pub fn of_integration(vault: &Vault, integration_id: &str) -> Result<Option<Policy>, VaultError> {
+    let json: Option<String> = vault
+        .connection()
+        .query_row(
+            "SELECT rotation_policy FROM integrations WHERE id = ?1",
+            [integration_id],
+            |r| r.get(0),
+        )
+        .optional()
+        .map_err(VaultError::sql("reading a rotation policy"))?
+        .flatten();
+    Ok(parse(json))
+}
+
 /// Sets (or with `None` clears) a token's own policy.
 pub fn set_for_token(
     vault: &mut Vault,

@@ -75,14 +75,7 @@ impl Vault {
     pub fn add_integration(&mut self, new: NewIntegration) -> Result<Integration, VaultError> {
         let label = crate::validate::token_name(&new.label)
             .map_err(|e| crate::validate::InvalidInput::new("label", e.reason))?;
-        if let Ok(existing) = self.find_integration(&label) {
-            if existing.label.eq_ignore_ascii_case(&label) {
-                return Err(VaultError::DuplicateIntegration {
-                    label,
-                    id: existing.short_id().to_string(),
-                });
-            }
-        }
+        self.check_label_free(&label, None)?;
         let id = uuid::Uuid::new_v4().to_string();
         let credential = new.credential.map(|mut c| {
             c.integration_id = Some(id.clone());
@@ -117,6 +110,23 @@ impl Vault {
             Ok(((), events))
         })?;
         self.get_integration(&id)
+    }
+
+    /// Refuses a label another integration has (case does not count); `except` is the
+    /// integration being renamed. Also for front ends that must ask before a provider
+    /// call, as `check_name_free` is for tokens.
+    pub fn check_label_free(&self, label: &str, except: Option<&str>) -> Result<(), VaultError> {
+        match self.find_integration(label) {
+            Ok(other)
+                if Some(other.id.as_str()) != except && other.label.eq_ignore_ascii_case(label) =>
+            {
+                Err(VaultError::DuplicateIntegration {
+                    label: label.trim().to_string(),
+                    id: other.short_id().to_string(),
+                })
+            }
+            _ => Ok(()),
+        }
     }
 
     pub fn list_integrations(&self) -> Result<Vec<Integration>, VaultError> {
@@ -214,14 +224,7 @@ impl Vault {
             )
             .into());
         }
-        if let Ok(other) = self.find_integration(&edit.label) {
-            if other.id != i.id && other.label.eq_ignore_ascii_case(&edit.label) {
-                return Err(VaultError::DuplicateIntegration {
-                    label: edit.label,
-                    id: other.short_id().to_string(),
-                });
-            }
-        }
+        self.check_label_free(&edit.label, Some(&i.id))?;
         let settings = serde_json::to_string(&edit.settings).expect("settings serialize");
         self.change(|tx, now| {
             tx.execute(
