@@ -55,6 +55,11 @@ function leftText(days) {
   return days + " d";
 }
 
+// Runs `fn` once the frame with the latest changes has been painted.
+function afterPaint(fn) {
+  requestAnimationFrame(() => setTimeout(fn, 0));
+}
+
 function el(tag, text, cls) {
   const e = document.createElement(tag);
   if (text !== undefined && text !== null) e.textContent = text;
@@ -194,14 +199,14 @@ async function loadTokens() {
   if (current) openDetail(current.id).catch(() => closeDetail());
   if (partial) {
     // After the first screen is painted, not beside it: two cores are not many.
-    requestAnimationFrame(() => setTimeout(() => {
+    afterPaint(() => {
       invoke("list_tokens", {}).then((all) => {
         if (gen !== loadGeneration) return;
         allRows = all;
         partial = false;
         render();
       }).catch((err) => say(String(err), "error"));
-    }, 0));
+    });
   }
 }
 
@@ -909,21 +914,26 @@ $("create-form").addEventListener("submit", async (e) => {
   }
 });
 
+// A new filter, sort or revoked choice shows its list from the top.
+function renderFromTop() {
+  $("list-wrap").scrollTop = 0;
+  render();
+}
+
 // Each keystroke's time from the key event to the frame after the list was redrawn,
-// kept (the last 200) for the benchmark script (scripts/bench-app) to read.
+// kept (the last 200) for the benchmark (benches/app.rs) to read.
 window.twPerf = { filter: [] };
 $("filter").addEventListener("input", (e) => {
   const t0 = e.timeStamp;
-  $("list-wrap").scrollTop = 0;
-  render();
-  requestAnimationFrame(() => setTimeout(() => {
+  renderFromTop();
+  afterPaint(() => {
     const f = window.twPerf.filter;
     f.push(performance.now() - t0);
     if (f.length > 200) f.shift();
-  }, 0));
+  });
 });
-$("sort").addEventListener("change", () => { $("list-wrap").scrollTop = 0; render(); });
-$("show-retired").addEventListener("change", () => { $("list-wrap").scrollTop = 0; render(); });
+$("sort").addEventListener("change", renderFromTop);
+$("show-retired").addEventListener("change", renderFromTop);
 
 // Keyboard: the platform's modifier (Cmd on macOS, Ctrl elsewhere).
 const isMac = navigator.platform.toUpperCase().includes("MAC");
@@ -961,6 +971,6 @@ for (const [dialog, field] of [["add-dialog", "add-secret"], ["guide-dialog", "g
 // Tell the app once the first screen is drawn (its log and the launch benchmark).
 function reportReady() {
   const screen = ["create", "unlock", ...SCREENS].find((id) => !$(id).hidden) || "none";
-  requestAnimationFrame(() => setTimeout(() => invoke("ui_ready", { screen }).catch(() => {}), 0));
+  afterPaint(() => invoke("ui_ready", { screen }).catch(() => {}));
 }
 refresh().catch((err) => say(String(err), "error")).finally(reportReady);
