@@ -17,12 +17,10 @@
 use serde_json::json;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
-use tokenwarden_core::custody::{CustodyError, KeyRequest};
-use tokenwarden_core::{NewToken, ProviderKind, SystemClock, TokenSecret, Vault, VaultPaths};
+use tokenwarden_core::{NewToken, ProviderKind, TokenSecret};
 use tokenwarden_testkit::webdriver::TauriDriver;
-use tokenwarden_testkit::{app_env, PrivateSecretService, Xvfb};
+use tokenwarden_testkit::{app_env, keyring_vault, PrivateSecretService, Xvfb};
 
 const SETTLE: Duration = Duration::from_secs(5);
 
@@ -84,22 +82,12 @@ fn tokens(n: usize) -> Vec<NewToken> {
 }
 
 fn make_vault(home: &Path, n: usize) -> PathBuf {
-    let paths = VaultPaths::new(home.join("vault").join("vault.age"));
-    let mut no_passphrase = || -> Result<_, CustodyError> { panic!("the keyring must answer") };
-    let (mut vault, _) = Vault::create(
-        paths.clone(),
-        KeyRequest::KeyringOrPassphrase {
-            passphrase: &mut no_passphrase,
-            work_factor: 10,
-        },
-        Arc::new(SystemClock),
-        "bench",
-    )
-    .unwrap();
+    let path = home.join("vault").join("vault.age");
+    let mut vault = keyring_vault(&path, "bench");
     if n > 0 {
         vault.add_tokens(tokens(n)).unwrap();
     }
-    paths.vault().to_path_buf()
+    path
 }
 
 /// The process and every descendant (WebKitWebProcess, WebKitNetworkProcess, and a

@@ -2,33 +2,21 @@
 //! → vault, the whole path.
 
 use std::process::{Command, Stdio};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
-use tokenwarden_core::custody::{CustodyError, KeyRequest};
-use tokenwarden_core::{NewToken, ProviderKind, SystemClock, TokenSecret, Vault, VaultPaths};
-use tokenwarden_testkit::{collect, PrivateSecretService, Xvfb};
+use tokenwarden_core::{NewToken, ProviderKind, TokenSecret, VaultPaths};
+use tokenwarden_testkit::{collect, keyring_vault, PrivateSecretService, Xvfb};
 
 #[test]
 fn the_window_opens_and_lists_the_vault() {
     let _serial = crate::SERIAL.lock().unwrap_or_else(|p| p.into_inner());
     let home = tempfile::tempdir().unwrap();
     let service = PrivateSecretService::start(home.path());
-    // The keyring crate finds the bus through the environment. This binary runs this
-    // one test, so no other thread reads the environment meanwhile.
+    // The keyring crate finds the bus through the environment. The app tests run one
+    // at a time (SERIAL), so no other thread reads the environment meanwhile.
     std::env::set_var("DBUS_SESSION_BUS_ADDRESS", &service.address);
 
     let paths = VaultPaths::new(home.path().join("vault").join("vault.age"));
-    let mut no_passphrase = || -> Result<_, CustodyError> { panic!("the keyring must answer") };
-    let (mut vault, _) = Vault::create(
-        paths.clone(),
-        KeyRequest::KeyringOrPassphrase {
-            passphrase: &mut no_passphrase,
-            work_factor: 10,
-        },
-        Arc::new(SystemClock),
-        "test",
-    )
-    .unwrap();
+    let mut vault = keyring_vault(paths.vault(), "test");
     let names = ["SIEM log export", "HR member sync", "Shop checkout key"];
     vault
         .add_tokens(

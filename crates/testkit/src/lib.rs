@@ -119,6 +119,24 @@ impl Drop for PrivateSecretService {
     }
 }
 
+/// A new vault at `vault` whose key goes into the Secret Service the keyring crate
+/// sees (`DBUS_SESSION_BUS_ADDRESS`); never a passphrase file. Cheap work factor.
+pub fn keyring_vault(vault: &Path, who: &str) -> tokenwarden_core::Vault {
+    use tokenwarden_core::custody::{CustodyError, KeyRequest};
+    let mut no_passphrase = || -> Result<_, CustodyError> { panic!("the keyring must answer") };
+    tokenwarden_core::Vault::create(
+        tokenwarden_core::VaultPaths::new(vault),
+        KeyRequest::KeyringOrPassphrase {
+            passphrase: &mut no_passphrase,
+            work_factor: 10,
+        },
+        std::sync::Arc::new(tokenwarden_core::SystemClock),
+        who,
+    )
+    .expect("a keyring vault")
+    .0
+}
+
 /// The environment the desktop app gets in a test or benchmark: this display, this
 /// bus (with its Secret Service), its own vault and home; nothing of the caller's.
 pub fn app_env(
