@@ -83,7 +83,7 @@ fn tokens(n: usize) -> Vec<NewToken> {
 
 fn make_vault(home: &Path, n: usize) -> PathBuf {
     let path = home.join("vault").join("vault.age");
-    let mut vault = keyring_vault(&path, "bench");
+    let mut vault = keyring_vault(&path, home, "bench");
     if n > 0 {
         vault.add_tokens(tokens(n)).unwrap();
     }
@@ -318,7 +318,10 @@ fn main() {
         let t0 = Instant::now();
         let vault = make_vault(home.path(), n);
         let made = t0.elapsed();
-        let env = app_env(&display, &service, &vault, home.path());
+        let mut env = app_env(&display, &service, &vault, home.path());
+        // The app makes itself undumpable, which closes its /proc files to a non-root
+        // reader; the memory figures need them (core dumps stay off).
+        env.push((tokenwarden_core::hardening::DUMPABLE_ENV.into(), "1".into()));
         println!(
             "{n} tokens (vault {} KiB, made in {:.1} s)",
             std::fs::metadata(&vault).unwrap().len() / 1024,

@@ -5,6 +5,7 @@ const COMMANDS: &[&str] = &[
     "vault_status",
     "unlock",
     "create_vault",
+    "recover_vault",
     "lock_vault",
     "list_tokens",
     "token_detail",

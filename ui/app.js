@@ -34,6 +34,13 @@ function show(section) {
   if (section !== "tokens") closeDetail();
 }
 
+// A command's error: a string, or {kind, message} from the commands that can ask for
+// more (a proof of the person, a recovery, a moved integration's credential).
+function errorText(err) {
+  if (err && typeof err === "object" && "message" in err) return err.message;
+  return String(err);
+}
+
 function say(text, kind) {
   const m = $("message");
   m.textContent = text || "";
@@ -205,7 +212,7 @@ async function loadTokens() {
         allRows = all;
         partial = false;
         render();
-      }).catch((err) => say(String(err), "error"));
+      }).catch((err) => say(errorText(err), "error"));
     });
   }
 }
@@ -215,6 +222,76 @@ function applyStatus(st) {
   $("sandbox-badge").hidden = !st.sandbox;
   if (st.problem) say(st.problem, "error");
   else if (st.notice) say(st.notice, "info");
+  offerRecovery(st.problem_kind);
+}
+
+// A vault file that cannot be opened as it is: what the person may do about it, each
+// checked and recorded in the audit log by the core (as `tw recover` does).
+function offerRecovery(kind) {
+  const previous = kind === "restorable" || kind === "rolled_back_previous_newer";
+  const older = kind === "rolled_back";
+  $("recover-box").hidden = !previous && !older;
+  $("recover-previous").hidden = !previous;
+  $("recover-older").hidden = !older;
+  $("recover-text").textContent = previous
+    ? "The previous generation beside the vault is authentic and can take its place; the file there now is kept beside it."
+    : older
+      ? "If you put this older copy back yourself, you can keep it. Check the recipients and tokens after: it may hold what was removed since."
+      : "";
+}
+
+async function recover(how) {
+  try {
+    const st = await invoke("recover_vault", { how, passphrase: $("unlock-pass").value || null });
+    $("unlock-pass").value = "";
+    applyStatus(st);
+    await loadTokens();
+  } catch (err) {
+    say(errorText(err), "error");
+    offerRecovery(err && err.kind);
+  }
+}
+$("recover-previous").addEventListener("click", () => recover("restore_previous"));
+$("recover-older").addEventListener("click", () => recover("accept_older"));
+
+// ---- proof of the person ---------------------------------------------------
+// Exporting the key, adding a recipient, moving the key and weakening the auto-lock
+// need it. The first call goes without: a keyring vault then asks the OS (a desktop
+// dialog, outside this page); the error says what else is needed, asked here once.
+
+function askProof(err) {
+  return new Promise((resolve) => {
+    const typed = err.kind === "reauth_typed";
+    $("proof-text").textContent = err.message;
+    $("proof-pass-label").hidden = typed;
+    $("proof-typed-label").hidden = !typed;
+    $("proof-typed-hint").textContent = typed ? `Type '${err.phrase}'` : "";
+    $("proof-pass").value = "";
+    $("proof-typed").value = "";
+    const dialog = $("proof-dialog");
+    dialog.addEventListener("close", () => {
+      const answer = dialog.returnValue === "ok"
+        ? (typed ? { typed: $("proof-typed").value } : { passphrase: $("proof-pass").value })
+        : null;
+      $("proof-pass").value = "";
+      $("proof-typed").value = "";
+      resolve(answer);
+    }, { once: true });
+    dialog.returnValue = "";
+    dialog.showModal();
+    (typed ? $("proof-typed") : $("proof-pass")).focus();
+  });
+}
+
+async function withProof(call) {
+  try {
+    return await call(null);
+  } catch (err) {
+    if (!err || (err.kind !== "reauth_typed" && err.kind !== "reauth_passphrase")) throw err;
+    const proof = await askProof(err);
+    if (!proof) throw "Cancelled; nothing was changed.";
+    return await call(proof);
+  }
 }
 
 async function refresh() {
@@ -222,7 +299,7 @@ async function refresh() {
   applyStatus(st);
   if (!st.exists) return show("create");
   if (st.unlocked) return loadTokens();
-  if (st.custody === "passphrase" || st.locked) {
+  if (st.custody === "passphrase" || st.locked || st.problem_kind) {
     const keyring = st.custody === "keyring";
     $("unlock-keyring").hidden = !keyring;
     $("unlock-pass").hidden = keyring;
@@ -298,11 +375,11 @@ $("rows").addEventListener("click", (e) => {
   const rot = e.target.closest("button[data-rotate]");
   if (rot) return startRotation(rot.dataset.rotate);
   const tr = e.target.closest("tr[data-id]");
-  if (tr) openDetail(tr.dataset.id).catch((err) => say(String(err), "error"));
+  if (tr) openDetail(tr.dataset.id).catch((err) => say(errorText(err), "error"));
 });
 $("rows").addEventListener("keydown", (e) => {
   const tr = e.target.closest("tr[data-id]");
-  if (tr && e.key === "Enter") openDetail(tr.dataset.id).catch((err) => say(String(err), "error"));
+  if (tr && e.key === "Enter") openDetail(tr.dataset.id).catch((err) => say(errorText(err), "error"));
 });
 $("detail-close").addEventListener("click", closeDetail);
 
@@ -320,7 +397,7 @@ $("reveal-btn").addEventListener("click", async () => {
     $("reveal-btn").textContent = "Hide";
     revealTimer = setTimeout(hideSecret, REVEAL_SECONDS * 1000);
   } catch (err) {
-    say(String(err), "error");
+    say(errorText(err), "error");
   }
 });
 
@@ -330,7 +407,7 @@ $("copy-btn").addEventListener("click", async () => {
     const secs = await invoke("copy_secret", { id: current.id });
     say(`Copied. The clipboard is cleared in ${secs} s if it still holds the secret.`, "info");
   } catch (err) {
-    say(String(err), "error");
+    say(errorText(err), "error");
   }
 });
 
@@ -346,7 +423,7 @@ $("policy-form").addEventListener("submit", async (e) => {
     say(mode ? "Rotation policy set." : "The token follows its integration's policy again.", "info");
     await openDetail(current.id);
   } catch (err) {
-    say(String(err), "error");
+    say(errorText(err), "error");
   }
 });
 
@@ -369,19 +446,29 @@ function progressChannel() {
   return ch;
 }
 
+async function lockedMeanwhile() {
+  try {
+    return !(await invoke("vault_status")).unlocked;
+  } catch (_) {
+    return false;
+  }
+}
+
 async function startRotation(id) {
   const row = allRows.find((r) => r.id === id);
   if (!row) return;
   if (row.rotation !== "automatic") return openGuide(id);
   try {
     const report = await invoke("rotate_token", { id, onStep: progressChannel() });
+    // Lock pressed meanwhile: the vault locked as the rotation ended (it said so).
+    if (await lockedMeanwhile()) return;
     // The drawer follows the token to its replacement.
     if (current && current.id === id && report.new_token_id) current = { id: report.new_token_id };
     await loadTokens();
     if (report.outcome.kind === "done") say(`${report.token_name} was rotated.`, "info");
     else say(`${report.token_name}: ${report.outcome.error || report.outcome.reason || report.outcome.kind}`, "error");
   } catch (err) {
-    say(String(err), "error");
+    say(errorText(err), "error");
   }
 }
 
@@ -389,11 +476,12 @@ $("due-btn").addEventListener("click", rotateDue);
 async function rotateDue() {
   try {
     const rows = await invoke("rotate_due", { onStep: progressChannel() });
+    if (await lockedMeanwhile()) return;
     if (!rows.length) say("No token is due (none expires within a week).", "info");
     else say(rows.map((r) => `${r.token}: ${r.result}`).join(" · "), rows.every((r) => r.done) ? "info" : "error");
     await loadTokens();
   } catch (err) {
-    say(String(err), "error");
+    say(errorText(err), "error");
   }
 }
 
@@ -402,7 +490,7 @@ async function openGuide(id) {
   try {
     guide = await invoke("guided_begin", { id });
   } catch (err) {
-    return say(String(err), "error");
+    return say(errorText(err), "error");
   }
   $("guide-title").textContent = `Rotate ${guide.token_name} in its dashboard`;
   $("guide-warning").hidden = !guide.warning;
@@ -452,7 +540,7 @@ $("guide-form").addEventListener("submit", async (e) => {
   } catch (err) {
     $("guide-error").hidden = false;
     $("guide-error").className = "message error";
-    $("guide-error").textContent = String(err);
+    $("guide-error").textContent = errorText(err);
   } finally {
     buttons.forEach((b) => (b.disabled = false));
   }
@@ -487,7 +575,7 @@ $("add-form").addEventListener("submit", async (e) => {
     invoke("check_reminders");
   } catch (err) {
     $("add-error").hidden = false;
-    $("add-error").textContent = String(err);
+    $("add-error").textContent = errorText(err);
   }
 });
 
@@ -499,7 +587,7 @@ async function openRemote() {
   try {
     opts = await invoke("create_options");
   } catch (err) {
-    return say(String(err), "error");
+    return say(errorText(err), "error");
   }
   if (!opts.integrations.length) {
     return say("No GoodAccess integration yet: try the sandbox, or add one with `tw integration add`.", "error");
@@ -544,7 +632,7 @@ $("remote-form").addEventListener("submit", async (e) => {
     invoke("check_reminders");
   } catch (err) {
     $("remote-error").hidden = false;
-    $("remote-error").textContent = String(err);
+    $("remote-error").textContent = errorText(err);
   } finally {
     $("remote-submit").disabled = false;
   }
@@ -571,7 +659,7 @@ async function showAudit() {
     $("audit-rows").replaceChildren(frag);
     show("audit");
   } catch (err) {
-    say(String(err), "error");
+    say(errorText(err), "error");
   }
 }
 $("audit-close").addEventListener("click", () => show("tokens"));
@@ -583,7 +671,7 @@ async function showIntegrations() {
   try {
     list = await invoke("list_integrations");
   } catch (err) {
-    return say(String(err), "error");
+    return say(errorText(err), "error");
   }
   const frag = document.createDocumentFragment();
   for (const i of list) {
@@ -598,7 +686,7 @@ async function showIntegrations() {
         await invoke("set_integration_reminders", { id: i.id, days: days.value });
         say(`Reminders of ${i.label}: ${days.value || "the defaults"}.`, "info");
       } catch (err) {
-        say(String(err), "error");
+        say(errorText(err), "error");
       }
     });
     const daysCell = el("td");
@@ -610,7 +698,7 @@ async function showIntegrations() {
         try {
           say(await invoke("verify_integration", { id: i.id }), "info");
         } catch (err) {
-          say(String(err), "error");
+          say(errorText(err), "error");
         }
       });
       const rec = el("button", "Reconcile", "small ghost");
@@ -634,7 +722,7 @@ async function showIntegrations() {
         say(await invoke("remove_integration", { id: i.id }), "info");
         showIntegrations();
       } catch (err) {
-        say(String(err), "error");
+        say(errorText(err), "error");
       }
     });
     actions.append(edit, remove);
@@ -656,11 +744,21 @@ function integrationFields() {
   $("int-verify").hidden = ga;
   $("int-policy").hidden = editing === null;
 }
+
+// An edit that moves calls to another host: the credential follows only if given again.
+function askMove(err) {
+  $("int-move").hidden = false;
+  $("int-move-text").textContent = err.message;
+  $("int-move-credential-label").hidden = err.kind !== "endpoint_credential";
+  $("int-move-host-label").hidden = err.kind !== "endpoint_confirm";
+  (err.kind === "endpoint_credential" ? $("int-move-credential") : $("int-move-host")).focus();
+}
 $("int-provider").addEventListener("change", integrationFields);
 
 async function openIntegration(id) {
   $("integration-form").reset();
   $("integration-error").hidden = true;
+  $("int-move").hidden = true;
   editing = id || null;
   $("int-provider").disabled = editing !== null;
   $("integration-title").textContent = editing ? "Edit the integration" : "Add an integration";
@@ -678,7 +776,7 @@ async function openIntegration(id) {
       $("int-policy-mode").value = v.policy_mode || "";
       $("int-policy-days").value = v.policy_auto_days || "";
     } catch (err) {
-      return say(String(err), "error");
+      return say(errorText(err), "error");
     }
   }
   integrationFields();
@@ -705,17 +803,26 @@ $("integration-form").addEventListener("submit", async (e) => {
     if (editing) {
       const mode = $("int-policy-mode").value || null;
       const days = $("int-policy-days").value ? Number($("int-policy-days").value) : null;
-      msg = await invoke("edit_integration", { id: editing, form, policyMode: mode, policyAutoDays: mode ? days : null });
+      msg = await invoke("edit_integration", {
+        id: editing, form, policyMode: mode, policyAutoDays: mode ? days : null,
+        credential: $("int-move-credential").value || null,
+        confirmHost: $("int-move-host").value || null,
+      });
     } else {
       msg = await invoke("add_integration", { form, credential: $("int-credential").value || null });
     }
     $("int-credential").value = "";
+    $("int-move-credential").value = "";
     $("integration-dialog").close();
     say(msg, "info");
     showIntegrations();
   } catch (err) {
-    $("integration-error").hidden = false;
-    $("integration-error").textContent = String(err);
+    if (err && (err.kind === "endpoint_credential" || err.kind === "endpoint_confirm")) {
+      askMove(err);
+    } else {
+      $("integration-error").hidden = false;
+      $("integration-error").textContent = errorText(err);
+    }
   } finally {
     $("integration-submit").disabled = false;
   }
@@ -733,7 +840,7 @@ async function reconcile(i) {
     for (const d of r.drifted) lines.push(el("div", `differs: ${d.token.name} — ${d.fields.join(", ")}`));
     box.replaceChildren(...lines);
   } catch (err) {
-    box.replaceChildren(el("div", String(err), "left expired"));
+    box.replaceChildren(el("div", errorText(err), "left expired"));
   }
 }
 
@@ -762,7 +869,7 @@ function fillSettings(st) {
         fillSettings(await invoke("remove_recipient", { recipient: r.recipient }));
         say(`Removed ${r.label || r.recipient}. Copies of the vault it could read before stay readable to it.`, "info");
       } catch (err) {
-        say(String(err), "error");
+        say(errorText(err), "error");
       }
     });
     li.append(el("code", r.recipient, "mono"), el("span", r.label, "muted"), rm);
@@ -776,20 +883,21 @@ async function showSettings() {
     fillSettings(await invoke("get_settings"));
     show("settings");
   } catch (err) {
-    say(String(err), "error");
+    say(errorText(err), "error");
   }
 }
 $("settings-form").addEventListener("submit", async (e) => {
   e.preventDefault();
   try {
-    fillSettings(await invoke("set_settings", {
+    fillSettings(await withProof((proof) => invoke("set_settings", {
       autoLockMinutes: Number($("set-autolock").value),
       reminderDays: $("set-leads").value,
       autostart: $("set-autostart").checked,
-    }));
+      proof,
+    })));
     say("Settings saved.", "info");
   } catch (err) {
-    say(String(err), "error");
+    say(errorText(err), "error");
   }
 });
 
@@ -801,11 +909,11 @@ $("custody-form").addEventListener("submit", async (e) => {
     return say(pass ? "The two passphrases differ." : "Type the new passphrase twice.", "error");
   }
   try {
-    const notice = await invoke("change_custody", { to, passphrase: to === "passphrase" ? pass : null });
+    const notice = await withProof((proof) => invoke("change_custody", { to, passphrase: to === "passphrase" ? pass : null, proof }));
     say(notice, "info");
     await showSettings();
   } catch (err) {
-    say(String(err), "error");
+    say(errorText(err), "error");
   } finally {
     $("custody-pass").value = "";
     $("custody-pass2").value = "";
@@ -815,11 +923,11 @@ $("custody-form").addEventListener("submit", async (e) => {
 $("recipient-form").addEventListener("submit", async (e) => {
   e.preventDefault();
   try {
-    fillSettings(await invoke("add_recipient", { recipient: $("recipient-key").value, label: $("recipient-label").value }));
+    fillSettings(await withProof((proof) => invoke("add_recipient", { recipient: $("recipient-key").value, label: $("recipient-label").value, proof })));
     say("The vault is now also encrypted to that key.", "info");
     $("recipient-form").reset();
   } catch (err) {
-    say(String(err), "error");
+    say(errorText(err), "error");
   }
 });
 
@@ -832,9 +940,9 @@ $("export-form").addEventListener("submit", async (e) => {
   }
   $("export-btn").disabled = true;
   try {
-    say(await invoke("export_identity", { path: $("export-path").value, passphrase: clear ? null : pass, clearText: clear }), "info");
+    say(await withProof((proof) => invoke("export_identity", { path: $("export-path").value, passphrase: clear ? null : pass, clearText: clear, proof })), "info");
   } catch (err) {
-    say(String(err), "error");
+    say(errorText(err), "error");
   } finally {
     $("export-pass").value = "";
     $("export-pass2").value = "";
@@ -846,7 +954,7 @@ $("nav").addEventListener("click", (e) => {
   const b = e.target.closest("button[data-screen]");
   if (!b) return;
   const screen = b.dataset.screen;
-  if (screen === "tokens") loadTokens().then(() => show("tokens")).catch((err) => say(String(err), "error"));
+  if (screen === "tokens") loadTokens().then(() => show("tokens")).catch((err) => say(errorText(err), "error"));
   else if (screen === "integrations") showIntegrations();
   else if (screen === "audit") showAudit();
   else if (screen === "settings") showSettings();
@@ -869,7 +977,7 @@ $("sandbox-btn").addEventListener("click", async () => {
     applyStatus(await invoke("start_sandbox"));
     await loadTokens();
   } catch (err) {
-    say(String(err), "error");
+    say(errorText(err), "error");
   }
 });
 
@@ -880,7 +988,11 @@ function forgetRows() {
 }
 
 $("lock-btn").addEventListener("click", async () => {
-  await invoke("lock_vault");
+  const st = await invoke("lock_vault");
+  if (st.unlocked) {
+    // A rotation is under way: the vault locks as soon as it ends (the "locked" event).
+    return say(st.notice, "info");
+  }
   forgetRows();
   render();
   say("Locked.", "info");
@@ -895,7 +1007,8 @@ $("unlock-form").addEventListener("submit", async (e) => {
     say("");
     await loadTokens();
   } catch (err) {
-    say(String(err), "error");
+    say(errorText(err), "error");
+    offerRecovery(err && err.kind);
   }
 });
 
@@ -908,7 +1021,7 @@ $("create-form").addEventListener("submit", async (e) => {
     applyStatus(st);
     await loadTokens();
   } catch (err) {
-    say(String(err), "error");
+    say(errorText(err), "error");
   } finally {
     $("create-btn").disabled = false;
   }
@@ -951,10 +1064,14 @@ document.addEventListener("keydown", (e) => {
 });
 
 // From the tray and the core.
-T.event.listen("open-token", (e) => openDetail(e.payload).catch((err) => say(String(err), "error")));
+T.event.listen("open-token", (e) => openDetail(e.payload).catch((err) => say(errorText(err), "error")));
 T.event.listen("tray-rotate-due", () => rotateDue());
 T.event.listen("locked", (e) => {
-  say(e.payload === "idle" ? "Locked after the idle time set in Settings." : "Locked.", "info");
+  const why = {
+    idle: "Locked after the idle time set in Settings.",
+    after_rotation: "Locked: the rotation that was running has ended.",
+  };
+  say(why[e.payload] || "Locked.", "info");
   for (const d of document.querySelectorAll("dialog[open]")) d.close();
   clearSettingsSecrets();
   forgetRows();
@@ -964,7 +1081,7 @@ T.event.listen("locked", (e) => {
 T.event.listen("vault-changed", () => { if (!$("tokens").hidden) loadTokens().catch(() => {}); });
 
 // A dialog's secret never outlives it.
-for (const [dialog, field] of [["add-dialog", "add-secret"], ["guide-dialog", "guide-secret"], ["integration-dialog", "int-credential"]]) {
+for (const [dialog, field] of [["add-dialog", "add-secret"], ["guide-dialog", "guide-secret"], ["integration-dialog", "int-credential"], ["integration-dialog", "int-move-credential"]]) {
   $(dialog).addEventListener("close", () => { $(field).value = ""; });
 }
 
@@ -973,4 +1090,4 @@ function reportReady() {
   const screen = ["create", "unlock", ...SCREENS].find((id) => !$(id).hidden) || "none";
   afterPaint(() => invoke("ui_ready", { screen }).catch(() => {}));
 }
-refresh().catch((err) => say(String(err), "error")).finally(reportReady);
+refresh().catch((err) => say(errorText(err), "error")).finally(reportReady);

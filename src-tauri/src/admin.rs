@@ -3,13 +3,80 @@
 //! identity export. Each one a thin call into the core, which checks and audits.
 
 use crate::commands::{err, Res};
+use crate::error::AppError;
 use crate::AppState;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use tauri::{AppHandle, Manager, State};
 use tokenwarden_core::custody::{CustodyMode, NewCustody, DEFAULT_WORK_FACTOR};
 use tokenwarden_core::providers::form::{self, IntegrationForm};
+use tokenwarden_core::reauth::{self, Proof, ReauthError, Reauthenticated, Sensitive};
 use tokenwarden_core::rotation::policy::{self, Policy, PolicyMode};
-use tokenwarden_core::{reminders, settings, SecretString, TokenSecret};
+use tokenwarden_core::vault::integrations::EndpointConsent;
+use tokenwarden_core::{reminders, settings, SecretString, TokenSecret, Vault};
+
+/// What the page gives as proof of the person for a sensitive action: a passphrase
+/// vault's passphrase, or the phrase typed (a keyring vault where the OS cannot check).
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct ProofInput {
+    passphrase: Option<String>,
+    typed: Option<String>,
+}
+
+type Held = tokio::sync::OwnedMutexGuard<Vault>;
+
+/// Proves the person is there (core `reauth`) and returns the vault, held, with the
+/// proof. A passphrase vault needs its passphrase (kind `reauth_passphrase` asks for
+/// it); a keyring vault asks the OS (polkit's dialog, with the vault not held
+/// meanwhile), and where the OS cannot check, kind `reauth_typed` asks for the phrase.
+pub(crate) async fn prove(
+    state: &AppState,
+    action: Sensitive,
+    input: ProofInput,
+) -> Result<(Held, Reauthenticated), AppError> {
+    let shared = state.shared()?;
+    let mode = shared.lock().await.custody().mode;
+    let given = |s: Option<String>| s.filter(|v| !v.is_empty());
+    let proof = match (mode, given(input.passphrase), given(input.typed)) {
+        (CustodyMode::Passphrase, Some(p), _) => Proof::Passphrase(SecretString::from(p)),
+        (CustodyMode::Passphrase, None, _) => {
+            return Err(ReauthError::PassphraseNeeded {
+                action: action.describe(),
+            }
+            .into())
+        }
+        (CustodyMode::Keyring, _, Some(t)) => Proof::Typed(t),
+        (CustodyMode::Keyring, _, None) => {
+            match tauri::async_runtime::spawn_blocking(move || reauth::os_check(action))
+                .await
+                .map_err(err)?
+            {
+                Ok(p) => Proof::Presence(p),
+                Err(ReauthError::Unavailable { reason }) => {
+                    return Err(AppError::typed_needed(action, &reason))
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+    };
+    let vault = shared.lock_owned().await;
+    // The passphrase check runs scrypt: off the async threads.
+    let (vault, proved) = tauri::async_runtime::spawn_blocking(move || {
+        let mut vault = vault;
+        let proved = vault.reauthenticate(action, proof);
+        (vault, proved)
+    })
+    .await
+    .map_err(err)?;
+    Ok((vault, proved?))
+}
+
+/// Tells the desktop a sensitive action happened: whoever was at the keyboard, the
+/// person sees it in the notification list.
+fn notify_done(app: &AppHandle, action: Sensitive, detail: &str) {
+    let (title, body) = action.notice(detail);
+    crate::notify(app, &title, &body);
+}
 
 /// An integration as its edit form shows it.
 #[derive(Serialize)]
@@ -71,21 +138,70 @@ pub async fn add_integration(
     ))
 }
 
+/// Edits an integration. One that moves to another host needs, for the API, its
+/// managing token again (tried at the new host first; kind `endpoint_credential`
+/// asks for it), and for a verify URL, the new host typed again (kind
+/// `endpoint_confirm`): credentials follow their endpoint.
 #[tauri::command]
+#[allow(clippy::too_many_arguments)]
 pub async fn edit_integration(
     state: State<'_, AppState>,
     id: String,
     form: IntegrationForm,
     policy_mode: Option<String>,
     policy_auto_days: Option<u32>,
-) -> Res<String> {
+    credential: Option<String>,
+    confirm_host: Option<String>,
+) -> Result<String, AppError> {
     let described = form.describe().map_err(err)?;
     let policy = policy_from(policy_mode, policy_auto_days)?;
     let shared = state.shared()?;
+    let before = shared.lock().await.get_integration(&id)?;
+    let moves = described.endpoint_changes(&before);
+    let mut consent = EndpointConsent {
+        confirm_host: confirm_host.filter(|h| !h.trim().is_empty()),
+        ..EndpointConsent::default()
+    };
+    let credential = credential
+        .map(|c| c.trim().to_string())
+        .filter(|c| !c.is_empty());
+    if let (Some(c), true) = (credential, moves.iter().any(|m| m.field == "base_url")) {
+        let secret = TokenSecret::new(c).map_err(err)?;
+        // Tried at the new host before anything is stored; the vault is not held.
+        form::check_managing_token(
+            described.base_url.as_deref(),
+            &secret,
+            state.http.clone(),
+            state.clock.clone(),
+        )
+        .await
+        .map_err(|e| {
+            format!("the managing token did not work at the new host, nothing was changed: {e}")
+        })?;
+        consent.credential = Some(
+            form.managing_token(&described, secret, state.clock.now())
+                .map_err(err)?,
+        );
+    }
     let mut vault = shared.lock().await;
-    let i = vault.edit_integration(&id, described).map_err(err)?;
+    let i = vault.edit_integration(&id, described, consent)?;
     policy::set_for_integration(&mut vault, &i.id, policy).map_err(err)?;
-    Ok(format!("Saved {}.", i.label))
+    let moved: Vec<String> = moves
+        .iter()
+        .map(|m| {
+            format!(
+                " Its {} moved from {} to {}.",
+                if m.field == "base_url" {
+                    "API"
+                } else {
+                    "verify URL"
+                },
+                m.from,
+                m.to
+            )
+        })
+        .collect();
+    Ok(format!("Saved {}.{}", i.label, moved.concat()))
 }
 
 #[tauri::command]
@@ -178,6 +294,8 @@ pub async fn get_settings(app: AppHandle, state: State<'_, AppState>) -> Res<App
     })
 }
 
+/// Saves the settings. Turning the auto-lock off or making it wait longer takes a
+/// proof of the person (see [`prove`]).
 #[tauri::command]
 pub async fn set_settings(
     app: AppHandle,
@@ -185,20 +303,37 @@ pub async fn set_settings(
     auto_lock_minutes: u32,
     reminder_days: String,
     autostart: bool,
-) -> Res<AppSettings> {
+    proof: Option<ProofInput>,
+) -> Result<AppSettings, AppError> {
     use tauri_plugin_autostart::ManagerExt;
     let leads = reminders::parse_days(&reminder_days).map_err(err)?;
-    {
+    let wanted = settings::Settings {
+        auto_lock_minutes,
+        reminder_lead_days: leads,
+    };
+    let weakens = {
+        let shared = state.shared()?;
+        let vault = shared.lock().await;
+        settings::needs_reauth(&vault, &wanted)?
+    };
+    if weakens {
+        let (mut vault, proved) =
+            prove(&state, Sensitive::WeakenAutoLock, proof.unwrap_or_default()).await?;
+        settings::set(&mut vault, wanted, Some(proved))?;
+        drop(vault);
+        notify_done(
+            &app,
+            Sensitive::WeakenAutoLock,
+            &if auto_lock_minutes == 0 {
+                "off".to_string()
+            } else {
+                format!("{auto_lock_minutes} minutes")
+            },
+        );
+    } else {
         let shared = state.shared()?;
         let mut vault = shared.lock().await;
-        settings::set(
-            &mut vault,
-            settings::Settings {
-                auto_lock_minutes,
-                reminder_lead_days: leads,
-            },
-        )
-        .map_err(err)?;
+        settings::set(&mut vault, wanted, None)?;
     }
     *state.auto_lock.lock().unwrap_or_else(|p| p.into_inner()) = auto_lock_minutes;
     let launcher = app.autolaunch();
@@ -209,22 +344,28 @@ pub async fn set_settings(
     };
     result.map_err(|e| format!("autostart at login: {e}"))?;
     crate::refresh_after_change(&app).await;
-    get_settings(app.clone(), state).await
+    Ok(get_settings(app.clone(), state).await?)
 }
 
+/// Adds a recipient: the vault is then also encrypted to that key, so it takes a proof
+/// of the person (see [`prove`]).
 #[tauri::command]
 pub async fn add_recipient(
     app: AppHandle,
     state: State<'_, AppState>,
     recipient: String,
     label: String,
-) -> Res<AppSettings> {
-    {
-        let shared = state.shared()?;
-        let mut vault = shared.lock().await;
-        vault.add_recipient(&recipient, &label).map_err(err)?;
-    }
-    get_settings(app, state).await
+    proof: Option<ProofInput>,
+) -> Result<AppSettings, AppError> {
+    // A key that is not one is refused before anyone is asked to prove anything.
+    tokenwarden_core::custody::parse_recipient(&recipient)
+        .map_err(|e| AppError::from(e.to_string()))?;
+    let (mut vault, proved) =
+        prove(&state, Sensitive::AddRecipient, proof.unwrap_or_default()).await?;
+    let r = vault.add_recipient(&recipient, &label, proved)?;
+    drop(vault);
+    notify_done(&app, Sensitive::AddRecipient, &r.recipient);
+    Ok(get_settings(app, state).await?)
 }
 
 #[tauri::command]
@@ -246,21 +387,25 @@ fn passphrase(p: Option<String>) -> Option<SecretString> {
 }
 
 /// Writes the vault key to a new file for recovery, behind a passphrase unless the
-/// person explicitly asks for clear text. Never overwrites a file.
+/// person explicitly asks for clear text. Never overwrites a file. Takes a proof of
+/// the person (see [`prove`]).
 #[tauri::command]
 pub async fn export_identity(
+    app: AppHandle,
     state: State<'_, AppState>,
     path: String,
     passphrase: Option<String>,
     clear_text: bool,
-) -> Res<String> {
+    proof: Option<ProofInput>,
+) -> Result<String, AppError> {
     let out = std::path::PathBuf::from(path.trim());
     if !out.is_absolute() {
         return Err(format!(
             "export: '{}' is not a full path; give one such as {}",
             out.display(),
             std::env::temp_dir().join("tokenwarden-key.age").display()
-        ));
+        )
+        .into());
     }
     // Clear text only when asked for, and then no passphrase is used at all.
     let pass = if clear_text {
@@ -271,42 +416,72 @@ pub async fn export_identity(
     if pass.is_none() && !clear_text {
         return Err("export: give a passphrase for the key file, or choose clear text".into());
     }
-    let shared = state.shared()?;
-    let mut vault = shared.lock_owned().await;
+    // What would be refused anyway is said before anyone is asked to prove anything.
+    if let Some(p) = &pass {
+        tokenwarden_core::custody::check_passphrase(p).map_err(err)?;
+    }
+    if std::fs::symlink_metadata(&out).is_ok() {
+        return Err(format!(
+            "{} already exists; choose another file (it is never overwritten)",
+            out.display()
+        )
+        .into());
+    }
+    let (mut vault, proved) =
+        prove(&state, Sensitive::ExportKey, proof.unwrap_or_default()).await?;
     let vault_file = vault.paths().vault().display().to_string();
     let shown = out.display().to_string();
     // scrypt takes about a second: off the async threads.
     tauri::async_runtime::spawn_blocking(move || {
-        vault.export_identity(&out, pass.as_ref().map(|p| (p, DEFAULT_WORK_FACTOR)))
+        vault.export_identity(
+            &out,
+            pass.as_ref().map(|p| (p, DEFAULT_WORK_FACTOR)),
+            proved,
+        )
     })
     .await
-    .map_err(err)?
-    .map_err(err)?;
+    .map_err(err)??;
+    notify_done(&app, Sensitive::ExportKey, &shown);
     Ok(format!(
         "Wrote the vault key to {shown}{}. Keep it apart from this computer; `age -d -i {shown} {vault_file}` opens the vault with it.",
         if clear_text { " IN CLEAR TEXT" } else { " (passphrase-protected)" }
     ))
 }
 
-/// Moves the vault key to the OS keyring, or behind a (new) passphrase.
+/// Moves the vault key to the OS keyring, or behind a (new) passphrase. Takes a proof
+/// of the person (see [`prove`]): for a passphrase vault, its current passphrase.
 #[tauri::command]
 pub async fn change_custody(
+    app: AppHandle,
     state: State<'_, AppState>,
     to: CustodyMode,
     passphrase: Option<String>,
-) -> Res<String> {
+    proof: Option<ProofInput>,
+) -> Result<String, AppError> {
     let target = match to {
         CustodyMode::Keyring => NewCustody::Keyring,
-        CustodyMode::Passphrase => NewCustody::Passphrase {
-            passphrase: self::passphrase(passphrase).ok_or("custody: give the new passphrase")?,
-            work_factor: DEFAULT_WORK_FACTOR,
-        },
+        CustodyMode::Passphrase => {
+            let p = self::passphrase(passphrase).ok_or("custody: give the new passphrase")?;
+            tokenwarden_core::custody::check_passphrase(&p).map_err(err)?;
+            NewCustody::Passphrase {
+                passphrase: p,
+                work_factor: DEFAULT_WORK_FACTOR,
+            }
+        }
     };
-    let shared = state.shared()?;
-    let mut vault = shared.lock_owned().await;
-    let outcome = tauri::async_runtime::spawn_blocking(move || vault.change_custody(target))
-        .await
-        .map_err(err)?
-        .map_err(err)?;
+    let (mut vault, proved) =
+        prove(&state, Sensitive::ChangeCustody, proof.unwrap_or_default()).await?;
+    let outcome =
+        tauri::async_runtime::spawn_blocking(move || vault.change_custody(target, proved))
+            .await
+            .map_err(err)??;
+    notify_done(
+        &app,
+        Sensitive::ChangeCustody,
+        match to {
+            CustodyMode::Keyring => "to the OS keyring",
+            CustodyMode::Passphrase => "behind a passphrase",
+        },
+    );
     Ok(outcome.notice)
 }

@@ -2,6 +2,7 @@
 //! that says what happened and what to do (the core's messages are written that way).
 //! No list or detail carries a secret; only `reveal_secret` does, on request.
 
+use crate::error::AppError;
 use crate::AppState;
 use serde::{Deserialize, Serialize};
 use std::sync::atomic::Ordering;
@@ -36,19 +37,35 @@ pub struct VaultStatus {
     unlocked: bool,
     custody: Option<CustodyMode>,
     problem: Option<String>,
+    /// What the page can offer for the problem: `restorable` (the previous
+    /// generation), `rolled_back` (keep the older copy, deliberately),
+    /// `rolled_back_previous_newer` (put the newer previous generation back).
+    problem_kind: Option<&'static str>,
     notice: Option<String>,
     sandbox: Option<String>,
     /// Locked by the person or the auto-lock.
     locked: bool,
 }
 
-fn status(state: &AppState, problem: Option<String>, notice: Option<String>) -> VaultStatus {
+fn status(state: &AppState, problem: Option<AppError>, notice: Option<String>) -> VaultStatus {
+    // What opening set aside (a lock file that was a link, a stray note) is said once.
+    let set_aside = state
+        .notices
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .drain(..)
+        .collect::<Vec<_>>();
+    let notice = match (notice, set_aside.is_empty()) {
+        (n, true) => n,
+        (n, false) => Some(n.into_iter().chain(set_aside).collect::<Vec<_>>().join(" ")),
+    };
     VaultStatus {
         path: state.paths.vault().display().to_string(),
         exists: state.paths.vault().exists(),
         unlocked: state.is_open(),
         custody: Vault::custody_mode(&state.paths).ok(),
-        problem,
+        problem_kind: problem.as_ref().map(|p| p.kind),
+        problem: problem.map(|p| p.message),
         notice,
         sandbox: state
             .sandbox
@@ -90,9 +107,22 @@ pub(crate) fn open_vault(state: &AppState, passphrase: Option<String>) -> Result
     let unlock = Unlock {
         passphrase: passphrase.map(SecretString::from),
     };
-    let vault = Vault::open(state.paths.clone(), &unlock, state.clock.clone(), "app")?;
+    let mut vault = Vault::open(state.paths.clone(), &unlock, state.clock.clone(), "app")?;
+    keep_notices(state, &mut vault);
     state.set(Some(vault));
     Ok(true)
+}
+
+/// Keeps what opening set aside, for the next status the page reads.
+fn keep_notices(state: &AppState, vault: &mut Vault) {
+    let found = vault.take_notices();
+    if !found.is_empty() {
+        state
+            .notices
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .extend(found);
+    }
 }
 
 /// Opens a keyring vault at once (no passphrase needed) and says where things stand.
@@ -114,11 +144,11 @@ pub async fn vault_status(app: AppHandle, state: State<'_, AppState>) -> Res<Vau
                 None
             }
             Ok(false) => None,
-            Err(e) => Some(e.to_string()),
+            Err(e) => Some(AppError::from(e)),
         },
         Ok(CustodyMode::Passphrase) => None,
         Err(VaultError::NotFound { .. }) => None,
-        Err(e) => Some(e.to_string()),
+        Err(e) => Some(AppError::from(e)),
     };
     Ok(status(&state, problem, None))
 }
@@ -128,9 +158,9 @@ pub async fn unlock(
     app: AppHandle,
     state: State<'_, AppState>,
     passphrase: String,
-) -> Res<VaultStatus> {
-    if Vault::custody_mode(&state.paths).map_err(err)? == CustodyMode::Keyring {
-        if open_vault(&state, None).map_err(err)? {
+) -> Result<VaultStatus, AppError> {
+    if Vault::custody_mode(&state.paths)? == CustodyMode::Keyring {
+        if open_vault(&state, None)? {
             opened(&app, &state).await;
         }
         return Ok(status(&state, None, None));
@@ -149,11 +179,66 @@ pub async fn unlock(
         )
     })
     .await
-    .map_err(err)?
-    .map_err(err)?;
+    .map_err(err)??;
+    let mut vault = vault;
+    keep_notices(&state, &mut vault);
     state.set(Some(vault));
     opened(&app, &state).await;
     Ok(status(&state, None, None))
+}
+
+/// How the page asked to get past a vault file that cannot be opened as it is.
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Recovery {
+    /// Put the previous generation in its place (the file there is kept beside it).
+    RestorePrevious,
+    /// Keep this older copy although a newer generation was seen.
+    AcceptOlder,
+}
+
+/// Restores the previous generation, or keeps an older copy the person put back on
+/// purpose: the core checks it is authentic and records it in the audit log, exactly
+/// as `tw recover` does.
+#[tauri::command]
+pub async fn recover_vault(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    how: Recovery,
+    passphrase: Option<String>,
+) -> Result<VaultStatus, AppError> {
+    let _opening = state.opening.lock().await;
+    if state.is_open() {
+        return Err("the vault is open; there is nothing to recover".into());
+    }
+    let paths = state.paths.clone();
+    let clock = state.clock.clone();
+    let unlock = Unlock {
+        passphrase: passphrase.filter(|p| !p.is_empty()).map(SecretString::from),
+    };
+    let (mut vault, notice) = tauri::async_runtime::spawn_blocking(move || match how {
+        Recovery::RestorePrevious => Vault::restore_previous(paths, &unlock, clock, "app")
+            .map(|(v, kept)| {
+                let n = format!(
+                    "Restored the previous generation; the file it replaces is kept as {}.",
+                    kept.display()
+                );
+                (v, n)
+            }),
+        Recovery::AcceptOlder => Vault::accept_older(paths, &unlock, clock, "app").map(|(v, o)| {
+            let n = format!(
+                "Kept the older copy (generation {}, older than {} seen before); recorded in the audit log. Check the recipients in Settings and the token list: it may hold what was removed since.",
+                o.found, o.seen
+            );
+            (v, n)
+        }),
+    })
+    .await
+    .map_err(err)??;
+    keep_notices(&state, &mut vault);
+    state.set(Some(vault));
+    opened(&app, &state).await;
+    Ok(status(&state, None, Some(notice)))
 }
 
 #[tauri::command]
@@ -202,10 +287,19 @@ pub async fn create_vault(
     Ok(status(&state, None, Some(outcome.notice)))
 }
 
+/// Locks now, or, while a rotation or create is under way (it would fail half-way), as
+/// soon as it ends; the status says which.
 #[tauri::command]
 pub async fn lock_vault(app: AppHandle, state: State<'_, AppState>) -> Res<VaultStatus> {
     if state.is_busy() {
-        return Err("a rotation or create is under way; lock again when it has finished".into());
+        state.lock_pending.store(true, Ordering::SeqCst);
+        // It may have ended in between.
+        crate::lock_if_pending(&app);
+        return Ok(status(
+            &state,
+            None,
+            Some("A rotation is under way: the vault locks as soon as it ends.".into()),
+        ));
     }
     crate::lock_now(&app, crate::LockReason::Asked);
     Ok(status(&state, None, None))
@@ -466,8 +560,11 @@ pub async fn copy_secret(app: AppHandle, state: State<'_, AppState>, id: String)
         let mut vault = shared.lock().await;
         vault.reveal_secret(&id, RevealPurpose::Copy).map_err(err)?
     };
+    // Marked for exclusion from clipboard history and cloud sync where the platform
+    // has a way (Windows' monitoring flag, macOS's concealed type, KDE's
+    // password-manager hint).
     app.clipboard()
-        .write_text(secret.expose().to_string())
+        .write_secret(secret.expose().to_string())
         .map_err(|e| format!("could not use the clipboard: {e}"))?;
     *state.clipboard.lock().unwrap_or_else(|p| p.into_inner()) = Some(secret.clone());
     let handle = app.clone();
@@ -574,10 +671,13 @@ pub async fn rotate_token(
     id: String,
     on_step: Channel<StepEvent>,
 ) -> Res<Report> {
-    let _busy = state.busy();
+    let busy = state.busy();
     let engine = engine(&state, on_step)?;
     let result = engine.rotate(&id, None).await;
     let _ = engine.finish().await;
+    drop(engine);
+    drop(busy);
+    crate::lock_if_pending(&app);
     crate::refresh_tray(&app).await;
     result.map_err(err)
 }
@@ -597,7 +697,7 @@ pub async fn rotate_due(
     state: State<'_, AppState>,
     on_step: Channel<StepEvent>,
 ) -> Res<Vec<BulkRow>> {
-    let _busy = state.busy();
+    let busy = state.busy();
     let shared = state.shared()?;
     let (chosen, mut rows) = {
         let vault = shared.lock().await;
@@ -630,6 +730,9 @@ pub async fn rotate_due(
     let results = engine
         .rotate_many(chosen.into_iter().map(|(id, _)| id).collect(), None)
         .await;
+    drop(engine);
+    drop(busy);
+    crate::lock_if_pending(&app);
     for (id, r) in results {
         let token = names.get(&id).cloned().unwrap_or(id);
         rows.insert(
@@ -672,7 +775,7 @@ pub async fn guided_submit(
     secret: String,
     name: Option<String>,
 ) -> Res<Report> {
-    let _busy = state.busy();
+    let busy = state.busy();
     let shared = state.shared()?;
     let secret = TokenSecret::new(secret.trim().to_string()).map_err(err)?;
     let r = guided::submit(
@@ -690,6 +793,8 @@ pub async fn guided_submit(
     )
     .await
     .map_err(err);
+    drop(busy);
+    crate::lock_if_pending(&app);
     crate::refresh_tray(&app).await;
     r
 }
@@ -843,7 +948,7 @@ pub async fn create_remote(
     form: CreateForm,
 ) -> Res<Created> {
     use tokenwarden_core::providers::CreateRequest;
-    let _busy = state.busy();
+    let busy = state.busy();
     let shared = state.shared()?;
     let vault = shared.lock().await;
     let now = vault.now();
@@ -898,7 +1003,10 @@ pub async fn create_remote(
         .lock()
         .await
         .store_created(&i, created, String::new())
-        .map_err(err)?;
+        .map_err(err);
+    drop(busy);
+    crate::lock_if_pending(&app);
+    let t = t?;
     crate::refresh_tray(&app).await;
     Ok(Created {
         token: row(&t, now, Some(i.label)),

@@ -3,6 +3,7 @@
 
 mod admin;
 mod commands;
+mod error;
 mod tray;
 
 use std::sync::{Arc, Mutex};
@@ -39,6 +40,10 @@ pub struct AppState {
     locked: std::sync::atomic::AtomicBool,
     /// Long operations under way (rotations, creates): no auto-lock, no resume meanwhile.
     busy: std::sync::atomic::AtomicUsize,
+    /// Lock was pressed while one ran: the vault locks as soon as it ends.
+    lock_pending: std::sync::atomic::AtomicBool,
+    /// What opening set aside, for the page's next status.
+    notices: Mutex<Vec<String>>,
     /// The secret last put on the clipboard, until it is cleared: Quit clears it too.
     clipboard: Mutex<Option<tokenwarden_core::TokenSecret>>,
     /// When the process started, for the page's "ready" report.
@@ -110,11 +115,16 @@ pub enum LockReason {
     Asked,
     /// The auto-lock after the idle minutes set in Settings.
     Idle,
+    /// Lock was asked while a rotation ran; it ended.
+    AfterRotation,
 }
 
 /// Locks the vault: the decrypted database is dropped.
 pub fn lock_now<R: Runtime>(app: &AppHandle<R>, reason: LockReason) {
     let state = app.state::<AppState>();
+    state
+        .lock_pending
+        .store(false, std::sync::atomic::Ordering::SeqCst);
     state.set(None);
     state
         .locked
@@ -131,6 +141,15 @@ pub fn lock_now<R: Runtime>(app: &AppHandle<R>, reason: LockReason) {
     let _ = app.emit("locked", reason);
 }
 
+/// Locks now if Lock was asked while a long operation ran and none runs any more.
+pub fn lock_if_pending<R: Runtime>(app: &AppHandle<R>) {
+    let state = app.state::<AppState>();
+    if state.lock_pending.load(std::sync::atomic::Ordering::SeqCst) && !state.is_busy() {
+        tracing::info!("locked after the rotation that was running");
+        lock_now(app, LockReason::AfterRotation);
+    }
+}
+
 /// Continues unfinished rotations (those due for a retry), unless a long operation is
 /// under way, so the tick never drives a rotation a command is driving.
 pub async fn resume_rotations<R: Runtime>(app: &AppHandle<R>) {
@@ -141,11 +160,21 @@ pub async fn resume_rotations<R: Runtime>(app: &AppHandle<R>) {
     let Ok(shared) = state.shared() else {
         return;
     };
-    let _busy = state.busy();
+    let busy = state.busy();
     let engine =
         tokenwarden_core::rotation::Engine::new(shared, state.http.clone(), state.clock.clone());
     let mut changed = false;
-    for r in engine.resume_all(false).await {
+    let results = engine.resume_all(false).await;
+    let found = engine.vault().lock().await.take_notices();
+    state
+        .notices
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .extend(found);
+    drop(engine);
+    drop(busy);
+    lock_if_pending(app);
+    for r in results {
         match r {
             Ok(rep)
                 if matches!(
@@ -221,7 +250,7 @@ pub async fn refresh_tray<R: Runtime>(app: &AppHandle<R>) {
 
 /// Shows an OS notification. Without a notification service (a bare session), logs
 /// why and goes on.
-fn notify<R: Runtime>(app: &AppHandle<R>, title: &str, body: &str) {
+pub(crate) fn notify<R: Runtime>(app: &AppHandle<R>, title: &str, body: &str) {
     use tauri_plugin_notification::NotificationExt;
     match app.notification().builder().title(title).body(body).show() {
         Ok(()) => tracing::info!(title, "notification shown"),
@@ -284,6 +313,7 @@ pub fn trim_memory_soon() {
 /// Locks an open vault idle for longer than the auto-lock minutes, unless a long
 /// operation is under way (it would fail half-way).
 fn auto_lock<R: Runtime>(app: &AppHandle<R>) {
+    lock_if_pending(app);
     let state = app.state::<AppState>();
     let idle_since = *state
         .last_activity
@@ -426,6 +456,8 @@ fn instance_id(paths: &VaultPaths) -> String {
 }
 
 pub fn run() {
+    // First: a crash from here on leaves no core file with the decrypted vault in it.
+    let (_, hardened) = tokenwarden_core::hardening::no_core_dumps();
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("TW_LOG")
@@ -434,6 +466,9 @@ pub fn run() {
         .with_writer(std::io::stderr)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
+    if let Err(e) = hardened {
+        tracing::warn!("{e}");
+    }
     let started = std::time::Instant::now();
     let paths = vault_paths();
     let dbus_id = instance_id(&paths);
@@ -476,6 +511,8 @@ pub fn run() {
             auto_lock: Mutex::new(tokenwarden_core::settings::DEFAULT_AUTO_LOCK_MINUTES),
             locked: std::sync::atomic::AtomicBool::new(false),
             busy: std::sync::atomic::AtomicUsize::new(0),
+            lock_pending: std::sync::atomic::AtomicBool::new(false),
+            notices: Mutex::new(vec![]),
             clipboard: Mutex::new(None),
             started,
             ready: std::sync::atomic::AtomicBool::new(false),
@@ -526,6 +563,7 @@ pub fn run() {
             commands::vault_status,
             commands::unlock,
             commands::create_vault,
+            commands::recover_vault,
             commands::lock_vault,
             commands::list_tokens,
             commands::token_detail,

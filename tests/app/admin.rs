@@ -3,6 +3,7 @@
 //! times, an extra recipient that the real `age` then decrypts with, identity export,
 //! moving the key from the keyring behind a passphrase and back, and the auto-lock.
 
+use crate::support::{create_vault, invoke, shot, wait_message, WAIT};
 use serde_json::json;
 use std::path::Path;
 use std::process::Command;
@@ -10,36 +11,38 @@ use std::time::{Duration, Instant};
 use tokenwarden_testkit::webdriver::{Session, TauriDriver};
 use tokenwarden_testkit::{app_env, PrivateSecretService, Xvfb};
 
-const WAIT: Duration = Duration::from_secs(30);
+/// Passphrases strong enough for the strength check (zxcvbn 3 of 4 or more).
+const VAULT_PASS: &str = "vault: seven quiet herons wade";
+const EXPORT_PASS: &str = "export: nine copper owls at dawn";
 
-fn shot(display: &Xvfb, name: &str) {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("e2e");
-    std::fs::create_dir_all(&dir).unwrap();
-    display.screenshot(&dir.join(name));
-}
-
-/// Calls a command the way the page does, for what a test must learn from the app
-/// (ids, the sandbox's managing token) rather than from the screen.
-fn invoke(s: &Session, cmd: &str, args: serde_json::Value) -> serde_json::Value {
-    let v = s.js_async(
-        "const done = arguments[arguments.length - 1];\
-         window.__TAURI__.core.invoke(arguments[0], arguments[1])\
-           .then(v => done({ ok: v }), e => done({ err: String(e) }));",
-        json!([cmd, args]),
-    );
-    assert!(v.get("err").is_none(), "{cmd}: {v}");
-    v["ok"].clone()
-}
-
-fn wait_message(s: &Session, part: &str) {
+/// Answers the page's "confirm it is you" dialog: `typed` for a keyring vault (the OS
+/// cannot check here: no polkit), else the vault's passphrase.
+fn confirm_it_is_me(s: &Session, expect: &str, answer: Answer) {
     s.wait_for(
-        &format!("a message with '{part}'"),
-        &format!(
-            "document.getElementById('message').textContent.includes({})",
-            json!(part)
-        ),
+        "the proof dialog",
+        "document.getElementById('proof-dialog').open",
         WAIT,
     );
+    let text = s.text("#proof-text");
+    assert!(text.contains(expect), "{text}");
+    match answer {
+        Answer::Typed(t) => {
+            assert!(text.contains("the OS cannot check here"), "{text}");
+            s.type_into("#proof-typed", t);
+        }
+        Answer::Passphrase(p) => s.type_into("#proof-pass", p),
+        Answer::Cancel => {
+            s.click("#proof-form button[value=cancel]");
+            return;
+        }
+    }
+    s.click("#proof-submit");
+}
+
+enum Answer<'a> {
+    Typed(&'a str),
+    Passphrase(&'a str),
+    Cancel,
 }
 
 fn integration_labels(s: &Session) -> Vec<String> {
@@ -87,17 +90,7 @@ fn setup_screens_custody_and_auto_lock_in_the_window() {
     env.push(("TW_LOG".into(), "info".into()));
     let driver = TauriDriver::start(&env);
     let s = driver.session(env!("CARGO_BIN_EXE_tokenwarden"));
-    s.wait_for(
-        "the first-run screen",
-        "!document.getElementById('create').hidden",
-        WAIT,
-    );
-    s.click("#create-btn");
-    s.wait_for(
-        "the token list",
-        "!document.getElementById('tokens').hidden",
-        WAIT,
-    );
+    create_vault(&s);
     s.click("#sandbox-btn");
     s.wait_for(
         "the sandbox's tokens",
@@ -286,7 +279,24 @@ fn setup_screens_custody_and_auto_lock_in_the_window() {
     wait_message(&s, "is not an age X25519 public key");
     s.type_into("#recipient-key", &public);
     s.type_into("#recipient-label", "offline backup");
+    // Adding a recipient hands the vault to another key: it takes a proof of the
+    // person. A wrong phrase is refused (and audited), the right one goes through.
     s.click("#recipient-add");
+    confirm_it_is_me(&s, "add a recipient", Answer::Typed("add a friend"));
+    wait_message(&s, "does not match");
+    assert!(
+        !age_decrypts(&backup, &vault),
+        "refused: still not a recipient"
+    );
+    s.click("#recipient-add");
+    s.wait_for(
+        "the proof dialog",
+        "document.getElementById('proof-dialog').open",
+        WAIT,
+    );
+    s.type_into("#proof-typed", "add recipi");
+    shot(&display, "17-confirm-it-is-you.png");
+    confirm_it_is_me(&s, "add a recipient", Answer::Typed("add recipient"));
     wait_message(&s, "also encrypted to that key");
     assert!(s.text("#recipient-list").contains("offline backup"));
     assert!(
@@ -298,9 +308,15 @@ fn setup_screens_custody_and_auto_lock_in_the_window() {
     // real age then uses to open the vault.
     let protected = home.path().join("exported.age");
     s.type_into("#export-path", &protected.display().to_string());
-    s.type_into("#export-pass", "export passphrase 1");
-    s.type_into("#export-pass2", "export passphrase 1");
+    // Too weak a passphrase for the file is refused with the reason, before anything.
+    s.type_into("#export-pass", "hunter2hunter2");
+    s.type_into("#export-pass2", "hunter2hunter2");
     s.click("#export-btn");
+    wait_message(&s, "too easy to guess");
+    s.type_into("#export-pass", EXPORT_PASS);
+    s.type_into("#export-pass2", EXPORT_PASS);
+    s.click("#export-btn");
+    confirm_it_is_me(&s, "export the vault key", Answer::Typed("export key"));
     wait_message(&s, "(passphrase-protected)");
     let head = std::fs::read(&protected).unwrap();
     assert!(head.starts_with(b"age-encryption.org/v1\n-> scrypt "));
@@ -310,6 +326,7 @@ fn setup_screens_custody_and_auto_lock_in_the_window() {
     s.type_into("#export-path", &clear.display().to_string());
     s.click("#export-clear");
     s.click("#export-btn");
+    confirm_it_is_me(&s, "export the vault key", Answer::Typed("export key"));
     wait_message(&s, "IN CLEAR TEXT");
     assert!(age_decrypts(&clear, &vault));
     s.click("#export-btn");
@@ -334,9 +351,10 @@ fn setup_screens_custody_and_auto_lock_in_the_window() {
             .success()
     };
     assert!(in_keyring());
-    s.type_into("#custody-pass", "new vault passphrase");
-    s.type_into("#custody-pass2", "new vault passphrase");
+    s.type_into("#custody-pass", VAULT_PASS);
+    s.type_into("#custody-pass2", VAULT_PASS);
     s.click("#custody-passphrase");
+    confirm_it_is_me(&s, "move the vault key", Answer::Typed("move key"));
     wait_message(&s, "behind your passphrase");
     assert_eq!(custody_mode(&vault), "passphrase");
     assert!(!in_keyring(), "the keyring copy is deleted");
@@ -349,7 +367,7 @@ fn setup_screens_custody_and_auto_lock_in_the_window() {
     s.type_into("#unlock-pass", "wrong passphrase");
     s.click("#unlock-form button");
     wait_message(&s, "does not open");
-    s.type_into("#unlock-pass", "new vault passphrase");
+    s.type_into("#unlock-pass", VAULT_PASS);
     s.click("#unlock-form button");
     s.wait_for(
         "the list again",
@@ -363,6 +381,8 @@ fn setup_screens_custody_and_auto_lock_in_the_window() {
         WAIT,
     );
     s.click("#custody-keyring");
+    // A passphrase vault's proof is its passphrase, asked again.
+    confirm_it_is_me(&s, "move the vault key", Answer::Passphrase(VAULT_PASS));
     wait_message(&s, "now in the OS keyring");
     assert_eq!(custody_mode(&vault), "keyring");
     assert!(in_keyring());
@@ -386,7 +406,38 @@ fn setup_screens_custody_and_auto_lock_in_the_window() {
         WAIT,
     );
 
-    // The auto-lock: one idle minute and the window locks by itself.
+    // Turning the auto-lock off takes a proof; cancelled, nothing changes.
+    s.type_into("#set-autolock", "0");
+    s.click("#settings-save");
+    confirm_it_is_me(&s, "turn off or lengthen the auto-lock", Answer::Cancel);
+    wait_message(&s, "Cancelled; nothing was changed");
+    assert_eq!(
+        invoke(&s, "get_settings", json!({}))["auto_lock_minutes"],
+        json!(15)
+    );
+    let audit = invoke(&s, "audit_log", json!({}));
+    let checks: Vec<String> = audit["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["action"] == "reauth.check")
+        .map(|e| e["detail"].as_str().unwrap().to_string())
+        .collect();
+    assert!(
+        checks.iter().any(|d| d.contains(r#""passed":false"#)),
+        "{checks:?}"
+    );
+    assert!(
+        checks
+            .iter()
+            .filter(|d| d.contains(r#""passed":true"#))
+            .count()
+            >= 5,
+        "{checks:?}"
+    );
+
+    // The auto-lock: one idle minute and the window locks by itself (shortening it
+    // needs no proof).
     s.type_into("#set-autolock", "1");
     s.click("#settings-save");
     wait_message(&s, "Settings saved");
@@ -424,7 +475,7 @@ fn setup_screens_custody_and_auto_lock_in_the_window() {
         json!([]),
     );
     let held = held.as_str().unwrap();
-    for typed in ["new vault passphrase", "export passphrase 1"] {
+    for typed in [VAULT_PASS, EXPORT_PASS, "hunter2hunter2"] {
         assert!(!held.contains(typed), "{typed} left in the page");
     }
     s.close();

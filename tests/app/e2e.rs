@@ -6,6 +6,7 @@
 //! the window keeps the app → a second launch hands over to the first. A screenshot of
 //! each screen is saved under target/tmp/e2e/.
 
+use crate::support::{shot, shots, WAIT};
 use serde_json::json;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -13,27 +14,12 @@ use std::time::{Duration, Instant};
 use tokenwarden_testkit::webdriver::{Session, TauriDriver};
 use tokenwarden_testkit::{app_env, collect, PrivateSecretService, Xvfb};
 
-const WAIT: Duration = Duration::from_secs(30);
-
 struct Killed(Child);
 impl Drop for Killed {
     fn drop(&mut self) {
         let _ = self.0.kill();
         let _ = self.0.wait();
     }
-}
-
-fn shots() -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("e2e");
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-/// The whole virtual screen (WebKitWebDriver's own screenshot hangs under Xvfb).
-fn shot(display: &Xvfb, name: &str) {
-    let path = shots().join(name);
-    display.screenshot(&path);
-    eprintln!("screenshot: {}", path.display());
 }
 
 fn row_id(s: &Session, name: &str) -> Option<String> {
@@ -302,6 +288,26 @@ fn the_app_end_to_end_in_its_real_window() {
         Duration::from_secs(20),
     );
     assert_eq!(s.text("#secret-value"), masked);
+    // Copy: the secret reaches the clipboard from the core, marked so clipboard
+    // managers keep it out of their history (KDE's password-manager hint on X11).
+    s.click("#copy-btn");
+    s.wait_for(
+        "the copy",
+        "document.getElementById('message').textContent.startsWith('Copied')",
+        WAIT,
+    );
+    let xclip = |target: &str| {
+        let out = Command::new("xclip")
+            .args(["-o", "-selection", "clipboard", "-t", target])
+            .env("DISPLAY", &display.display)
+            .output()
+            .expect("xclip runs (package xclip)");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let targets = xclip("TARGETS");
+    assert!(targets.contains("x-kde-passwordManagerHint"), "{targets}");
+    assert_eq!(xclip("x-kde-passwordManagerHint").trim(), "secret");
+    assert_eq!(xclip("UTF8_STRING"), shown);
     s.click("#detail-close");
 
     // A token expiring within a day: a real Notify call naming it.

@@ -3,6 +3,8 @@
 
 mod admin;
 mod e2e;
+mod support;
+mod trust;
 mod window;
 
 /// Held by each test for its whole run.

@@ -16,7 +16,7 @@ fn the_window_opens_and_lists_the_vault() {
     std::env::set_var("DBUS_SESSION_BUS_ADDRESS", &service.address);
 
     let paths = VaultPaths::new(home.path().join("vault").join("vault.age"));
-    let mut vault = keyring_vault(paths.vault(), "test");
+    let mut vault = keyring_vault(paths.vault(), home.path(), "test");
     let names = ["SIEM log export", "HR member sync", "Shop checkout key"];
     vault
         .add_tokens(
@@ -44,6 +44,10 @@ fn the_window_opens_and_lists_the_vault() {
         .env("DISPLAY", &display.display)
         .env("DBUS_SESSION_BUS_ADDRESS", &service.address)
         .env("TOKENWARDEN_VAULT", paths.vault())
+        .env(
+            "TOKENWARDEN_STATE_DIR",
+            tokenwarden_testkit::state_dir(home.path()),
+        )
         .env("HOME", home.path())
         // "listed tokens" is a debug line (with the launch timings).
         .env("TW_LOG", "tokenwarden_app=debug,info")

@@ -9,6 +9,7 @@ use std::sync::Arc;
 use tokenwarden_core::audit::Verdict;
 use tokenwarden_core::custody::{self, CustodyMode, KeyRequest, DEFAULT_WORK_FACTOR};
 use tokenwarden_core::providers::simple;
+use tokenwarden_core::reauth::{self, Proof, ReauthError, Reauthenticated, Sensitive};
 use tokenwarden_core::secret::MAX_SECRET_BYTES;
 use tokenwarden_core::vault::{RevealPurpose, Unlock};
 use tokenwarden_core::{
@@ -16,6 +17,7 @@ use tokenwarden_core::{
     VaultError, VaultPaths,
 };
 
+#[macro_use]
 mod output;
 mod remote;
 mod rotate;
@@ -166,12 +168,29 @@ enum Command {
     Policy(rotate::PolicyArgs),
     /// Run a command with current secrets in its environment (never on disk or screen)
     Exec(rotate::ExecArgs),
-    /// Restore the previous generation of a damaged vault (the damaged file is kept)
+    /// Restore the previous generation of a vault that cannot be used, or accept an
+    /// older copy put back on purpose (both recorded in the audit log)
     Recover {
-        /// Use vault.age.prev
-        #[arg(long, required = true)]
+        /// Put vault.age.prev in the vault's place (the file there is kept beside it)
+        #[arg(
+            long,
+            required_unless_present = "accept_older",
+            conflicts_with = "accept_older"
+        )]
         from_previous: bool,
+        /// Keep the vault as it is although a newer generation was seen: an older copy
+        /// you restored yourself
+        #[arg(long)]
+        accept_older: bool,
     },
+}
+
+/// For a vault whose key is in the OS keyring, where the OS cannot check who you are:
+/// the confirmation phrase the prompt would ask for (scripts).
+#[derive(Args)]
+struct ConfirmArgs {
+    #[arg(long, value_name = "PHRASE")]
+    confirm: Option<String>,
 }
 
 #[derive(Args)]
@@ -220,6 +239,8 @@ enum IdentityCommand {
         passphrase_file: Option<PathBuf>,
         #[command(flatten)]
         kdf: KdfArgs,
+        #[command(flatten)]
+        confirm: ConfirmArgs,
     },
     /// Move the vault key to the OS keyring, or behind a (new) passphrase
     Custody {
@@ -231,6 +252,8 @@ enum IdentityCommand {
         new_passphrase_file: Option<PathBuf>,
         #[command(flatten)]
         kdf: KdfArgs,
+        #[command(flatten)]
+        confirm: ConfirmArgs,
     },
 }
 
@@ -241,6 +264,8 @@ enum RecipientsCommand {
         recipient: String,
         #[arg(long, default_value = "")]
         label: String,
+        #[command(flatten)]
+        confirm: ConfirmArgs,
     },
     /// List the extra recipients
     List {
@@ -251,7 +276,37 @@ enum RecipientsCommand {
     Rm { recipient: String },
 }
 
+/// The core-file limit `tw` started with, handed back to a program `tw exec` runs.
+static CORE_LIMIT: std::sync::OnceLock<tokenwarden_core::hardening::Restore> =
+    std::sync::OnceLock::new();
+
+/// What to do next, after an error that has a command for it.
+fn hint(e: &anyhow::Error) -> &'static str {
+    match e.downcast_ref::<VaultError>() {
+        Some(VaultError::Damaged {
+            previous: Some(_), ..
+        })
+        | Some(VaultError::Forged {
+            previous: Some(_), ..
+        }) => " with `tw recover --from-previous`",
+        Some(VaultError::RolledBack {
+            seen_in: tokenwarden_core::vault::SeenIn::Previous { .. },
+            ..
+        }) => "; `tw recover --from-previous` puts the newer one back",
+        Some(VaultError::RolledBack { .. }) => {
+            "; if you put it back on purpose, `tw recover --accept-older` keeps it (recorded in the audit log)"
+        }
+        Some(VaultError::EndpointChange { field: "base_url", .. }) => {
+            " (`--credential` reads it from standard input)"
+        }
+        Some(VaultError::EndpointChange { .. }) => " (`--confirm-host HOST`)",
+        _ => "",
+    }
+}
+
 fn main() -> ExitCode {
+    let (restore, hardened) = tokenwarden_core::hardening::no_core_dumps();
+    let _ = CORE_LIMIT.set(restore);
     let filter = tracing_subscriber::EnvFilter::try_from_env("TW_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
     tracing_subscriber::fmt()
@@ -260,19 +315,16 @@ fn main() -> ExitCode {
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_target(false)
         .init();
+    if let Err(e) = hardened {
+        tracing::warn!("{e}");
+    }
     let cli = Cli::parse();
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            let mut msg = format!("{e:#}");
-            if let Some(VaultError::Damaged {
-                previous: Some(_), ..
-            }) = e.downcast_ref::<VaultError>()
-            {
-                msg.push_str(" with `tw recover --from-previous`");
-            }
+            let msg = format!("{e:#}{}", hint(&e));
             // One line: the whole chain of context, joined.
-            eprintln!("tw: error: {}", msg.replace('\n', " "));
+            errln!("tw: error: {}", msg.replace('\n', " "));
             ExitCode::FAILURE
         }
     }
@@ -306,6 +358,8 @@ fn read_passphrase(file: Option<PathBuf>, prompt: &str, confirm: bool) -> Result
         bail!("passphrase: is empty");
     }
     if confirm {
+        // A new passphrase: too weak is said now, not after typing it twice.
+        custody::check_passphrase(&SecretString::from(first.clone()))?;
         let again = rpassword::prompt_password("Again: ").context("reading the passphrase")?;
         if again != first {
             bail!("passphrase: the two entries differ");
@@ -335,7 +389,65 @@ fn open_vault(paths: VaultPaths) -> Result<Vault> {
             false,
         )?);
     }
-    Ok(Vault::open(paths, &unlock, Arc::new(SystemClock), "cli")?)
+    let mut vault = Vault::open(paths, &unlock, Arc::new(SystemClock), "cli")?;
+    for notice in vault.take_notices() {
+        errln!("tw: warning: {notice}");
+    }
+    Ok(vault)
+}
+
+/// Proves the person is there for a sensitive action (core `reauth`): a passphrase
+/// vault takes the passphrase this command was just opened with; a keyring vault asks
+/// the OS (polkit), and where it cannot, for the action's phrase typed on the terminal
+/// (or given with `--confirm`).
+fn reauthenticate(
+    vault: &mut Vault,
+    action: Sensitive,
+    confirm: ConfirmArgs,
+) -> Result<Reauthenticated> {
+    let proof = match (vault.custody().mode, confirm.confirm) {
+        (CustodyMode::Passphrase, _) => Proof::RecentUnlock,
+        (CustodyMode::Keyring, Some(typed)) => Proof::Typed(typed),
+        (CustodyMode::Keyring, None) => match reauth::os_check(action) {
+            Ok(p) => Proof::Presence(p),
+            Err(ReauthError::Unavailable { reason }) => Proof::Typed(ask_phrase(action, &reason)?),
+            Err(e) => return Err(e.into()),
+        },
+    };
+    Ok(vault.reauthenticate(action, proof)?)
+}
+
+/// Asks for the action's phrase on the terminal itself: a pipe on standard input is
+/// not a person.
+fn ask_phrase(action: Sensitive, why: &str) -> Result<String> {
+    let mut tty = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open("/dev/tty")
+        .map_err(|_| {
+            anyhow!(
+                "to {}, confirm it is you: the OS cannot check here ({why}) and there is no terminal to type the confirmation on; run it in a terminal, or pass --confirm '{}'",
+                action.describe(),
+                action.phrase()
+            )
+        })?;
+    write!(
+        tty,
+        "The OS cannot check it is you ({}).\nType '{}' to {}: ",
+        output::safe(why),
+        action.phrase(),
+        action.describe()
+    )?;
+    let mut line = String::new();
+    std::io::BufRead::read_line(&mut std::io::BufReader::new(tty), &mut line)?;
+    Ok(line.trim().to_string())
+}
+
+/// Tells the desktop a sensitive action happened (someone at the keyboard may not be
+/// the person; the notification stays in the notification list).
+fn notify(action: Sensitive, detail: &str) {
+    let (title, body) = action.notice(detail);
+    reauth::notify_desktop(&title, &body);
 }
 
 /// Reads a secret from standard input (a pipe) or a hidden prompt, never from an
@@ -400,9 +512,9 @@ fn run(cli: Cli) -> Result<()> {
                     "cli",
                 )?
             };
-            println!("created vault {}", vault.paths().vault().display());
-            println!("{}", outcome.notice);
-            println!("export the key for recovery with `tw identity export --out FILE`");
+            outln!("created vault {}", vault.paths().vault().display());
+            outln!("{}", outcome.notice);
+            outln!("export the key for recovery with `tw identity export --out FILE`");
         }
         Command::Add(a) => {
             // Every field is checked before the secret is read or the vault opened.
@@ -434,7 +546,7 @@ fn run(cli: Cli) -> Result<()> {
                 (None, ProviderKind::PlatformApi) => {
                     let claims = simple::jwt_claims(secret.expose())?;
                     if let Some(exp) = claims.expires_at {
-                        eprintln!(
+                        errln!(
                             "tw: expiry {} read from the JWT's exp claim (signature not checked)",
                             exp.format("%Y-%m-%d %H:%M UTC")
                         );
@@ -471,7 +583,7 @@ fn run(cli: Cli) -> Result<()> {
                 notes,
             })?;
             rotate::after_change(&vault);
-            println!("added {} ({})", t.name, t.short_id());
+            outln!("added {} ({})", t.name, t.short_id());
         }
         Command::List { json } => {
             let vault = open_resumed(paths)?;
@@ -498,9 +610,14 @@ fn run(cli: Cli) -> Result<()> {
             let t: TokenRecord = vault.find_token(&token)?;
             let secret = vault.reveal_secret(&t.id, RevealPurpose::Reveal)?;
             let mut out = std::io::stdout().lock();
-            out.write_all(secret.expose().as_bytes())?;
             if out_is_terminal() {
+                // A person reads it: nothing in it may act on the terminal (a secret
+                // stored by an earlier version was not checked for that).
+                out.write_all(output::safe(secret.expose()).as_bytes())?;
                 out.write_all(b"\n")?;
+            } else {
+                // Piped: byte for byte, for the program reading it.
+                out.write_all(secret.expose().as_bytes())?;
             }
             out.flush()?;
         }
@@ -521,7 +638,7 @@ fn run(cli: Cli) -> Result<()> {
             }
             let removed = vault.remove_token(&t.id)?;
             rotate::after_change(&vault);
-            println!("removed {} ({})", removed.name, removed.short_id());
+            outln!("removed {} ({})", removed.name, removed.short_id());
         }
         Command::Audit { verify, json } => {
             let vault = open_vault(paths)?;
@@ -533,7 +650,7 @@ fn run(cli: Cli) -> Result<()> {
                 match verdict {
                     Verdict::Intact { entries, head } => {
                         if !json {
-                            println!("audit log intact: {entries} entries, head {head}");
+                            outln!("audit log intact: {entries} entries, head {head}");
                         }
                     }
                     Verdict::Broken { seq, reason } => {
@@ -556,6 +673,7 @@ fn run(cli: Cli) -> Result<()> {
                     unprotected,
                     passphrase_file,
                     kdf,
+                    confirm,
                 },
         } => {
             let wf = custody::check_work_factor(kdf.work_factor)?;
@@ -575,8 +693,10 @@ fn run(cli: Cli) -> Result<()> {
                 )?)
             };
             let mut vault = open_vault(paths)?;
-            vault.export_identity(&out, pass.as_ref().map(|p| (p, wf)))?;
-            println!(
+            let proof = reauthenticate(&mut vault, Sensitive::ExportKey, confirm)?;
+            vault.export_identity(&out, pass.as_ref().map(|p| (p, wf)), proof)?;
+            notify(Sensitive::ExportKey, &out.display().to_string());
+            outln!(
                 "wrote the vault key to {}{}",
                 out.display(),
                 if unprotected {
@@ -585,7 +705,7 @@ fn run(cli: Cli) -> Result<()> {
                     " (passphrase-protected)"
                 }
             );
-            println!(
+            outln!(
                 "decrypt the vault with: age -d -i {} {}",
                 out.display(),
                 vault.paths().vault().display()
@@ -597,6 +717,7 @@ fn run(cli: Cli) -> Result<()> {
                     to,
                     new_passphrase_file,
                     kdf,
+                    confirm,
                 },
         } => {
             let target = if to == "keyring" {
@@ -612,15 +733,23 @@ fn run(cli: Cli) -> Result<()> {
                 }
             };
             let mut vault = open_vault(paths)?;
-            let outcome = vault.change_custody(target)?;
-            println!("{}", outcome.notice);
+            let proof = reauthenticate(&mut vault, Sensitive::ChangeCustody, confirm)?;
+            let outcome = vault.change_custody(target, proof)?;
+            notify(Sensitive::ChangeCustody, &to);
+            outln!("{}", outcome.notice);
         }
         Command::Recipients { command } => match command {
-            RecipientsCommand::Add { recipient, label } => {
+            RecipientsCommand::Add {
+                recipient,
+                label,
+                confirm,
+            } => {
                 custody::parse_recipient(&recipient)?;
                 let mut vault = open_vault(paths)?;
-                let r = vault.add_recipient(&recipient, &label)?;
-                println!("the vault is now also encrypted to {}", r.recipient);
+                let proof = reauthenticate(&mut vault, Sensitive::AddRecipient, confirm)?;
+                let r = vault.add_recipient(&recipient, &label, proof)?;
+                notify(Sensitive::AddRecipient, &r.recipient);
+                outln!("the vault is now also encrypted to {}", r.recipient);
             }
             RecipientsCommand::List { json } => {
                 let vault = open_vault(paths)?;
@@ -635,16 +764,16 @@ fn run(cli: Cli) -> Result<()> {
                     );
                     output::print_json(&serde_json::Value::Array(all))?;
                 } else {
-                    println!("{}  vault key", vault.custody().recipient);
+                    outln!("{}  vault key", vault.custody().recipient);
                     for r in list {
-                        println!("{}  {}  added {}", r.recipient, r.label, r.added_at);
+                        outln!("{}  {}  added {}", r.recipient, r.label, r.added_at);
                     }
                 }
             }
             RecipientsCommand::Rm { recipient } => {
                 let mut vault = open_vault(paths)?;
                 vault.remove_recipient(&recipient)?;
-                println!("removed {recipient}; copies of the vault it could read before stay readable to it");
+                outln!("removed {recipient}; copies of the vault it could read before stay readable to it");
             }
         },
         Command::Integration { command } => {
@@ -690,8 +819,10 @@ fn run(cli: Cli) -> Result<()> {
         Command::Rotations(a) => rotate::rotations(open_resumed(paths)?, a)?,
         Command::Policy(a) => rotate::set_policy(&mut open_vault(paths)?, a)?,
         Command::Exec(a) => rotate::exec(open_resumed(paths)?, a)?,
-        Command::Recover { from_previous } => {
-            debug_assert!(from_previous);
+        Command::Recover {
+            from_previous,
+            accept_older,
+        } => {
             let mut unlock = Unlock::default();
             if custody::read_record(&paths)?.mode == CustodyMode::Passphrase {
                 unlock.passphrase = Some(read_passphrase(
@@ -700,14 +831,26 @@ fn run(cli: Cli) -> Result<()> {
                     false,
                 )?);
             }
-            let (vault, kept) =
-                Vault::restore_previous(paths, &unlock, Arc::new(SystemClock), "cli")?;
-            println!(
-                "restored {} from its previous generation ({} tokens); the damaged file is kept as {}",
-                vault.paths().vault().display(),
-                vault.token_count()?,
-                kept.display()
-            );
+            if accept_older {
+                let (vault, older) =
+                    Vault::accept_older(paths, &unlock, Arc::new(SystemClock), "cli")?;
+                outln!(
+                    "kept {} as it is: generation {}, older than generation {} seen before; recorded in the audit log (check `tw recipients list` and `tw list`: an older copy may hold what was removed since)",
+                    vault.paths().vault().display(),
+                    older.found,
+                    older.seen
+                );
+            } else {
+                debug_assert!(from_previous);
+                let (vault, kept) =
+                    Vault::restore_previous(paths, &unlock, Arc::new(SystemClock), "cli")?;
+                outln!(
+                    "restored {} from its previous generation ({} tokens); the file it replaces is kept as {}",
+                    vault.paths().vault().display(),
+                    vault.token_count()?,
+                    kept.display()
+                );
+            }
         }
     }
     Ok(())

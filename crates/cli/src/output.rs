@@ -1,9 +1,53 @@
 //! How `tw` prints: aligned tables for people, JSON for scripts. Secrets are masked
 //! everywhere here; `tw reveal` is the only path that prints one.
+//!
+//! Every line goes through [`safe`] (the `outln!`/`errln!` macros): names, scopes and
+//! messages may come from a provider or a file beside the vault, and a control
+//! character in them would be an escape sequence for the terminal (a new title, a
+//! cleared screen, a faked line), a bidirectional one would reorder what is shown.
+//! They are printed escaped instead (`\u{1b}`). JSON output escapes them the same way.
 
 use anyhow::Result;
 use chrono::{DateTime, Utc};
+use std::borrow::Cow;
 use std::io::Write;
+use tokenwarden_core::validate::is_unsafe_char;
+
+/// Text made safe for a terminal: control characters other than newline and tab,
+/// and bidirectional controls, are written as `\u{..}` escapes.
+pub fn safe(s: &str) -> Cow<'_, str> {
+    if !s
+        .chars()
+        .any(|c| is_unsafe_char(c) && c != '\n' && c != '\t')
+    {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 16);
+    for c in s.chars() {
+        if is_unsafe_char(c) && c != '\n' && c != '\t' {
+            out.push_str(&format!("\\u{{{:x}}}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// `println!` for `tw`: the line goes through [`safe`].
+macro_rules! outln {
+    () => { println!() };
+    ($($t:tt)*) => { println!("{}", $crate::output::safe(&format!($($t)*))) };
+}
+
+/// `eprintln!` for `tw`: the line goes through [`safe`].
+macro_rules! errln {
+    ($($t:tt)*) => { eprintln!("{}", $crate::output::safe(&format!($($t)*))) };
+}
+
+/// Writes one line through [`safe`].
+fn line(out: &mut impl Write, text: std::fmt::Arguments<'_>) -> std::io::Result<()> {
+    writeln!(out, "{}", safe(&text.to_string()))
+}
 use tokenwarden_core::audit::AuditEntry;
 use tokenwarden_core::TokenRecord;
 
@@ -38,10 +82,27 @@ pub fn tokens_json(ts: &[TokenRecord], now: DateTime<Utc>) -> serde_json::Value 
 }
 
 pub fn print_json(v: &serde_json::Value) -> Result<()> {
+    let text = serde_json::to_string_pretty(v)?;
     let mut out = std::io::stdout().lock();
-    serde_json::to_writer_pretty(&mut out, v)?;
-    writeln!(out)?;
+    writeln!(out, "{}", json_safe(&text))?;
     Ok(())
+}
+
+/// serde_json escapes C0 controls; DEL, C1 controls and bidirectional ones it leaves.
+/// They can only stand inside strings in JSON, where a `\uXXXX` escape means the same.
+fn json_safe(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(is_unsafe_char) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    for c in text.chars() {
+        if is_unsafe_char(c) && c != '\n' {
+            out.push_str(&format!("\\u{:04x}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
 }
 
 pub fn print_table(ts: &[TokenRecord], now: DateTime<Utc>) -> Result<()> {
@@ -57,9 +118,10 @@ pub fn print_table(ts: &[TokenRecord], now: DateTime<Utc>) -> Result<()> {
     for t in ts {
         rows.push([
             t.short_id().to_string(),
-            t.name.clone(),
+            // Escaped before the widths are measured, so columns stay aligned.
+            safe(&t.name).into_owned(),
             t.provider.display_name().to_string(),
-            t.masked_secret.clone(),
+            safe(&t.masked_secret).into_owned(),
             fmt_time(t.expires_at),
             days_left_text(t, now),
             t.state.key().to_string(),
@@ -73,53 +135,64 @@ pub fn print_table(ts: &[TokenRecord], now: DateTime<Utc>) -> Result<()> {
     }
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     for r in &rows {
-        let line: Vec<String> = r
+        let cells: Vec<String> = r
             .iter()
             .zip(widths)
             .map(|(c, w)| format!("{c}{}", " ".repeat(w - c.chars().count())))
             .collect();
-        writeln!(out, "{}", line.join("  ").trim_end())?;
+        line(&mut out, format_args!("{}", cells.join("  ").trim_end()))?;
     }
     if ts.is_empty() {
-        writeln!(out, "(no tokens yet: add one with `tw add`)")?;
+        line(
+            &mut out,
+            format_args!("(no tokens yet: add one with `tw add`)"),
+        )?;
     }
     Ok(())
 }
 
 pub fn print_detail(t: &TokenRecord, now: DateTime<Utc>) -> Result<()> {
     let mut out = std::io::stdout().lock();
-    writeln!(out, "id           {}", t.id)?;
-    writeln!(out, "name         {}", t.name)?;
-    writeln!(out, "provider     {}", t.provider.display_name())?;
-    writeln!(out, "secret       {}", t.masked_secret)?;
-    writeln!(out, "state        {}", t.state.key())?;
-    writeln!(out, "created      {} UTC", fmt_time(Some(t.created_at)))?;
-    writeln!(
-        out,
-        "expires      {} ({})",
-        fmt_time(t.expires_at),
-        days_left_text(t, now)
+    line(&mut out, format_args!("id           {}", t.id))?;
+    line(&mut out, format_args!("name         {}", t.name))?;
+    line(
+        &mut out,
+        format_args!("provider     {}", t.provider.display_name()),
+    )?;
+    line(&mut out, format_args!("secret       {}", t.masked_secret))?;
+    line(&mut out, format_args!("state        {}", t.state.key()))?;
+    line(
+        &mut out,
+        format_args!("created      {} UTC", fmt_time(Some(t.created_at))),
+    )?;
+    line(
+        &mut out,
+        format_args!(
+            "expires      {} ({})",
+            fmt_time(t.expires_at),
+            days_left_text(t, now)
+        ),
     )?;
     let scopes = if t.scopes.is_empty() {
         "-".into()
     } else {
         t.scopes.join(", ")
     };
-    writeln!(out, "scopes       {scopes}")?;
+    line(&mut out, format_args!("scopes       {scopes}"))?;
     let ips = if t.allowed_ips.is_empty() {
         "any".into()
     } else {
         t.allowed_ips.join(", ")
     };
-    writeln!(out, "allowed IPs  {ips}")?;
+    line(&mut out, format_args!("allowed IPs  {ips}"))?;
     if let Some(r) = &t.replaces_id {
-        writeln!(out, "replaces     {r}")?;
+        line(&mut out, format_args!("replaces     {r}"))?;
     }
     if let Some(r) = &t.replaced_by_id {
-        writeln!(out, "replaced by  {r}")?;
+        line(&mut out, format_args!("replaced by  {r}"))?;
     }
     if !t.notes.is_empty() {
-        writeln!(out, "notes        {}", t.notes)?;
+        line(&mut out, format_args!("notes        {}", t.notes))?;
     }
     Ok(())
 }
@@ -136,10 +209,12 @@ pub fn print_audit(entries: &[AuditEntry]) -> Result<()> {
         } else {
             format!(" {}", e.detail)
         };
-        writeln!(
-            out,
-            "{:>5}  {}  {:<4}  {}{}{}",
-            e.seq, e.at, e.actor, e.action, token, detail
+        line(
+            &mut out,
+            format_args!(
+                "{:>5}  {}  {:<4}  {}{}{}",
+                e.seq, e.at, e.actor, e.action, token, detail
+            ),
         )?;
     }
     Ok(())

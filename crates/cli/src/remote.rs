@@ -9,7 +9,7 @@ use std::sync::Arc;
 use tokenwarden_core::providers::form::{self, IntegrationForm};
 use tokenwarden_core::providers::http::{Http, HttpConfig};
 use tokenwarden_core::providers::{self, goodaccess, CreateRequest, Provider, Revoked};
-use tokenwarden_core::vault::integrations::Integration;
+use tokenwarden_core::vault::integrations::{EndpointConsent, Integration};
 use tokenwarden_core::{validate, Clock, SystemClock, Vault};
 
 #[derive(Subcommand)]
@@ -96,6 +96,21 @@ pub struct IntegrationEditArgs {
     scheme: Option<String>,
     #[arg(long)]
     expected_status: Option<u16>,
+    /// GoodAccess, when the base URL moves to another host: the managing token again,
+    /// read from standard input (checked against the new host before anything is
+    /// stored)
+    #[arg(long)]
+    credential: bool,
+    /// With --credential: the managing token's scopes (it needs the token.* scopes)
+    #[arg(long = "scope", value_name = "S")]
+    scopes: Vec<String>,
+    /// With --credential: when the managing token expires
+    #[arg(long, default_value = "never")]
+    expires: String,
+    /// Verify-only providers, when the verify URL moves to another host: that host,
+    /// typed again (each token's secret goes there when verified)
+    #[arg(long, value_name = "HOST")]
+    confirm_host: Option<String>,
 }
 
 impl IntegrationEditArgs {
@@ -114,6 +129,8 @@ impl IntegrationEditArgs {
         f.header = self.header.clone().or(f.header);
         f.scheme = self.scheme.clone().or(f.scheme);
         f.expected_status = self.expected_status.or(f.expected_status);
+        f.scopes = self.scopes.clone();
+        f.expires = Some(self.expires.clone());
         f
     }
 }
@@ -182,7 +199,7 @@ pub fn integration(
                 runtime()?.block_on(form::check_credential(&new, http(), Arc::new(SystemClock)))?;
             }
             let i = vault.add_integration(new)?;
-            println!(
+            outln!(
                 "added integration {} ({}, {})",
                 i.label,
                 i.provider.display_name(),
@@ -201,7 +218,7 @@ pub fn integration(
                         .as_ref()
                         .map(|v| v.url.as_str())
                         .unwrap_or("-");
-                    println!(
+                    outln!(
                         "{}  {}  {}  base {}  verify {}",
                         i.short_id(),
                         i.label,
@@ -211,7 +228,7 @@ pub fn integration(
                     );
                 }
                 if list.is_empty() {
-                    println!(
+                    outln!(
                         "(no integrations: add one with `tw integration add`, or try `tw sandbox`)"
                     );
                 }
@@ -220,13 +237,43 @@ pub fn integration(
         IntegrationCommand::Edit(e) => {
             let i = vault.find_integration(&e.integration)?;
             let form = e.form(&i);
-            let i = vault.edit_integration(&i.id, form.describe()?)?;
-            println!("updated integration {} ({})", i.label, i.short_id());
+            let described = form.describe()?;
+            let moves = described.endpoint_changes(&i);
+            let mut consent = EndpointConsent {
+                confirm_host: e.confirm_host.clone(),
+                ..EndpointConsent::default()
+            };
+            if e.credential && moves.iter().any(|c| c.field == "base_url") {
+                let secret = read_secret(&format!("{} managing token", described.label))?;
+                // Tried at the new host before anything is stored.
+                runtime()?.block_on(form::check_managing_token(
+                    described.base_url.as_deref(),
+                    &secret,
+                    http(),
+                    Arc::new(SystemClock),
+                ))?;
+                consent.credential = Some(form.managing_token(&described, secret, vault.now())?);
+            }
+            let i = vault.edit_integration(&i.id, described, consent)?;
+            for m in &moves {
+                outln!(
+                    "the {} of {} moved from {} to {}",
+                    if m.field == "base_url" {
+                        "API"
+                    } else {
+                        "verify URL"
+                    },
+                    i.label,
+                    m.from,
+                    m.to
+                );
+            }
+            outln!("updated integration {} ({})", i.label, i.short_id());
         }
         IntegrationCommand::Rm { integration } => {
             let i = vault.find_integration(&integration)?;
             vault.remove_integration(&i.id)?;
-            println!(
+            outln!(
                 "removed integration {} ({}); its tokens stay in the vault",
                 i.label,
                 i.short_id()
@@ -253,7 +300,7 @@ pub fn verify(vault: &mut Vault, token: &str) -> Result<()> {
     let secret = vault.secret_for_call(&t.id)?;
     runtime()?.block_on(client.verify(&secret))?;
     vault.record_verified(&t)?;
-    println!(
+    outln!(
         "{} works against {} ({})",
         t.name,
         i.label,
@@ -286,7 +333,7 @@ pub fn create(vault: &mut Vault, a: CreateArgs) -> Result<()> {
     if let Some(p) = preset {
         let extra = goodaccess::beyond_preset(&request.scopes, p);
         if !extra.is_empty() {
-            eprintln!(
+            errln!(
                 "tw: warning: least privilege: {} {} beyond the '{}' preset",
                 extra.join(", "),
                 if extra.len() == 1 { "is" } else { "are" },
@@ -305,7 +352,7 @@ pub fn create(vault: &mut Vault, a: CreateArgs) -> Result<()> {
     // provider shows the secret.
     let remote_id = created.remote.remote_id.clone();
     let t = vault.store_created(&i, created, notes)?;
-    println!(
+    outln!(
         "created {} ({}) in {}, stored in the vault; remote id {}",
         t.name,
         t.short_id(),
@@ -328,10 +375,11 @@ pub fn revoke(vault: &mut Vault, token: &str) -> Result<()> {
     let outcome = runtime()?.block_on(client.revoke(&remote_id))?;
     vault.mark_revoked(&t, outcome == Revoked::AlreadyGone)?;
     match outcome {
-        Revoked::Revoked => println!("revoked {} in {}", t.name, i.label),
-        Revoked::AlreadyGone => println!(
+        Revoked::Revoked => outln!("revoked {} in {}", t.name, i.label),
+        Revoked::AlreadyGone => outln!(
             "{} was already gone from {}; marked revoked",
-            t.name, i.label
+            t.name,
+            i.label
         ),
     }
     Ok(())
@@ -346,9 +394,9 @@ pub fn reconcile(vault: &Vault, integration: &str, json: bool) -> Result<()> {
     if json {
         return output::print_json(&serde_json::to_value(&report)?);
     }
-    println!("{}: {} tokens match", i.label, report.matched);
+    outln!("{}: {} tokens match", i.label, report.matched);
     for r in &report.unmanaged {
-        println!(
+        outln!(
             "unmanaged  {} (remote id {}), expires {}: made outside Tokenwarden; its secret is unknown here",
             r.name,
             r.remote_id,
@@ -356,14 +404,14 @@ pub fn reconcile(vault: &Vault, integration: &str, json: bool) -> Result<()> {
         );
     }
     for t in &report.vanished {
-        println!(
+        outln!(
             "vanished   {} ({}): no longer listed by the provider (revoked or deleted elsewhere)",
             t.name,
             t.short_id()
         );
     }
     for d in &report.drifted {
-        println!(
+        outln!(
             "differs    {} ({}): {}",
             d.token.name,
             d.token.short_id(),
@@ -391,14 +439,12 @@ pub fn sandbox(
     {
         let mut vault = open()?;
         if rt.block_on(sb.attach(&mut vault, http()))? {
-            println!(
-                "created the 'Sandbox' integration with 3 demo tokens (one expiring in 2 days)"
-            );
+            outln!("created the 'Sandbox' integration with 3 demo tokens (one expiring in 2 days)");
         }
     }
     let url = sb.url();
-    println!("sandbox GoodAccess API at {url} (integration 'Sandbox'); press Ctrl-C to stop");
-    println!(
+    outln!("sandbox GoodAccess API at {url} (integration 'Sandbox'); press Ctrl-C to stop");
+    outln!(
         "try: tw list; tw create --integration Sandbox --name demo --preset logging --expires {}",
         (chrono::Utc::now() + chrono::Duration::days(30)).format("%Y-%m-%d")
     );
@@ -412,7 +458,7 @@ pub fn sandbox(
         }
     });
     sb.save()?;
-    println!(
+    outln!(
         "sandbox stopped; its accounts are kept in {}",
         sb.state().display()
     );

@@ -113,7 +113,7 @@ struct Progress;
 
 impl Observer for Progress {
     fn step(&self, r: &Rotation, step: Step) -> Flow {
-        eprintln!("tw: {}: {}", r.token_name, step_text(step));
+        errln!("tw: {}: {}", r.token_name, step_text(step));
         Flow::Continue
     }
 }
@@ -168,27 +168,28 @@ pub fn resume_at_start(vault: Vault) -> Result<Vault> {
         return Ok(vault);
     }
     let open = rotation::list(&vault, true)?;
-    let has_intents = std::fs::read_dir(vault.paths().intents())
-        .map(|mut d| d.next().is_some())
-        .unwrap_or(false);
+    let notes = rotation::notes_left(&vault);
     let automatic = open
         .iter()
         .any(|r| r.plan.mode == tokenwarden_core::providers::RotationMode::Automatic);
-    if !automatic && !has_intents {
+    if !automatic && !notes {
         return Ok(vault);
     }
     let engine = engine(vault, false);
     let results = runtime()?.block_on(engine.resume_all(false));
+    for notice in engine.vault().blocking_lock().take_notices() {
+        errln!("tw: warning: {notice}");
+    }
     after_change(&engine.vault().blocking_lock());
     for r in results {
         match r {
             Ok(report) if matches!(report.outcome, Outcome::Waiting { .. }) => {}
-            Ok(report) => eprintln!(
+            Ok(report) => errln!(
                 "tw: resumed the rotation of {}: {}",
                 report.token_name,
                 outcome_text(&report)
             ),
-            Err(e) => eprintln!("tw: warning: resuming a rotation: {e}"),
+            Err(e) => errln!("tw: warning: resuming a rotation: {e}"),
         }
     }
     into_vault(engine)
@@ -242,7 +243,7 @@ pub fn rotate(
             a.force,
         ))?;
         after_change(&shared.blocking_lock());
-        println!("{}: {}", report.token_name, outcome_text(&report));
+        outln!("{}: {}", report.token_name, outcome_text(&report));
         return Ok(());
     }
     if a.due {
@@ -256,7 +257,7 @@ pub fn rotate(
     let engine = engine(vault, !a.json);
     if p.mode == PolicyMode::Ask && !a.yes {
         let plan = rt.block_on(engine.preview(&token.id, expires))?;
-        eprintln!("tw: {} asks first: {}", token.name, describe_plan(&plan));
+        errln!("tw: {} asks first: {}", token.name, describe_plan(&plan));
         if !confirm("Rotate now?")? {
             bail!(
                 "not rotated: '{}' asks first; answer y in a terminal, or pass --yes",
@@ -273,7 +274,7 @@ pub fn rotate(
     if a.json {
         output::print_json(&serde_json::to_value(&report)?)?;
     } else {
-        println!("{}: {}", report.token_name, outcome_text(&report));
+        outln!("{}: {}", report.token_name, outcome_text(&report));
         print_orphans(&report);
     }
     match report.outcome {
@@ -285,7 +286,7 @@ pub fn rotate(
 fn print_orphans(report: &Report) {
     let live: Vec<_> = report.orphans.iter().filter(|o| !o.revoked).collect();
     if !live.is_empty() {
-        println!(
+        outln!(
             "  {} token(s) named '{}' were created by a call whose answer was lost; nobody holds their secret: revoke them with `tw rotations --revoke-orphans {}`",
             live.len(),
             report.token_name,
@@ -305,22 +306,22 @@ fn rotate_guided(
     let mut vault = vault;
     let g = guided::begin(&mut vault, &token.id)?;
     if g.step == Step::Promoted {
-        eprintln!(
+        errln!(
             "tw: {} was switched to its new key; delete the old one in the dashboard, then run `tw rotate --confirm-retired '{}'`",
             token.name, token.name
         );
         return Ok(());
     }
-    eprintln!(
+    errln!(
         "tw: {} ({}) is rotated in its dashboard:",
         token.name,
         token.provider.display_name()
     );
     if let Some(w) = &g.warning {
-        eprintln!("tw: WARNING: {w}");
+        errln!("tw: WARNING: {w}");
     }
     for (i, s) in g.steps.iter().enumerate() {
-        eprintln!("  {}. {s}", i + 1);
+        errln!("  {}. {s}", i + 1);
     }
     if g.mode == tokenwarden_core::providers::RotationMode::GuidedSingleKey
         && !a.yes
@@ -352,9 +353,9 @@ fn rotate_guided(
     if a.json {
         output::print_json(&serde_json::to_value(&report)?)?;
     } else {
-        println!("{}: {}", report.token_name, outcome_text(&report));
+        outln!("{}: {}", report.token_name, outcome_text(&report));
         if matches!(report.outcome, Outcome::Waiting { .. }) {
-            println!(
+            outln!(
                 "  then run `tw rotate --confirm-retired '{}'`",
                 report.token_name
             );
@@ -411,7 +412,7 @@ fn rotate_due(
                 }
                 rows.push(serde_json::json!({"token": name, "result": outcome_text(report), "report": report}));
                 if !a.json {
-                    println!("{name}: {}", outcome_text(report));
+                    outln!("{name}: {}", outcome_text(report));
                     print_orphans(report);
                 }
             }
@@ -419,7 +420,7 @@ fn rotate_due(
                 failed += 1;
                 rows.push(serde_json::json!({"token": name, "result": format!("failed: {e}")}));
                 if !a.json {
-                    println!("{name}: failed: {e}");
+                    outln!("{name}: failed: {e}");
                 }
             }
         }
@@ -427,13 +428,13 @@ fn rotate_due(
     for (name, why) in &skipped {
         rows.push(serde_json::json!({"token": name, "result": format!("skipped: {why}")}));
         if !a.json {
-            println!("{name}: skipped: {why}");
+            outln!("{name}: skipped: {why}");
         }
     }
     if a.json {
         output::print_json(&serde_json::Value::Array(rows))?;
     } else if results.is_empty() && skipped.is_empty() {
-        println!("no token is due");
+        outln!("no token is due");
     }
     if failed > 0 {
         bail!("{failed} of {} rotations did not finish", results.len());
@@ -460,14 +461,14 @@ pub fn rotations(vault: Vault, a: RotationsArgs) -> Result<()> {
         let r = rotation::find(&vault, q)?;
         let engine = engine(vault, false);
         let done = rt.block_on(engine.revoke_orphans(&r.id))?;
-        println!("revoked {} orphan(s) of '{}'", done.len(), r.token_name);
+        outln!("revoked {} orphan(s) of '{}'", done.len(), r.token_name);
         return Ok(());
     }
     if let Some(q) = &a.abandon {
         let r = find_open(&vault, q)?;
         let engine = engine(vault, false);
         let report = rt.block_on(engine.abandon(&r.id))?;
-        println!(
+        outln!(
             "abandoned the rotation of '{}'; the old token stays current",
             report.token_name
         );
@@ -477,8 +478,8 @@ pub fn rotations(vault: Vault, a: RotationsArgs) -> Result<()> {
         let engine = engine(vault, true);
         for r in rt.block_on(engine.resume_all(true)) {
             match r {
-                Ok(rep) => eprintln!("tw: {}: {}", rep.token_name, outcome_text(&rep)),
-                Err(e) => eprintln!("tw: warning: {e}"),
+                Ok(rep) => errln!("tw: {}: {}", rep.token_name, outcome_text(&rep)),
+                Err(e) => errln!("tw: warning: {e}"),
             }
         }
         into_vault(engine)?
@@ -490,7 +491,7 @@ pub fn rotations(vault: Vault, a: RotationsArgs) -> Result<()> {
         return output::print_json(&serde_json::to_value(&list)?);
     }
     if list.is_empty() {
-        println!(
+        outln!(
             "{}",
             if a.all {
                 "no rotations yet"
@@ -544,7 +545,7 @@ pub fn set_policy(vault: &mut Vault, a: PolicyArgs) -> Result<()> {
     } else if let Some(i) = &a.integration {
         let i = vault.find_integration(i)?;
         match policy::of_integration(vault, &i.id)? {
-            Some(p) => println!(
+            Some(p) => outln!(
                 "integration '{}': {}{}",
                 i.label,
                 p.mode.key(),
@@ -552,7 +553,7 @@ pub fn set_policy(vault: &mut Vault, a: PolicyArgs) -> Result<()> {
                     .map(|d| format!(", rotates by itself {d} days before expiry"))
                     .unwrap_or_default()
             ),
-            None => println!(
+            None => outln!(
                 "integration '{}': not set (tokens default to one-click)",
                 i.label
             ),
@@ -562,7 +563,7 @@ pub fn set_policy(vault: &mut Vault, a: PolicyArgs) -> Result<()> {
         // Show it.
         let t = vault.find_token(a.token.as_deref().unwrap_or_default())?;
         let (p, src) = policy::effective(vault, &t)?;
-        println!(
+        outln!(
             "{}: {}{} (from the {})",
             t.name,
             p.mode.key(),
@@ -581,12 +582,12 @@ pub fn set_policy(vault: &mut Vault, a: PolicyArgs) -> Result<()> {
         (_, Some(i)) => {
             let i = vault.find_integration(i)?;
             policy::set_for_integration(vault, &i.id, policy)?;
-            println!("set the rotation policy of integration '{}'", i.label);
+            outln!("set the rotation policy of integration '{}'", i.label);
         }
         (Some(t), None) => {
             let t = vault.find_token(t)?;
             policy::set_for_token(vault, &t, policy)?;
-            println!("set the rotation policy of '{}'", t.name);
+            outln!("set the rotation policy of '{}'", t.name);
         }
         (None, None) => unreachable!("clap requires one"),
     }
@@ -627,8 +628,19 @@ pub fn exec(mut vault: Vault, a: ExecArgs) -> Result<()> {
     drop(vault);
     let mut cmd = std::process::Command::new(&program);
     cmd.args(&a.command[1..]);
+    // Nothing that opens the vault goes to the program: not where the vault is, not
+    // the passphrase file (issue 10, finding 6). It gets the secrets it was given.
+    for (name, _) in std::env::vars_os() {
+        if name.to_str().is_some_and(|n| n.starts_with("TOKENWARDEN_")) {
+            cmd.env_remove(&name);
+        }
+    }
     for (var, secret) in &vars {
         cmd.env(var, secret.expose());
+    }
+    // Its own crashes may dump core as they would have (tw turned that off for itself).
+    if let Some(limit) = crate::CORE_LIMIT.get() {
+        limit.apply();
     }
     #[cfg(unix)]
     {
@@ -649,7 +661,7 @@ pub fn exec(mut vault: Vault, a: ExecArgs) -> Result<()> {
 /// Keeps the next-due file beside a passphrase vault current (no names in it).
 pub fn after_change(vault: &Vault) {
     if let Err(e) = tokenwarden_core::reminders::write_next_due(vault) {
-        eprintln!("tw: warning: {e}");
+        errln!("tw: warning: {e}");
     }
 }
 

@@ -1,8 +1,7 @@
 //! Reminders, snoozes, lead times and the calendar export.
 
 use crate::output;
-use anyhow::{bail, Context, Result};
-use std::io::Write;
+use anyhow::{bail, Result};
 use std::path::Path;
 use tokenwarden_core::{calendar, reminders, Vault};
 
@@ -17,7 +16,7 @@ pub fn show(vault: &mut Vault, within: i64, fire: bool, json: bool) -> Result<()
         if json {
             output::print_json(&serde_json::to_value(&digest)?)?;
         } else if let Some((title, body)) = digest.notification(now) {
-            println!("{title}\n{body}");
+            outln!("{title}\n{body}");
         }
         reminders::mark_fired(vault, &digest)?;
         return Ok(());
@@ -30,16 +29,16 @@ pub fn show(vault: &mut Vault, within: i64, fire: bool, json: bool) -> Result<()
         }));
     }
     if digest.is_empty() {
-        println!("no reminders due");
+        outln!("no reminders due");
     } else {
-        println!("due now:");
+        outln!("due now:");
         for i in &digest.items {
-            println!("  {}", i.reminder.text(now));
+            outln!("  {}", i.reminder.text(now));
         }
     }
-    println!("expiring within {within} days: {}", upcoming.len());
+    outln!("expiring within {within} days: {}", upcoming.len());
     for t in &upcoming {
-        println!(
+        outln!(
             "  {}  {}  {}",
             output::days_left_text(t, now),
             t.name,
@@ -57,9 +56,9 @@ pub fn snooze(vault: &mut Vault, token: &str, days: i64) -> Result<()> {
     let until = vault.now() + chrono::Duration::days(days);
     let n = reminders::snooze(vault, &t, until)?;
     if n == 0 {
-        println!("{} has no reminder due; nothing to snooze", t.name);
+        outln!("{} has no reminder due; nothing to snooze", t.name);
     } else {
-        println!(
+        outln!(
             "snoozed {} until {}",
             t.name,
             until.format("%Y-%m-%d %H:%M UTC")
@@ -98,18 +97,19 @@ pub fn remind(
             let mut settings = tokenwarden_core::settings::get(vault)?;
             settings.reminder_lead_days =
                 leads.unwrap_or_else(|| reminders::DEFAULT_LEAD_DAYS.to_vec());
-            tokenwarden_core::settings::set(vault, settings)?;
-            println!("tokens without their own lead times remind at {shown}");
+            // Lead times only: the auto-lock is left as it is, so no proof is needed.
+            tokenwarden_core::settings::set(vault, settings, None)?;
+            outln!("tokens without their own lead times remind at {shown}");
         }
         (Some(t), None) => {
             let t = vault.find_token(&t)?;
             reminders::set_token_leads(vault, &t, leads)?;
-            println!("{} reminds at {shown}", t.name);
+            outln!("{} reminds at {shown}", t.name);
         }
         (None, Some(i)) => {
             let i = vault.find_integration(&i)?;
             reminders::set_integration_leads(vault, &i.id, leads)?;
-            println!(
+            outln!(
                 "tokens of {} remind at {shown} unless set on the token",
                 i.label
             );
@@ -121,13 +121,9 @@ pub fn remind(
 
 pub fn calendar(vault: &Vault, out: &Path) -> Result<()> {
     let text = calendar::ics(&reminders::scheduled(vault)?, vault.now());
-    let mut f = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(out)
-        .with_context(|| format!("out: {} (it is never overwritten)", out.display()))?;
-    f.write_all(text.as_bytes())?;
-    println!(
+    // Whole or not at all, never over an existing name (a link included), synced.
+    tokenwarden_core::safefs::create_new_at(out, text.as_bytes())?;
+    outln!(
         "wrote {} events to {}",
         text.matches("BEGIN:VEVENT").count(),
         out.display()

@@ -1,5 +1,11 @@
-//! The audit log: append-only (SQL triggers refuse UPDATE and DELETE) and hash-chained,
-//! so that an edited, removed or reordered entry breaks [`verify`].
+//! The audit log: append-only (SQL triggers refuse UPDATE and DELETE) and chained, so
+//! that an edited, removed or reordered entry breaks [`verify`].
+//!
+//! Each entry's link is an HMAC-SHA256 under a key derived from the vault identity
+//! (HKDF), so the chain cannot be rebuilt by anyone without that key: not by a
+//! recipient who can read the vault, nor by whoever edits a decrypted copy. Entries
+//! written before the upgrade that keyed the chain (`meta.audit_keyed_from`) keep
+//! their plain SHA-256 links and are checked as such.
 //!
 //! What it can prove: the entries form one unbroken chain from the first to the head.
 //! What it cannot: that the newest entries were not cut off by someone holding the
@@ -10,9 +16,12 @@
 //! type, and tests plant secrets and search the log for them.
 
 use chrono::{DateTime, Utc};
+use hmac::Mac;
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
+
+type HmacSha256 = hmac::Hmac<Sha256>;
 
 /// The hash before the first entry.
 pub const GENESIS_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";
@@ -60,6 +69,11 @@ pub enum AuditAction {
     PolicySet,
     SettingsChanged,
     CustodyChanged,
+    OlderAccepted,
+    Reauthenticated,
+    CreateAttempt,
+    EndpointChanged,
+    FileSetAside,
 }
 
 impl AuditAction {
@@ -92,6 +106,11 @@ impl AuditAction {
             AuditAction::PolicySet => "policy.set",
             AuditAction::SettingsChanged => "settings.update",
             AuditAction::CustodyChanged => "custody.change",
+            AuditAction::OlderAccepted => "vault.accept_older",
+            AuditAction::Reauthenticated => "reauth.check",
+            AuditAction::CreateAttempt => "rotation.create_attempt",
+            AuditAction::EndpointChanged => "integration.endpoint_change",
+            AuditAction::FileSetAside => "vault.file_set_aside",
         }
     }
 }
@@ -164,11 +183,9 @@ struct Chained<'a> {
 }
 
 impl Chained<'_> {
-    fn hash(&self) -> String {
-        let mut h = Sha256::new();
-        h.update(b"tokenwarden-audit-v1");
-        // Length-prefixed fields, with absent ones marked: no two different entries
-        // can feed the hash the same bytes.
+    /// Length-prefixed fields, with absent ones marked: no two different entries feed
+    /// the hash the same bytes.
+    fn feed(&self, mut update: impl FnMut(&[u8])) {
         let seq = self.seq.to_string();
         for field in [
             Some(self.prev_hash),
@@ -182,14 +199,33 @@ impl Chained<'_> {
         ] {
             match field {
                 Some(f) => {
-                    h.update([1u8]);
-                    h.update((f.len() as u64).to_le_bytes());
-                    h.update(f.as_bytes());
+                    update(&[1u8]);
+                    update(&(f.len() as u64).to_le_bytes());
+                    update(f.as_bytes());
                 }
-                None => h.update([0u8]),
+                None => update(&[0u8]),
             }
         }
-        h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+    }
+
+    /// The link: keyed (HMAC-SHA256) for entries since the chain was keyed, plain
+    /// SHA-256 for those before.
+    fn hash(&self, key: Option<&[u8; 32]>) -> String {
+        let bytes: Vec<u8> = match key {
+            Some(k) => {
+                let mut m = HmacSha256::new_from_slice(k).expect("HMAC takes any key length");
+                m.update(b"tokenwarden-audit-v2");
+                self.feed(|b| m.update(b));
+                m.finalize().into_bytes().to_vec()
+            }
+            None => {
+                let mut h = Sha256::new();
+                h.update(b"tokenwarden-audit-v1");
+                self.feed(|b| h.update(b));
+                h.finalize().to_vec()
+            }
+        };
+        bytes.iter().map(|b| format!("{b:02x}")).collect()
     }
 }
 
@@ -197,6 +233,19 @@ impl Chained<'_> {
 /// makes the change it records, so both land or neither does.
 pub fn append(
     conn: &Connection,
+    key: &[u8; 32],
+    at: DateTime<Utc>,
+    actor: &str,
+    event: &AuditEvent,
+) -> Result<(), AuditError> {
+    append_linked(conn, Some(key), at, actor, event)
+}
+
+/// [`append`], with the link keyed or (`None`, as before the keyed chain, and all a
+/// forger without the key can compute) plain.
+fn append_linked(
+    conn: &Connection,
+    key: Option<&[u8; 32]>,
     at: DateTime<Utc>,
     actor: &str,
     event: &AuditEvent,
@@ -221,7 +270,7 @@ pub fn append(
         token_name: event.token_name.as_deref(),
         detail: &detail,
     }
-    .hash();
+    .hash(key);
     conn.prepare_cached(
         "INSERT INTO audit_log (seq, at, actor, action, token_id, token_name, detail, prev_hash, hash)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
@@ -275,8 +324,22 @@ pub fn entries(conn: &Connection, token_id: Option<&str>) -> Result<Vec<AuditEnt
         .map_err(sql("reading entries"))
 }
 
+/// The first entry whose link is keyed (entries before it predate the keyed chain).
+fn keyed_from(conn: &Connection) -> Result<i64, AuditError> {
+    let v: Option<String> = conn
+        .query_row(
+            "SELECT value FROM meta WHERE key = 'audit_keyed_from'",
+            [],
+            |r| r.get(0),
+        )
+        .optional()
+        .map_err(sql("reading where the keyed chain starts"))?;
+    Ok(v.and_then(|v| v.parse().ok()).unwrap_or(1))
+}
+
 /// Walks the whole chain from the first entry.
-pub fn verify(conn: &Connection) -> Result<Verdict, AuditError> {
+pub fn verify(conn: &Connection, key: &[u8; 32]) -> Result<Verdict, AuditError> {
+    let keyed_from = keyed_from(conn)?;
     let mut stmt = conn
         .prepare(&format!("{SELECT_ENTRIES} ORDER BY seq"))
         .map_err(sql("verifying"))?;
@@ -307,7 +370,7 @@ pub fn verify(conn: &Connection) -> Result<Verdict, AuditError> {
             token_name: e.token_name.as_deref(),
             detail: &e.detail,
         }
-        .hash();
+        .hash((e.seq >= keyed_from).then_some(key));
         if h != e.hash {
             return Ok(Verdict::Broken {
                 seq: e.seq,
@@ -321,4 +384,97 @@ pub fn verify(conn: &Connection) -> Result<Verdict, AuditError> {
         entries: expected_seq - 1,
         head: prev,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const KEY: [u8; 32] = [9; 32];
+
+    /// An audit log as the schema makes it, with `legacy` plain entries first.
+    fn log(legacy: usize, keyed: usize) -> Connection {
+        let conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch(
+            "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+             CREATE TABLE audit_log (seq INTEGER PRIMARY KEY, at TEXT NOT NULL, actor TEXT NOT NULL,
+                action TEXT NOT NULL, token_id TEXT, token_name TEXT, detail TEXT NOT NULL,
+                prev_hash TEXT NOT NULL, hash TEXT NOT NULL);",
+        )
+        .unwrap();
+        let at = Utc::now();
+        let event = AuditEvent::token(AuditAction::TokenAdded, "id", "name", serde_json::json!({}));
+        for _ in 0..legacy {
+            append_unkeyed(&conn, at, &event);
+        }
+        conn.execute(
+            "INSERT INTO meta VALUES ('audit_keyed_from', ?1)",
+            [(legacy + 1).to_string()],
+        )
+        .unwrap();
+        for _ in 0..keyed {
+            append(&conn, &KEY, at, "test", &event).unwrap();
+        }
+        conn
+    }
+
+    /// What a version before the keyed chain appended (and what a forger without the
+    /// key can compute).
+    fn append_unkeyed(conn: &Connection, at: DateTime<Utc>, event: &AuditEvent) {
+        append_linked(conn, None, at, "test", event).unwrap();
+    }
+
+    #[test]
+    fn a_chain_keyed_after_an_upgrade_verifies_both_parts() {
+        let conn = log(3, 4);
+        assert!(matches!(
+            verify(&conn, &KEY).unwrap(),
+            Verdict::Intact { entries: 7, .. }
+        ));
+        // Another vault's key does not verify the keyed part.
+        assert_eq!(
+            verify(&conn, &[1; 32]).unwrap(),
+            Verdict::Broken {
+                seq: 4,
+                reason: "its content does not match its hash (edited)".into()
+            }
+        );
+    }
+
+    #[test]
+    fn an_edit_a_deletion_and_a_rebuild_without_the_key_are_found() {
+        let conn = log(0, 5);
+        conn.execute(
+            "UPDATE audit_log SET token_name = 'innocent' WHERE seq = 3",
+            [],
+        )
+        .unwrap();
+        assert!(matches!(
+            verify(&conn, &KEY).unwrap(),
+            Verdict::Broken { seq: 3, .. }
+        ));
+
+        let conn = log(0, 5);
+        conn.execute("DELETE FROM audit_log WHERE seq = 2", [])
+            .unwrap();
+        match verify(&conn, &KEY).unwrap() {
+            Verdict::Broken { seq: 2, reason } => assert!(reason.contains("missing"), "{reason}"),
+            v => panic!("{v:?}"),
+        }
+
+        // A forger rebuilds the whole chain with plain hashes (all they can compute):
+        // it links, but the first keyed entry betrays it.
+        let conn = log(0, 0);
+        let event = AuditEvent::vault(
+            AuditAction::RecipientAdded,
+            serde_json::json!({"recipient": "age1forger"}),
+        );
+        for _ in 0..3 {
+            append_unkeyed(&conn, Utc::now(), &event);
+        }
+        assert!(matches!(
+            verify(&conn, &KEY).unwrap(),
+            Verdict::Broken { seq: 1, .. }
+        ));
+    }
 }

@@ -9,11 +9,11 @@
 //! A small JSON file beside the vault (`vault.age.custody`) says which mode the vault
 //! uses, its id (the keyring entry's name) and its public key. It holds nothing secret.
 
+use crate::safefs::{self, Durability, Folder, FsError, SMALL_FILE};
 use crate::vault::VaultPaths;
 use age::secrecy::{ExposeSecret, SecretString};
 use age::x25519;
 use serde::{Deserialize, Serialize};
-use std::fs::{self, OpenOptions};
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
@@ -22,8 +22,18 @@ use std::str::FromStr;
 pub const KEYRING_SERVICE: &str = "tokenwarden";
 /// scrypt's log2 work factor for new passphrase files: about a second on a laptop.
 pub const DEFAULT_WORK_FACTOR: u8 = 18;
-/// The range accepted when a caller picks the work factor (low values are for tests).
-pub const WORK_FACTOR_RANGE: std::ops::RangeInclusive<u8> = 10..=22;
+/// The least work a new passphrase file may ask: 2^17, OWASP's floor for scrypt
+/// (N=2^17, r=8, p=1). Builds made for the test suite (feature `testing`) go down
+/// to 2^10, so that hundreds of test vaults do not each cost a quarter second.
+#[cfg(not(feature = "testing"))]
+pub const MIN_WORK_FACTOR: u8 = 17;
+#[cfg(feature = "testing")]
+pub const MIN_WORK_FACTOR: u8 = 10;
+/// The range accepted when a caller picks the work factor.
+pub const WORK_FACTOR_RANGE: std::ops::RangeInclusive<u8> = MIN_WORK_FACTOR..=22;
+/// The zxcvbn score (0 to 4) a new passphrase needs: 3 is "safely unguessable"
+/// (about 10^10 guesses), against an offline attack on a stolen key file.
+pub const MIN_PASSPHRASE_SCORE: u8 = 3;
 /// The most work a passphrase file may ask of us before we refuse it as hostile.
 const MAX_WORK_FACTOR: u8 = 22;
 
@@ -57,10 +67,14 @@ pub enum CustodyError {
     Exists { path: PathBuf },
     #[error("recipient: '{value}' is not an age X25519 public key (age1...)")]
     BadRecipient { value: String },
-    #[error("work factor: {value} is outside {}..={}", WORK_FACTOR_RANGE.start(), WORK_FACTOR_RANGE.end())]
+    #[error("work factor: {value} is outside {}..={} (each step doubles scrypt's work; {} takes about a second)", WORK_FACTOR_RANGE.start(), WORK_FACTOR_RANGE.end(), DEFAULT_WORK_FACTOR)]
     BadWorkFactor { value: u8 },
     #[error("passphrase: is empty")]
     EmptyPassphrase,
+    #[error("passphrase: too easy to guess (strength {score} of 4, {MIN_PASSPHRASE_SCORE} needed): {reason}")]
+    WeakPassphrase { score: u8, reason: String },
+    #[error(transparent)]
+    Fs(FsError),
     #[error("{op} {path}: {error}")]
     Io {
         op: &'static str,
@@ -115,9 +129,43 @@ pub struct CustodyOutcome {
     pub notice: String,
 }
 
-fn io_err(op: &'static str, path: &Path) -> impl FnOnce(std::io::Error) -> CustodyError {
-    let path = path.to_path_buf();
-    move |error| CustodyError::Io { op, path, error }
+impl From<FsError> for CustodyError {
+    fn from(e: FsError) -> Self {
+        match e {
+            FsError::Exists { path } => CustodyError::Exists { path },
+            other => CustodyError::Fs(other),
+        }
+    }
+}
+
+/// Refuses a passphrase an offline attack on the key file would guess (zxcvbn, with
+/// the reason it gives).
+pub fn check_passphrase(passphrase: &SecretString) -> Result<(), CustodyError> {
+    let p = passphrase.expose_secret();
+    if p.is_empty() {
+        return Err(CustodyError::EmptyPassphrase);
+    }
+    let entropy = zxcvbn::zxcvbn(p, &["tokenwarden", "vault", "passphrase", "password"]);
+    let score = u8::from(entropy.score());
+    if score >= MIN_PASSPHRASE_SCORE {
+        return Ok(());
+    }
+    let mut reason = String::new();
+    if let Some(f) = entropy.feedback() {
+        if let Some(w) = f.warning() {
+            reason.push_str(&w.to_string());
+        }
+        for s in f.suggestions() {
+            if !reason.is_empty() {
+                reason.push(' ');
+            }
+            reason.push_str(&s.to_string());
+        }
+    }
+    if reason.is_empty() {
+        reason = "use four or more words that do not belong together, or a longer phrase".into();
+    }
+    Err(CustodyError::WeakPassphrase { score, reason })
 }
 
 pub fn check_work_factor(value: u8) -> Result<u8, CustodyError> {
@@ -130,61 +178,45 @@ pub fn check_work_factor(value: u8) -> Result<u8, CustodyError> {
 
 /// Reads `vault.age.custody`.
 pub fn read_record(paths: &VaultPaths) -> Result<CustodyRecord, CustodyError> {
+    read_record_in(&paths.open_folder()?, paths)
+}
+
+/// Reads the custody record through the vault's open folder. The record sits beside
+/// the vault where anyone who can write the folder can change it: it is a hint, each
+/// field checked (the vault id must be a UUID, the key an age key) and the vault's own
+/// tag checked against it at open.
+pub fn read_record_in(folder: &Folder, paths: &VaultPaths) -> Result<CustodyRecord, CustodyError> {
     let path = paths.custody();
-    let text = fs::read_to_string(&path).map_err(|e| {
-        if e.kind() == std::io::ErrorKind::NotFound {
-            CustodyError::CustodyFile {
-                path: path.clone(),
-                reason: "is missing; it says where the vault key is kept (restore it from a backup, or open the vault with an exported identity)".into(),
-            }
-        } else {
-            io_err("reading", &path)(e)
-        }
-    })?;
+    let bad = |reason: String| CustodyError::CustodyFile {
+        path: path.clone(),
+        reason,
+    };
+    let text = folder
+        .read(&paths.name_of(".custody"), SMALL_FILE)?
+        .ok_or_else(|| bad("is missing; it says where the vault key is kept (restore it from a backup, or open the vault with an exported identity)".into()))?;
     let record: CustodyRecord =
-        serde_json::from_str(&text).map_err(|e| CustodyError::CustodyFile {
-            path: path.clone(),
-            reason: format!("is not a custody record ({e})"),
-        })?;
+        serde_json::from_slice(&text).map_err(|e| bad(format!("is not a custody record ({e})")))?;
     if record.format != 1 {
-        return Err(CustodyError::CustodyFile {
-            path,
-            reason: format!(
-                "has format {}, newer than this version knows (1)",
-                record.format
-            ),
-        });
+        return Err(bad(format!(
+            "has format {}, newer than this version knows (1)",
+            record.format
+        )));
+    }
+    if uuid::Uuid::parse_str(&record.vault_id).map(|u| u.hyphenated().to_string())
+        != Ok(record.vault_id.clone())
+    {
+        return Err(bad("names a vault id that is not a UUID".into()));
+    }
+    if x25519::Recipient::from_str(&record.recipient).is_err() {
+        return Err(bad(
+            "names a key that is not an age X25519 public key".into()
+        ));
     }
     Ok(record)
 }
 
-fn write_new_file(path: &Path, bytes: &[u8]) -> Result<(), CustodyError> {
-    let mut opts = OpenOptions::new();
-    opts.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        opts.mode(0o600);
-    }
-    let mut f = opts.open(path).map_err(|e| {
-        if e.kind() == std::io::ErrorKind::AlreadyExists {
-            CustodyError::Exists {
-                path: path.to_path_buf(),
-            }
-        } else {
-            io_err("creating", path)(e)
-        }
-    })?;
-    // A half-written key file is still a key file: remove it on any failure.
-    let written = f
-        .write_all(bytes)
-        .map_err(io_err("writing", path))
-        .and_then(|()| f.sync_all().map_err(io_err("syncing", path)));
-    if written.is_err() {
-        drop(f);
-        let _ = fs::remove_file(path);
-    }
-    written
+fn write_new_file(folder: &Folder, name: &str, bytes: &[u8]) -> Result<(), CustodyError> {
+    Ok(folder.create_new(name, bytes, Durability::Sync)?)
 }
 
 /// The text of a standard age identity file, as `age-keygen` writes it.
@@ -202,9 +234,7 @@ fn scrypt_encrypt(
     passphrase: &SecretString,
     work_factor: u8,
 ) -> Result<Vec<u8>, CustodyError> {
-    if passphrase.expose_secret().is_empty() {
-        return Err(CustodyError::EmptyPassphrase);
-    }
+    check_passphrase(passphrase)?;
     let mut recipient = age::scrypt::Recipient::new(passphrase.clone());
     recipient.set_work_factor(check_work_factor(work_factor)?);
     let encryptor =
@@ -273,6 +303,7 @@ fn keyring_store(entry: &str, identity: &x25519::Identity) -> Result<(), Custody
 
 /// Puts a new vault's identity in custody as asked and writes the custody record.
 pub fn establish(
+    folder: &Folder,
     paths: &VaultPaths,
     vault_id: &str,
     identity: &x25519::Identity,
@@ -303,6 +334,7 @@ pub fn establish(
                 })?;
                 record.mode = CustodyMode::Passphrase;
                 keep_behind_passphrase(
+                    folder,
                     paths,
                     identity,
                     &pass,
@@ -318,12 +350,20 @@ pub fn establish(
             work_factor,
         } => {
             record.mode = CustodyMode::Passphrase;
-            keep_behind_passphrase(paths, identity, &passphrase, work_factor, "", "as asked")?
+            keep_behind_passphrase(
+                folder,
+                paths,
+                identity,
+                &passphrase,
+                work_factor,
+                "",
+                "as asked",
+            )?
         }
     };
     let json = serde_json::to_vec_pretty(&record).expect("a custody record serializes");
-    if let Err(e) = write_new_file(&paths.custody(), &json) {
-        discard(paths, &record);
+    if let Err(e) = write_new_file(folder, &paths.name_of(".custody"), &json) {
+        discard(folder, paths, &record);
         return Err(e);
     }
     Ok(outcome)
@@ -332,6 +372,7 @@ pub fn establish(
 /// Writes the identity to the vault's passphrase file; `why` and `how` frame the
 /// sentence that tells the user.
 fn keep_behind_passphrase(
+    folder: &Folder,
     paths: &VaultPaths,
     identity: &x25519::Identity,
     passphrase: &SecretString,
@@ -342,7 +383,7 @@ fn keep_behind_passphrase(
     let text = identity_file_text(identity);
     let sealed = scrypt_encrypt(text.expose_secret().as_bytes(), passphrase, work_factor)?;
     let path = paths.passphrase_identity();
-    write_new_file(&path, &sealed)?;
+    write_new_file(folder, &paths.name_of(".identity"), &sealed)?;
     Ok(CustodyOutcome {
         mode: CustodyMode::Passphrase,
         notice: format!(
@@ -362,59 +403,12 @@ pub enum NewCustody {
     },
 }
 
-/// Replaces `path` atomically: a sibling written, synced and renamed over it, so a
-/// crash leaves the old file or the new one, never a half.
-fn replace_file(path: &Path, bytes: &[u8]) -> Result<(), CustodyError> {
-    let tmp = sibling_tmp(path);
-    write_new_file(&tmp, bytes)?;
-    if let Err(e) = fs::rename(&tmp, path) {
-        let _ = fs::remove_file(&tmp);
-        return Err(io_err("replacing", path)(e));
-    }
-    sync_parent(path);
-    Ok(())
-}
-
-/// Creates `path` whole or not at all, and never over an existing file: written to a
-/// sibling, synced, then hard-linked into place (a link fails when the name is taken).
-fn create_whole(path: &Path, bytes: &[u8]) -> Result<(), CustodyError> {
-    let tmp = sibling_tmp(path);
-    write_new_file(&tmp, bytes)?;
-    let linked = fs::hard_link(&tmp, path);
-    let _ = fs::remove_file(&tmp);
-    linked.map_err(|e| {
-        if e.kind() == std::io::ErrorKind::AlreadyExists {
-            CustodyError::Exists {
-                path: path.to_path_buf(),
-            }
-        } else {
-            io_err("creating", path)(e)
-        }
-    })?;
-    sync_parent(path);
-    Ok(())
-}
-
-/// A name beside `path` no other writer uses (a crashed writer's leftover is never
-/// taken for ours).
-fn sibling_tmp(path: &Path) -> PathBuf {
-    let mut tmp = path.as_os_str().to_owned();
-    tmp.push(format!(".tmp-{}", uuid::Uuid::new_v4().simple()));
-    PathBuf::from(tmp)
-}
-
-fn sync_parent(path: &Path) {
-    #[cfg(unix)]
-    if let Some(dir) = path.parent() {
-        let _ = fs::File::open(dir).and_then(|d| d.sync_all());
-    }
-}
-
 /// Moves the vault's key to another custody, or puts it behind a new passphrase. The
 /// key itself stays (the vault needs no re-encryption). The new place is written (and,
 /// for the keyring, read back) before the record points at it, and the old place is
 /// cleared last: a crash at any moment leaves a record whose custody holds the key.
 pub fn change(
+    folder: &Folder,
     paths: &VaultPaths,
     identity: &x25519::Identity,
     record: &CustodyRecord,
@@ -432,14 +426,18 @@ pub fn change(
             }
             keyring_store(&record.keyring_entry(), identity)?;
             next.mode = CustodyMode::Keyring;
-            if let Err(e) = replace_file(&paths.custody(), &record_json(&next)) {
+            if let Err(e) = folder.replace(
+                &paths.name_of(".custody"),
+                &record_json(&next),
+                Durability::Sync,
+            ) {
                 if let Ok(entry) = keyring_entry(&record.keyring_entry()) {
                     let _ = entry.delete_credential();
                 }
-                return Err(e);
+                return Err(e.into());
             }
             let file = paths.passphrase_identity();
-            let removed = fs::remove_file(&file);
+            let removed = folder.remove(&paths.name_of(".identity"));
             CustodyOutcome {
                 mode: CustodyMode::Keyring,
                 notice: match removed {
@@ -459,15 +457,14 @@ pub fn change(
             passphrase,
             work_factor,
         } => {
-            if passphrase.expose_secret().is_empty() {
-                return Err(CustodyError::EmptyPassphrase);
-            }
+            check_passphrase(&passphrase)?;
             let wf = check_work_factor(work_factor)?;
             let text = identity_file_text(identity);
             let sealed = scrypt_encrypt(text.expose_secret().as_bytes(), &passphrase, wf)?;
             let path = paths.passphrase_identity();
+            let name = paths.name_of(".identity");
             if record.mode == CustodyMode::Passphrase {
-                replace_file(&path, &sealed)?;
+                folder.replace(&name, &sealed, Durability::Sync)?;
                 CustodyOutcome {
                     mode: CustodyMode::Passphrase,
                     notice: format!("the vault key in {} has a new passphrase", path.display()),
@@ -475,7 +472,7 @@ pub fn change(
             } else {
                 // A file already there is not ours (the record says keyring): perhaps
                 // another vault's only key, or one left by an interrupted move.
-                create_whole(&path, &sealed).map_err(|e| match e {
+                write_new_file(folder, &name, &sealed).map_err(|e| match e {
                     CustodyError::Exists { path } => CustodyError::CustodyFile {
                         reason: "already exists while this vault's key is in the OS keyring; \
                                  if an interrupted move left it, delete it and move again, \
@@ -486,9 +483,13 @@ pub fn change(
                     other => other,
                 })?;
                 next.mode = CustodyMode::Passphrase;
-                if let Err(e) = replace_file(&paths.custody(), &record_json(&next)) {
-                    let _ = fs::remove_file(&path);
-                    return Err(e);
+                if let Err(e) = folder.replace(
+                    &paths.name_of(".custody"),
+                    &record_json(&next),
+                    Durability::Sync,
+                ) {
+                    let _ = folder.remove(&name);
+                    return Err(e.into());
                 }
                 let left = keyring_entry(&record.keyring_entry())
                     .and_then(|e| e.delete_credential().map_err(keyring_failure));
@@ -516,7 +517,7 @@ pub fn change(
 
 /// Undoes [`establish`] for a vault whose creation failed afterwards: nothing of it is
 /// left behind.
-pub fn discard(paths: &VaultPaths, record: &CustodyRecord) {
+pub fn discard(folder: &Folder, paths: &VaultPaths, record: &CustodyRecord) {
     if record.mode == CustodyMode::Keyring {
         if let Ok(e) = keyring_entry(&record.keyring_entry()) {
             let _ = e.delete_credential();
@@ -525,13 +526,14 @@ pub fn discard(paths: &VaultPaths, record: &CustodyRecord) {
     // Only this vault's own passphrase file: one left by another vault (moved away
     // without it) is the only copy of that vault's key.
     if record.mode == CustodyMode::Passphrase {
-        let _ = fs::remove_file(paths.passphrase_identity());
+        let _ = folder.remove(&paths.name_of(".identity"));
     }
-    let _ = fs::remove_file(paths.custody());
+    let _ = folder.remove(&paths.name_of(".custody"));
 }
 
 /// Fetches the vault's identity from its custody and checks it is the vault's key.
 pub fn load_identity(
+    folder: &Folder,
     paths: &VaultPaths,
     record: &CustodyRecord,
     passphrase: Option<&SecretString>,
@@ -559,7 +561,7 @@ pub fn load_identity(
         CustodyMode::Passphrase => {
             let pass = passphrase.ok_or(CustodyError::PassphraseRequired)?;
             let path = paths.passphrase_identity();
-            let text = decrypt_with_passphrase(&path, pass)?;
+            let text = decrypt_with_passphrase(folder, &paths.name_of(".identity"), &path, pass)?;
             (
                 parse_identity(text.expose_secret(), &path)?,
                 path.display().to_string(),
@@ -577,15 +579,20 @@ pub fn load_identity(
 }
 
 fn decrypt_with_passphrase(
+    folder: &Folder,
+    name: &str,
     path: &Path,
     passphrase: &SecretString,
 ) -> Result<SecretString, CustodyError> {
-    let file = fs::File::open(path).map_err(io_err("opening", path))?;
+    let bytes = folder.read(name, SMALL_FILE)?.ok_or_else(|| CustodyError::CustodyFile {
+        path: path.to_path_buf(),
+        reason: "is missing; it holds the vault key behind your passphrase (restore it from a backup, or open the vault with an exported identity)".into(),
+    })?;
     let damaged = |reason: String| CustodyError::Damaged {
         path: path.to_path_buf(),
         reason,
     };
-    let decryptor = age::Decryptor::new_buffered(std::io::BufReader::new(file))
+    let decryptor = age::Decryptor::new(&bytes[..])
         .map_err(|e| damaged(format!("it is not an age file ({e})")))?;
     if !decryptor.is_scrypt() {
         return Err(damaged("it is not passphrase-encrypted".into()));
@@ -623,13 +630,11 @@ pub fn export_identity(
     protection: Option<(&SecretString, u8)>,
 ) -> Result<(), CustodyError> {
     let text = identity_file_text(identity);
-    match protection {
-        Some((pass, wf)) => {
-            let sealed = scrypt_encrypt(text.expose_secret().as_bytes(), pass, wf)?;
-            write_new_file(out, &sealed)
-        }
-        None => write_new_file(out, text.expose_secret().as_bytes()),
-    }
+    let bytes = match protection {
+        Some((pass, wf)) => scrypt_encrypt(text.expose_secret().as_bytes(), pass, wf)?,
+        None => text.expose_secret().as_bytes().to_vec(),
+    };
+    Ok(safefs::create_new_at(out, &bytes)?)
 }
 
 /// Parses an extra recipient (`age1...`).

@@ -7,14 +7,18 @@ pub mod audit;
 pub mod calendar;
 pub mod clock;
 pub mod custody;
+pub mod hardening;
 pub mod model;
 pub mod providers;
+pub mod reauth;
 pub mod reconcile;
 pub mod reminders;
 pub mod rotation;
+pub mod safefs;
 pub mod sandbox;
 pub mod secret;
 pub mod settings;
+pub mod trust;
 pub mod validate;
 pub mod vault;
 

@@ -432,23 +432,35 @@ pub fn write_next_due(vault: &Vault) -> Result<(), VaultError> {
     out.dedup();
     out.truncate(NEXT_DUE_MAX);
     let json = serde_json::to_vec(&out).expect("times serialize");
-    let tmp = vault.paths().temp_file("next-due");
-    let io = |error| VaultError::Io {
-        op: "writing the next-due file",
-        path: path.clone(),
-        error,
-    };
-    std::fs::write(&tmp, json).map_err(io)?;
-    std::fs::rename(&tmp, &path).map_err(|e| {
-        let _ = std::fs::remove_file(&tmp);
-        io(e)
-    })
+    // A hint that is rebuilt at every change: no fsync. Owner-only, like every file
+    // made beside the vault.
+    vault
+        .folder()
+        .replace(
+            &vault.paths().name_of(".next-due"),
+            &json,
+            crate::safefs::Durability::Cache,
+        )
+        .map_err(|e| VaultError::Io {
+            op: "writing the next-due file",
+            path: path.clone(),
+            error: std::io::Error::other(e.to_string()),
+        })
 }
 
-/// Reads the next-due file (for a locked app): empty when there is none.
+/// Reads the next-due file (for a locked app): empty when there is none, or when it
+/// is not what this code writes. It sits outside the encryption, so it is a hint: a
+/// planted one can at most make a locked app say "a token expires soon" (no names).
 pub fn read_next_due(paths: &crate::vault::VaultPaths) -> Vec<NextDue> {
-    std::fs::read(paths.next_due())
+    let Ok(folder) = paths.open_folder() else {
+        return vec![];
+    };
+    let mut list: Vec<NextDue> = folder
+        .read(&paths.name_of(".next-due"), crate::safefs::SMALL_FILE)
         .ok()
+        .flatten()
         .and_then(|b| serde_json::from_slice(&b).ok())
-        .unwrap_or_default()
+        .unwrap_or_default();
+    list.truncate(NEXT_DUE_MAX);
+    list
 }

@@ -18,6 +18,9 @@ use std::sync::Arc;
 /// The integration's label.
 pub const LABEL: &str = "Sandbox";
 
+/// The most simulated state read back (demo data is a few KiB).
+const STATE_MAX: u64 = 16 * 1024 * 1024;
+
 #[derive(Debug, thiserror::Error)]
 pub enum SandboxError {
     #[error(transparent)]
@@ -57,7 +60,16 @@ impl Sandbox {
             path: state.clone(),
             error,
         })?;
-        if let Ok(json) = std::fs::read_to_string(&state) {
+        // Read without following a link, and no larger than demo data ever is.
+        let text = crate::safefs::read_at(&state, STATE_MAX).map_err(|e| SandboxError::State {
+            path: state.clone(),
+            reason: e.to_string(),
+        })?;
+        if let Some(bytes) = text {
+            let json = String::from_utf8(bytes).map_err(|_| SandboxError::State {
+                path: state.clone(),
+                reason: "it is not UTF-8 text".into(),
+            })?;
             sim.import_state(&json).map_err(|e| SandboxError::State {
                 path: state.clone(),
                 reason: e.to_string(),
@@ -171,25 +183,14 @@ impl Sandbox {
         Ok(())
     }
 
-    /// Writes the simulated accounts (0600, atomically).
+    /// Writes the simulated accounts (0600, atomically, under a random temp name: a
+    /// link planted at the name is replaced, never written through).
     pub fn save(&self) -> Result<(), SandboxError> {
-        let io = |error| SandboxError::Io {
-            path: self.state.clone(),
-            error,
-        };
-        let tmp = self.state.with_extension("tmp");
-        let mut opts = std::fs::OpenOptions::new();
-        opts.write(true).create(true).truncate(true);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::OpenOptionsExt;
-            opts.mode(0o600);
-        }
-        use std::io::Write;
-        let mut f = opts.open(&tmp).map_err(io)?;
-        f.write_all(self.sim.export_state().as_bytes())
-            .and_then(|()| f.sync_all())
-            .map_err(io)?;
-        std::fs::rename(&tmp, &self.state).map_err(io)
+        crate::safefs::replace_at(&self.state, self.sim.export_state().as_bytes()).map_err(|e| {
+            SandboxError::Io {
+                path: self.state.clone(),
+                error: std::io::Error::other(e.to_string()),
+            }
+        })
     }
 }

@@ -32,7 +32,21 @@ impl TokenSecret {
                 "contains a NUL character",
             ));
         }
+        // No token is made of these; from a provider they would be an escape sequence
+        // waiting for `tw reveal` to print it on a terminal.
+        if text.chars().any(crate::validate::is_unsafe_char) {
+            return Err(crate::validate::InvalidInput::new(
+                "secret",
+                "contains a control or bidirectional character",
+            ));
+        }
         Ok(Self(secret))
+    }
+
+    /// A secret read back from the vault: stored by this or an earlier version, whose
+    /// checks it passed then. Only emptiness is refused (a secret column never is).
+    pub(crate) fn from_vault(value: String) -> Self {
+        Self(SecretString::from(value))
     }
 
     /// The secret itself: for the few places that must hand it on (clipboard, an
@@ -87,6 +101,8 @@ mod tests {
     #[test]
     fn empty_and_oversized_secrets_are_refused_without_echoing_them() {
         assert!(TokenSecret::new("  \n".into()).is_err());
+        assert!(TokenSecret::new("abc\u{1b}[2Jdef".into()).is_err());
+        assert!(TokenSecret::new("abc\u{202e}def".into()).is_err());
         let big = "x".repeat(MAX_SECRET_BYTES + 1);
         let err = TokenSecret::new(big).unwrap_err().to_string();
         assert!(err.starts_with("secret:"), "{err}");

@@ -69,13 +69,45 @@ pub fn get(vault: &Vault) -> Result<Settings, VaultError> {
     })
 }
 
-pub fn set(vault: &mut Vault, settings: Settings) -> Result<(), VaultError> {
+/// Whether going from `before` to `after` idle minutes weakens the auto-lock: off
+/// where it was on, or a longer wait.
+pub fn weakens_auto_lock(before: u32, after: u32) -> bool {
+    before != 0 && (after == 0 || after > before)
+}
+
+/// Whether these settings would weaken the auto-lock (so [`set`] needs a proof of the
+/// person, `reauth`): for front ends that ask before calling.
+pub fn needs_reauth(vault: &Vault, settings: &Settings) -> Result<bool, VaultError> {
+    Ok(weakens_auto_lock(
+        get(vault)?.auto_lock_minutes,
+        settings.auto_lock_minutes,
+    ))
+}
+
+/// Saves the settings. Turning the auto-lock off or making it wait longer takes a
+/// proof that the person is there (someone at an unlocked desktop must not keep it
+/// unlocked for good).
+pub fn set(
+    vault: &mut Vault,
+    settings: Settings,
+    proof: Option<crate::reauth::Reauthenticated>,
+) -> Result<(), VaultError> {
     let minutes = check_auto_lock(settings.auto_lock_minutes)?;
     let leads = check_leads(&settings.reminder_lead_days)?;
     let before = get(vault)?;
     if before.auto_lock_minutes == minutes && before.reminder_lead_days == leads {
         return Ok(());
     }
+    let action = crate::reauth::Sensitive::WeakenAutoLock;
+    let confirmed_by = if weakens_auto_lock(before.auto_lock_minutes, minutes) {
+        let proof = proof.ok_or(crate::reauth::ReauthError::Required {
+            action: action.describe(),
+            how: "the passphrase, the OS check or the typed confirmation",
+        })?;
+        Some(proof.spend(action)?)
+    } else {
+        None
+    };
     let leads_json = serde_json::to_string(&leads).expect("numbers serialize");
     vault.change(|tx, _| {
         for (key, value) in [
@@ -91,7 +123,10 @@ pub fn set(vault: &mut Vault, settings: Settings) -> Result<(), VaultError> {
         }
         let ev = AuditEvent::vault(
             AuditAction::SettingsChanged,
-            serde_json::json!({ "auto_lock_minutes": minutes, "reminder_lead_days": leads }),
+            serde_json::json!({
+                "auto_lock_minutes": minutes, "reminder_lead_days": leads,
+                "confirmed_by": confirmed_by,
+            }),
         );
         Ok(((), vec![ev]))
     })
@@ -118,5 +153,15 @@ mod tests {
         assert!(should_lock(15, t0, t0 + Duration::minutes(15)));
         assert!(!should_lock(0, t0, t0 + Duration::days(30)));
         assert!(check_auto_lock(MAX_AUTO_LOCK_MINUTES + 1).is_err());
+    }
+
+    #[test]
+    fn off_or_longer_weakens_the_auto_lock_shorter_does_not() {
+        assert!(weakens_auto_lock(15, 0));
+        assert!(weakens_auto_lock(15, 60));
+        assert!(!weakens_auto_lock(15, 5));
+        assert!(!weakens_auto_lock(15, 15));
+        // Already off: turning it on, at any length, strengthens it.
+        assert!(!weakens_auto_lock(0, 600));
     }
 }

@@ -25,7 +25,35 @@ pub const MAX_NAME_CHARS: usize = 200;
 pub const MAX_NOTE_CHARS: usize = 4000;
 pub const MAX_SCOPE_CHARS: usize = 100;
 
-/// A token's name: trimmed, not empty, one line, of a sane length.
+/// Characters that reorder the text around them (Unicode bidirectional controls):
+/// a name holding U+202E shows "gpj.exe" as "exe.jpg". Refused in what people type,
+/// replaced in what providers send.
+pub fn is_bidi_control(c: char) -> bool {
+    matches!(
+        c,
+        '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}'
+    )
+}
+
+/// Whether a character must never reach a screen or a terminal as it is: control
+/// characters (escape sequences start with one) and bidirectional controls.
+pub fn is_unsafe_char(c: char) -> bool {
+    c.is_control() || is_bidi_control(c)
+}
+
+/// A string a provider (or a file beside the vault) sent, made safe to keep and show:
+/// each control or bidirectional character becomes U+FFFD, and it is cut to `max`
+/// characters. Names, scopes and messages from providers pass through here on the
+/// way in.
+pub fn clean_remote(raw: &str, max: usize) -> String {
+    raw.chars()
+        .take(max)
+        .map(|c| if is_unsafe_char(c) { '\u{FFFD}' } else { c })
+        .collect()
+}
+
+/// A token's name: trimmed, not empty, one line, of a sane length, without characters
+/// that would hide what it says.
 pub fn token_name(raw: &str) -> Result<String, InvalidInput> {
     let name = raw.trim();
     if name.is_empty() {
@@ -40,6 +68,12 @@ pub fn token_name(raw: &str) -> Result<String, InvalidInput> {
     if name.chars().any(char::is_control) {
         return Err(InvalidInput::new("name", "contains a control character"));
     }
+    if name.chars().any(is_bidi_control) {
+        return Err(InvalidInput::new(
+            "name",
+            "contains a bidirectional control character (it would show the name reordered)",
+        ));
+    }
     Ok(name.to_string())
 }
 
@@ -49,6 +83,15 @@ pub fn note(raw: &str) -> Result<String, InvalidInput> {
         return Err(InvalidInput::new(
             "note",
             format!("is longer than {MAX_NOTE_CHARS} characters"),
+        ));
+    }
+    if raw
+        .chars()
+        .any(|c| is_bidi_control(c) || (c.is_control() && !matches!(c, '\n' | '\r' | '\t')))
+    {
+        return Err(InvalidInput::new(
+            "note",
+            "contains a control or bidirectional character",
         ));
     }
     Ok(raw.trim().to_string())
@@ -209,5 +252,22 @@ mod tests {
         assert_eq!(scope("system-logs.read").unwrap(), "system-logs.read");
         assert!(scope("read all").is_err());
         assert!(note(&"x".repeat(MAX_NOTE_CHARS + 1)).is_err());
+        assert_eq!(note("line one\nline two").unwrap(), "line one\nline two");
+        assert!(note("bell\u{7}").is_err());
+    }
+
+    #[test]
+    fn hidden_characters_are_refused_when_typed_and_replaced_when_received() {
+        // "invoice", U+202E, "gpj.exe" shows as "invoiceexe.jpg".
+        let e = token_name("invoice\u{202E}gpj.exe").unwrap_err();
+        assert!(e.reason.contains("bidirectional"), "{e}");
+        assert!(token_name("a\u{2067}b").is_err());
+        assert!(token_name("esc\u{1b}]0;title\u{7}").is_err());
+        assert_eq!(
+            clean_remote("evil\u{1b}]0;pwned\u{7}\u{202E}x", 100),
+            "evil\u{FFFD}]0;pwned\u{FFFD}\u{FFFD}x"
+        );
+        assert_eq!(clean_remote("long name", 4), "long");
+        assert_eq!(clean_remote("Ünïcödé ok 名前", 100), "Ünïcödé ok 名前");
     }
 }

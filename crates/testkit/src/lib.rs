@@ -119,13 +119,22 @@ impl Drop for PrivateSecretService {
     }
 }
 
+/// Where a test home keeps what its machine has seen of its vaults (outside the
+/// vaults' folders); the app gets it as `TOKENWARDEN_STATE_DIR` from [`app_env`].
+pub fn state_dir(home: &Path) -> std::path::PathBuf {
+    home.join("state")
+}
+
 /// A new vault at `vault` whose key goes into the Secret Service the keyring crate
 /// sees (`DBUS_SESSION_BUS_ADDRESS`); never a passphrase file. Cheap work factor.
-pub fn keyring_vault(vault: &Path, who: &str) -> tokenwarden_core::Vault {
+/// libdbus reads the session bus's address once per process: one test per test
+/// binary may call this (others make their keyring vault in the app's window).
+/// `home` is the test home whose [`state_dir`] records it.
+pub fn keyring_vault(vault: &Path, home: &Path, who: &str) -> tokenwarden_core::Vault {
     use tokenwarden_core::custody::{CustodyError, KeyRequest};
     let mut no_passphrase = || -> Result<_, CustodyError> { panic!("the keyring must answer") };
     tokenwarden_core::Vault::create(
-        tokenwarden_core::VaultPaths::new(vault),
+        tokenwarden_core::VaultPaths::new(vault).with_state_dir(state_dir(home)),
         KeyRequest::KeyringOrPassphrase {
             passphrase: &mut no_passphrase,
             work_factor: 10,
@@ -149,7 +158,16 @@ pub fn app_env(
         ("DISPLAY".into(), display.display.clone()),
         ("DBUS_SESSION_BUS_ADDRESS".into(), service.address.clone()),
         ("TOKENWARDEN_VAULT".into(), vault.display().to_string()),
+        (
+            "TOKENWARDEN_STATE_DIR".into(),
+            state_dir(home).display().to_string(),
+        ),
         ("HOME".into(), home.display().to_string()),
+        // No polkit: sensitive actions take the typed confirmation in tests.
+        (
+            "DBUS_SYSTEM_BUS_ADDRESS".into(),
+            format!("unix:path={}", home.join("no-system-bus").display()),
+        ),
     ]
 }
 

@@ -160,7 +160,7 @@ fn a_damaged_vault_points_to_recover_which_restores_the_previous_generation() {
     let rec = run(home.tw(["recover", "--from-previous"]), None);
     assert_ok(&rec);
     assert!(
-        stdout(&rec).contains("damaged file is kept"),
+        stdout(&rec).contains("the file it replaces is kept"),
         "{}",
         stdout(&rec)
     );

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokenwarden_core::vault::Unlock;
 use tokenwarden_core::{
-    NewToken, ProviderKind, SecretString, SystemClock, TokenSecret, Vault, VaultError, VaultPaths,
+    NewToken, ProviderKind, SecretString, SystemClock, TokenSecret, Vault, VaultError,
 };
 
 const KILLS: usize = 60;
@@ -20,7 +20,7 @@ fn open(home: &Home) -> Vault {
     let deadline = std::time::Instant::now() + Duration::from_secs(10);
     loop {
         match Vault::open(
-            VaultPaths::new(&home.vault),
+            home.paths(),
             &Unlock {
                 passphrase: Some(SecretString::from(PASSPHRASE.to_string())),
             },

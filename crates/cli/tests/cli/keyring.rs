@@ -127,22 +127,31 @@ fn the_key_moves_between_the_keyring_and_a_passphrase() {
     // A stray file where the passphrase file would go is not touched.
     std::fs::write(&identity_file, b"someone else's key").unwrap();
     let new_pass = home.dir.path().join("new-pass");
-    std::fs::write(&new_pass, "first passphrase\n").unwrap();
-    let move_to = |to: &str, pass: &std::path::Path| {
-        run(
-            home.tw([
-                "identity",
-                "custody",
-                to,
-                "--new-passphrase-file",
-                pass.to_str().unwrap(),
-                "--work-factor",
-                "10",
-            ]),
-            None,
-        )
+    std::fs::write(&new_pass, "first: amber kettles orbit slowly\n").unwrap();
+    let move_to = |to: &str, pass: &std::path::Path, confirm: Option<&str>| {
+        let mut args = vec![
+            "identity",
+            "custody",
+            to,
+            "--new-passphrase-file",
+            pass.to_str().unwrap(),
+            "--work-factor",
+            "10",
+        ];
+        if let Some(c) = confirm {
+            args.extend(["--confirm", c]);
+        }
+        run(home.tw(args), None)
     };
-    let err = assert_fails(&move_to("passphrase", &new_pass));
+    // Moving a keyring vault's key is a sensitive action: without the OS's check
+    // (no polkit here) and without a terminal, it needs the typed confirmation.
+    let err = assert_fails(&move_to("passphrase", &new_pass, None));
+    assert!(err.contains("confirm it is you"), "{err}");
+    assert!(err.contains("--confirm 'move key'"), "{err}");
+    let err = assert_fails(&move_to("passphrase", &new_pass, Some("sure")));
+    assert!(err.contains("does not match"), "{err}");
+    assert_eq!(mode(), "keyring");
+    let err = assert_fails(&move_to("passphrase", &new_pass, Some("move key")));
     assert!(err.contains("already exists"), "{err}");
     assert_eq!(
         std::fs::read(&identity_file).unwrap(),
@@ -152,7 +161,7 @@ fn the_key_moves_between_the_keyring_and_a_passphrase() {
     assert!(in_keyring());
     std::fs::remove_file(&identity_file).unwrap();
 
-    let out = move_to("passphrase", &new_pass);
+    let out = move_to("passphrase", &new_pass, Some("move key"));
     assert_ok(&out);
     assert!(
         stdout(&out).contains("no longer holds it"),
@@ -165,16 +174,17 @@ fn the_key_moves_between_the_keyring_and_a_passphrase() {
     // Opening now needs the passphrase.
     let err = assert_fails(&run(home.tw(["list"]), None));
     assert!(err.contains("passphrase"), "{err}");
-    std::fs::write(&home.passphrase_file, "first passphrase\n").unwrap();
+    std::fs::write(&home.passphrase_file, "first: amber kettles orbit slowly\n").unwrap();
     assert_eq!(list_json(&home).len(), 1);
 
-    // A new passphrase: the old one no longer opens the vault.
+    // A new passphrase: the old one no longer opens the vault. (A passphrase vault's
+    // proof is the passphrase it was just opened with.)
     let second = home.dir.path().join("second-pass");
-    std::fs::write(&second, "second passphrase\n").unwrap();
-    assert_ok(&move_to("passphrase", &second));
+    std::fs::write(&second, "second: violet anchors hum twice\n").unwrap();
+    assert_ok(&move_to("passphrase", &second, None));
     let err = assert_fails(&run(home.tw(["list"]), None));
     assert!(err.contains("does not open"), "{err}");
-    std::fs::write(&home.passphrase_file, "second passphrase\n").unwrap();
+    std::fs::write(&home.passphrase_file, "second: violet anchors hum twice\n").unwrap();
     assert_eq!(list_json(&home).len(), 1);
 
     // Back to the keyring: the passphrase file goes, the vault opens without one.
@@ -187,4 +197,11 @@ fn the_key_moves_between_the_keyring_and_a_passphrase() {
     assert_eq!(list_json(&home).len(), 1);
     let audit = stdout(&run(home.tw(["audit"]), None));
     assert_eq!(audit.matches("custody.change").count(), 3, "{audit}");
+    // Every check is on record: the refused phrase, and how each move was confirmed.
+    assert!(audit.contains(r#""passed":false"#), "{audit}");
+    assert!(
+        audit.contains(r#""confirmed_by":"typed confirmation""#),
+        "{audit}"
+    );
+    assert!(audit.contains(r#""confirmed_by":"passphrase""#), "{audit}");
 }

@@ -3,7 +3,7 @@
 use crate::support::*;
 use std::sync::Arc;
 use tokenwarden_core::vault::Unlock;
-use tokenwarden_core::{SecretString, SystemClock, Vault, VaultPaths};
+use tokenwarden_core::{SecretString, SystemClock, Vault};
 
 #[test]
 fn a_second_process_gets_the_lock_error_naming_the_holder() {
@@ -11,7 +11,7 @@ fn a_second_process_gets_the_lock_error_naming_the_holder() {
     home.init();
     let before = home.vault_bytes();
     let held = Vault::open(
-        VaultPaths::new(&home.vault),
+        home.paths(),
         &Unlock {
             passphrase: Some(SecretString::from(PASSPHRASE.to_string())),
         },

@@ -2,6 +2,7 @@
 
 mod commands;
 mod crash;
+mod hostile;
 mod keyring;
 mod leak;
 mod lock;

@@ -53,8 +53,28 @@ impl Home {
             .env("XDG_RUNTIME_DIR", self.dir.path())
             .env("TOKENWARDEN_VAULT", &self.vault)
             .env("TOKENWARDEN_PASSPHRASE_FILE", &self.passphrase_file)
+            .env("TOKENWARDEN_STATE_DIR", self.state_dir())
             .env("DBUS_SESSION_BUS_ADDRESS", &self.dbus_address)
+            // No polkit either: a keyring vault's sensitive actions take the typed
+            // confirmation (`--confirm`) in tests.
+            .env(
+                "DBUS_SYSTEM_BUS_ADDRESS",
+                format!(
+                    "unix:path={}",
+                    self.dir.path().join("no-system-bus").display()
+                ),
+            )
             .stdin(Stdio::null());
+    }
+
+    /// Where `tw` keeps what this machine has seen of the vault (outside its folder).
+    pub fn state_dir(&self) -> PathBuf {
+        self.dir.path().join("state")
+    }
+
+    /// The vault's paths, for tests that open it in this process.
+    pub fn paths(&self) -> tokenwarden_core::VaultPaths {
+        tokenwarden_core::VaultPaths::new(&self.vault).with_state_dir(self.state_dir())
     }
 
     /// A new vault, key behind the passphrase (cheap work factor: scrypt's cost is not

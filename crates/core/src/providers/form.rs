@@ -59,6 +59,61 @@ pub struct Described {
     pub settings: IntegrationSettings,
 }
 
+/// An edit that sends credentials to another host than before.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct EndpointChange {
+    /// `base_url` (where the managing token goes) or `verify_url` (where each
+    /// token's secret goes when verified).
+    pub field: &'static str,
+    pub from: String,
+    pub to: String,
+}
+
+/// The scheme and host a URL sends to (`https://api.example.com`); ports on the same
+/// host count as the same endpoint (the sandbox moves port at each run).
+pub fn endpoint_host(url: &str) -> String {
+    match reqwest::Url::parse(url) {
+        Ok(u) => format!(
+            "{}://{}",
+            u.scheme(),
+            u.host_str().unwrap_or("").to_ascii_lowercase()
+        ),
+        Err(_) => url.to_string(),
+    }
+}
+
+impl Described {
+    /// Where this edit would send credentials that went elsewhere before: the API's
+    /// base URL for a provider with a managing token, the verify URL for the others.
+    pub fn endpoint_changes(&self, before: &Integration) -> Vec<EndpointChange> {
+        let mut out = vec![];
+        if self.provider == ProviderKind::GoodAccess {
+            let base = |u: &Option<String>| {
+                endpoint_host(u.as_deref().unwrap_or(goodaccess::DEFAULT_BASE_URL))
+            };
+            let (from, to) = (base(&before.base_url), base(&self.base_url));
+            if from != to {
+                out.push(EndpointChange {
+                    field: "base_url",
+                    from,
+                    to,
+                });
+            }
+        }
+        let verify = |s: &IntegrationSettings| s.verify.as_ref().map(|v| endpoint_host(&v.url));
+        if let (Some(from), Some(to)) = (verify(&before.settings), verify(&self.settings)) {
+            if from != to {
+                out.push(EndpointChange {
+                    field: "verify_url",
+                    from,
+                    to,
+                });
+            }
+        }
+        out
+    }
+}
+
 impl IntegrationForm {
     /// The form as an edit starts: the integration as it is (no managing token: that
     /// changes through rotation).
@@ -140,19 +195,7 @@ impl IntegrationForm {
                      GoodAccess dashboard with the token.* scopes and paste it",
                 )
             })?;
-            let scopes = goodaccess::check_scopes(&self.scopes)?;
-            let expires_at = validate::expiry(given(&self.expires).unwrap_or("never"), now)?;
-            Some(NewToken {
-                provider: d.provider,
-                integration_id: None,
-                remote_id: None,
-                name: format!("{} managing token", d.label),
-                secret,
-                scopes,
-                allowed_ips: vec![],
-                expires_at,
-                notes: "Used by Tokenwarden to manage this integration's tokens.".into(),
-            })
+            Some(self.managing_token(&d, secret, now)?)
         } else {
             None
         };
@@ -162,6 +205,31 @@ impl IntegrationForm {
             base_url: d.base_url,
             settings: d.settings,
             credential,
+        })
+    }
+}
+
+impl IntegrationForm {
+    /// The managing token as the form describes it (its scopes and expiry), to be
+    /// stored as a token of the integration.
+    pub fn managing_token(
+        &self,
+        d: &Described,
+        secret: TokenSecret,
+        now: DateTime<Utc>,
+    ) -> Result<NewToken, InvalidInput> {
+        let scopes = goodaccess::check_scopes(&self.scopes)?;
+        let expires_at = validate::expiry(given(&self.expires).unwrap_or("never"), now)?;
+        Ok(NewToken {
+            provider: d.provider,
+            integration_id: None,
+            remote_id: None,
+            name: format!("{} managing token", d.label),
+            secret,
+            scopes,
+            allowed_ips: vec![],
+            expires_at,
+            notes: "Used by Tokenwarden to manage this integration's tokens.".into(),
         })
     }
 }
@@ -177,10 +245,18 @@ pub async fn check_credential(
     let Some(c) = &new.credential else {
         return Ok(());
     };
-    let base = new
-        .base_url
-        .as_deref()
-        .unwrap_or(goodaccess::DEFAULT_BASE_URL);
-    let client = goodaccess::GoodAccess::new(http, base, c.secret.clone(), clock)?;
-    client.verify(&c.secret).await
+    check_managing_token(new.base_url.as_deref(), &c.secret, http, clock).await
+}
+
+/// Tries a managing token against the GoodAccess API at `base_url` (the provider's
+/// own when `None`): for a new integration, and for one moved to another host.
+pub async fn check_managing_token(
+    base_url: Option<&str>,
+    secret: &TokenSecret,
+    http: Http,
+    clock: Arc<dyn Clock>,
+) -> Result<(), ProviderError> {
+    let base = base_url.unwrap_or(goodaccess::DEFAULT_BASE_URL);
+    let client = goodaccess::GoodAccess::new(http, base, secret.clone(), clock)?;
+    client.verify(secret).await
 }

@@ -542,6 +542,7 @@ fn path_segment(id: &str) -> Result<&str, InvalidInput> {
 pub mod parse {
     use super::*;
     use crate::providers::field_names;
+    use crate::validate::clean_remote;
     use serde_json::Value;
 
     fn bad(call: Call, status: u16, detail: impl Into<String>) -> ProviderError {
@@ -553,12 +554,17 @@ pub mod parse {
         }
     }
 
-    /// A server's own message, cut short and stripped of control characters.
+    /// A server's own message, cut short, its control and bidirectional characters
+    /// replaced (it reaches a terminal and the window).
     fn message(v: &Value) -> Option<String> {
         let m = v.get("message").or_else(|| v.get("error"))?.as_str()?;
-        let mut text: String = m.chars().filter(|c| !c.is_control()).take(200).collect();
+        let mut text = clean_remote(m, 200);
         if let Some(errors) = v.get("errors").and_then(Value::as_object) {
-            let fields: Vec<&str> = errors.keys().map(String::as_str).take(10).collect();
+            let fields: Vec<String> = errors
+                .keys()
+                .take(10)
+                .map(|k| clean_remote(k, 60))
+                .collect();
             if !fields.is_empty() {
                 text.push_str(&format!(" (fields: {})", fields.join(", ")));
             }
@@ -664,15 +670,26 @@ pub mod parse {
         obj.get(key).and_then(Value::as_str).and_then(time)
     }
 
+    /// A token as the server describes it. Every string is the server's to choose: each
+    /// is cut to a sane length and its control and bidirectional characters replaced
+    /// here, once, so no escape sequence reaches a terminal or a hidden reordering the
+    /// window.
     fn remote_token(obj: &Value) -> Option<RemoteToken> {
         if !obj.is_object() {
             return None;
         }
+        let list = |keys: &[&str]| -> Vec<String> {
+            string_list(obj, keys)
+                .iter()
+                .take(200)
+                .map(|s| clean_remote(s, 100))
+                .collect()
+        };
         Some(RemoteToken {
-            remote_id: string_field(obj, &["id", "uuid", "token_id"])?,
-            name: string_field(obj, &["name"]).unwrap_or_default(),
-            scopes: string_list(obj, &["allowed_scopes", "scopes"]),
-            allowed_ips: string_list(obj, &["allowed_ips"]),
+            remote_id: clean_remote(&string_field(obj, &["id", "uuid", "token_id"])?, 200),
+            name: clean_remote(&string_field(obj, &["name"]).unwrap_or_default(), 200),
+            scopes: list(&["allowed_scopes", "scopes"]),
+            allowed_ips: list(&["allowed_ips"]),
             expires_at: time_field(obj, "expires_at"),
             created_at: time_field(obj, "created_at"),
             last_used_at: time_field(obj, "last_used_at"),

@@ -288,7 +288,11 @@ pub(crate) fn field_names(v: &serde_json::Value) -> String {
         serde_json::Value::Object(m) if m.is_empty() => "an empty object".into(),
         serde_json::Value::Object(m) => format!(
             "fields found: {}",
-            m.keys().take(20).cloned().collect::<Vec<_>>().join(", ")
+            m.keys()
+                .take(20)
+                .map(|k| crate::validate::clean_remote(k, 60))
+                .collect::<Vec<_>>()
+                .join(", ")
         ),
         serde_json::Value::Array(a) => format!("an array of {}", a.len()),
         serde_json::Value::Null => "null".into(),

@@ -202,7 +202,7 @@ pub fn agencyaccess_error(body: &[u8]) -> Option<String> {
         .get("msg")
         .and_then(serde_json::Value::as_str)
         .unwrap_or("no message");
-    Some(msg.chars().filter(|c| !c.is_control()).take(200).collect())
+    Some(crate::validate::clean_remote(msg, 200))
 }
 
 /// goodPayments' IP whitelist: IPv4 only, 1 to 5 entries (goodpayments-api-key.md).

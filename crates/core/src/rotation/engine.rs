@@ -4,7 +4,7 @@
 //! bulk rotation's calls overlap while its vault changes stay serial; a save carries
 //! every step staged before it, so concurrent rotations share saves.
 
-use super::intent::{self, Intent};
+use super::intent;
 use super::policy::{self, PolicyMode};
 use super::{store, Orphan, Plan, Rotation, RotationError, Step};
 use crate::audit::{AuditAction, AuditEvent};
@@ -439,14 +439,8 @@ impl Engine {
     /// their retry time are left unless `force`. Run at every start.
     pub async fn resume_all(&self, force: bool) -> Vec<Result<Report, RotationError>> {
         let mut out = vec![];
-        let intents = {
-            let v = self.vault.lock().await;
-            intent::read_all(v.paths())
-        };
-        for i in intents {
-            if let Err(e) = self.adopt_intent(&i).await {
-                out.push(Err(e));
-            }
+        if let Err(e) = self.absorb_notes().await {
+            out.push(Err(e));
         }
         let open = {
             let v = self.vault.lock().await;
@@ -490,59 +484,54 @@ impl Engine {
         out
     }
 
-    /// An intent file says a create was about to be called. If the vault recorded
-    /// the store, nothing was lost; otherwise the rotation is planned again (same id)
-    /// with the attempt on record, so its create step searches for the orphan first.
-    async fn adopt_intent(&self, i: &Intent) -> Result<(), RotationError> {
+    /// Matches the notes an earlier version left beside the vault against the
+    /// rotations the vault holds: only a note of an open rotation of the same token
+    /// adds anything (an attempt, if the rotation is still at its planned step); the
+    /// rest are moved aside and reported, never acted on (see `intent`).
+    async fn absorb_notes(&self) -> Result<(), RotationError> {
         let mut v = self.vault.lock().await;
         let paths = v.paths().clone();
-        match store::get(v.connection(), &i.rotation_id)? {
-            Some(r) if r.step != Step::Planned => {}
-            Some(mut r) => {
-                if !r.plan.create_attempts.contains(&i.at) {
-                    r.plan.create_attempts.push(i.at);
-                    let staged = v.stage(|tx, now| {
-                        store::update(tx, &r, now)?;
-                        Ok((
-                            (),
-                            vec![step_event(
-                                &r,
-                                "create interrupted; searching for an orphan",
-                            )],
-                        ))
-                    })?;
-                    v.flush_through(staged.1)?;
+        let notes = intent::read(v.folder(), &paths);
+        let mut aside = notes.set_aside;
+        if let Some(folder) = &notes.folder {
+            let now = self.clock.now();
+            for f in notes.found {
+                match store::get(v.connection(), &f.intent.rotation_id)? {
+                    Some(mut r) if r.token_id == f.intent.token_id && r.is_open() => {
+                        // The time only places the orphan search; it is kept within
+                        // the rotation's own life.
+                        let at = f.intent.at.clamp(r.started_at, now);
+                        if r.step == Step::Planned && !r.plan.create_attempts.contains(&at) {
+                            r.plan.create_attempts.push(at);
+                            let staged = v.stage(|tx, now| {
+                                store::update(tx, &r, now)?;
+                                Ok((
+                                    (),
+                                    vec![step_event(
+                                        &r,
+                                        "create interrupted (noted by an earlier version); searching for an orphan",
+                                    )],
+                                ))
+                            })?;
+                            v.flush_through(staged.1)?;
+                        }
+                        let _ = folder.remove(&f.name);
+                    }
+                    Some(r) if r.token_id == f.intent.token_id => {
+                        let _ = folder.remove(&f.name);
+                    }
+                    _ => intent::set_aside(
+                        folder,
+                        &f.name,
+                        "it matches no rotation this vault holds; if an earlier Tokenwarden stopped during a rotation, reconcile the integration to see tokens the provider holds that the vault does not",
+                        &mut aside,
+                    ),
                 }
             }
-            None => {
-                let token = match v.get_token(&i.token_id) {
-                    Ok(t) => t,
-                    Err(VaultError::TokenNotFound { .. }) => {
-                        tracing::warn!(rotation = %i.rotation_id, "a rotation was interrupted for a token since removed; run `tw reconcile` to look for a token it may have created");
-                        intent::remove(&paths, &i.rotation_id);
-                        return Ok(());
-                    }
-                    Err(e) => return Err(e.into()),
-                };
-                let integration = check_rotatable(&v, &token);
-                let Ok(integration) = integration else {
-                    tracing::warn!(rotation = %i.rotation_id, token = %token.name, "a rotation was interrupted for a token that changed since; run `tw reconcile` to look for a token it may have created");
-                    intent::remove(&paths, &i.rotation_id);
-                    return Ok(());
-                };
-                let provider = self.provider(&v, &integration)?;
-                drop(v);
-                let mut plan = self
-                    .make_plan(&token, &integration, provider.as_ref(), i.expires_at)
-                    .await?;
-                plan.create_attempts.push(i.at);
-                let mut v = self.vault.lock().await;
-                let r = start(&mut v, &token, plan, i.rotation_id.clone())?;
-                v.flush()?;
-                tracing::info!(rotation = %r.id, token = %r.token_name, "resuming a rotation interrupted during its create call");
-            }
         }
-        intent::remove(&paths, &i.rotation_id);
+        if !aside.is_empty() {
+            v.record_set_aside(aside)?;
+        }
         Ok(())
     }
 
@@ -569,7 +558,18 @@ impl Engine {
                 ));
             }
             let pass = match r.step {
-                Step::Planned | Step::Created => self.create_step(r).await?,
+                Step::Planned | Step::Created => match self.still_wanted(&r).await? {
+                    Some(why) => {
+                        let err = RotationError::WrongStep {
+                            rotation: r.short_id().to_string(),
+                            name: r.token_name.clone(),
+                            step: r.step,
+                            why,
+                        };
+                        self.fail(r, err, false).await?
+                    }
+                    None => self.create_step(r).await?,
+                },
                 Step::Stored => {
                     verified_here = true;
                     self.verify_step(r).await?
@@ -593,6 +593,25 @@ impl Engine {
                 return Ok(report);
             }
         }
+    }
+
+    /// Checked again before each create call (a resumed rotation may be days old):
+    /// the token must still be current, rotatable, and its policy not `never`. Says
+    /// why not, if not.
+    async fn still_wanted(&self, r: &Rotation) -> Result<Option<&'static str>, RotationError> {
+        let v = self.vault.lock().await;
+        let token = match v.get_token(&r.token_id) {
+            Ok(t) => t,
+            Err(VaultError::TokenNotFound { .. }) => return Ok(Some("the token was removed")),
+            Err(e) => return Err(e.into()),
+        };
+        if !matches!(token.state, TokenState::Current | TokenState::RevokePending) {
+            return Ok(Some("the token is no longer current"));
+        }
+        if policy::effective(&v, &token)?.0.mode == PolicyMode::Never {
+            return Ok(Some("the token's rotation policy is now never"));
+        }
+        Ok(None)
     }
 
     /// Records a failure: transient ones wait for a retry, the rest end the rotation
@@ -630,7 +649,6 @@ impl Engine {
             Ok(((), vec![event]))
         })?;
         v.flush_through(staged)?;
-        intent::remove(v.paths(), &r.id);
         drop(v);
         Ok(Pass::End(Report::of(
             &r,
@@ -687,7 +705,6 @@ impl Engine {
 
     async fn create_step(&self, mut r: Rotation) -> Result<Pass, RotationError> {
         let provider = self.provider_for(&r.plan).await?;
-        let paths = self.vault.lock().await.paths().clone();
         let request = CreateRequest {
             name: r.plan.name.clone(),
             scopes: r.plan.scopes.clone(),
@@ -729,19 +746,20 @@ impl Engine {
                     }
                 }
             }
+            // The attempt is on disk, authenticated, before the call: a crash during
+            // it is followed by an orphan search, whatever happens to the machine.
             let at = self.clock.now();
-            if let Err(e) = intent::write(
-                &paths,
-                &Intent {
-                    rotation_id: r.id.clone(),
-                    token_id: r.token_id.clone(),
-                    at,
-                    expires_at: r.plan.expires_at,
-                },
-            ) {
-                tracing::warn!(error = %e, "could not write the rotation's intent file; going on");
-            }
             r.plan.create_attempts.push(at);
+            let staged = {
+                let mut v = self.vault.lock().await;
+                let rr = r.clone();
+                v.stage(|tx, now| {
+                    store::update(tx, &rr, now)?;
+                    Ok(((), vec![attempt_event(&rr, attempt + 1)]))
+                })?
+                .1
+            };
+            self.durable(staged).await?;
             match provider.create(&request).await {
                 Ok(created) => {
                     let mut seen = r.clone();
@@ -799,12 +817,10 @@ impl Engine {
         let remote_id = created.remote.remote_id.clone();
         for _ in 0..2 {
             let mut v = self.vault.lock().await;
-            let paths = v.paths().clone();
             // A save that failed after another one carried this store is still a store:
             // look before storing the same token twice.
             if let Some(done) = stored_already(&v, &r.id, &remote_id) {
                 drop(v);
-                intent::remove(&paths, &r.id);
                 if self.observer.step(&done, Step::Stored) == Flow::Stop {
                     return Ok(Pass::End(Report::of(&done, Outcome::Stopped)));
                 }
@@ -838,7 +854,6 @@ impl Engine {
             };
             match result {
                 Ok(new_id) => {
-                    intent::remove(&paths, &rr.id);
                     rr.new_token_id = Some(new_id);
                     r = rr;
                     if self.observer.step(&r, Step::Stored) == Flow::Stop {
@@ -1225,6 +1240,15 @@ fn stored_already(vault: &Vault, rotation_id: &str, remote_id: &str) -> Option<R
     let r = store::get(vault.connection(), rotation_id).ok()??;
     let new = vault.get_token(r.new_token_id.as_deref()?).ok()?;
     (r.step >= Step::Stored && new.remote_id.as_deref() == Some(remote_id)).then_some(r)
+}
+
+fn attempt_event(r: &Rotation, attempt: u32) -> AuditEvent {
+    AuditEvent::token(
+        AuditAction::CreateAttempt,
+        &r.token_id,
+        &r.token_name,
+        serde_json::json!({ "rotation": r.id, "attempt": attempt }),
+    )
 }
 
 fn step_event(r: &Rotation, note: &str) -> AuditEvent {

@@ -5,9 +5,12 @@
 //! ```
 //!
 //! What is durable when, and why that is enough:
-//! - **planned**: a row in the vault (in memory) and an intent file beside the vault
-//!   (no name, no secret) written before the create call, so that a crash during the
-//!   call is followed at the next start by a search for the token it may have created.
+//! - **planned**: the rotation's row, with the time of each create attempt, saved in
+//!   the vault (fsync) before the create call, so that a crash during the call, even a
+//!   power loss, is followed at the next start by a search for the token it may have
+//!   created. Nothing beside the vault is trusted for this: the vault is authenticated,
+//!   a file in its folder is not (notes an earlier version wrote there are only matched
+//!   against the vault, see `intent`).
 //! - **created → stored**: one transaction, saved (fsync) before anything else happens:
 //!   the new secret is never only in memory while a remote call is made.
 //! - **verified**: committed to memory; a crash before the next save costs one
@@ -18,8 +21,10 @@
 //!   save ([`Engine::finish`]); a crash first costs one repeated revoke, and a 404
 //!   counts as revoked.
 //!
-//! So a rotation costs three calls (create, verify, revoke) and two saves, the
-//! protocol's floor; the benchmark measures the difference.
+//! So a rotation costs three calls (create, verify, revoke) and three saves (planned,
+//! stored, promoted), the protocol's floor; the benchmark measures the difference.
+//! Before each create call the token is checked again: still current, and its policy
+//! not `never` (a resumed rotation may be days old).
 //!
 //! The old token is never revoked unless the new one is stored and was verified in the
 //! same run, after the store. A failed revoke leaves the old token `revoke_pending`,
@@ -249,6 +254,15 @@ pub(crate) fn refuse_busy_or_retired(
         });
     }
     Ok(())
+}
+
+/// Whether anything is in the place of the rotation notes earlier versions left
+/// beside the vault (a resume then looks at it; see `intent`).
+pub fn notes_left(vault: &Vault) -> bool {
+    vault
+        .folder()
+        .exists(&vault.paths().name_of(".rotating"))
+        .unwrap_or(false)
 }
 
 /// Lists rotations, newest first.

@@ -36,6 +36,15 @@ impl Integration {
     }
 }
 
+/// What a person gave for an edit that moves an integration to another host.
+#[derive(Debug, Clone, Default)]
+pub struct EndpointConsent {
+    /// The managing token, given again for the new API host (GoodAccess).
+    pub credential: Option<NewToken>,
+    /// The new verify host, typed again (verify-only providers).
+    pub confirm_host: Option<String>,
+}
+
 /// An integration to add; its managing credential, where the provider has one, becomes
 /// a token of the integration in the same transaction.
 #[derive(Debug, Clone)]
@@ -204,12 +213,17 @@ impl Vault {
     }
 
     /// Renames an integration, points it elsewhere, or changes how its tokens are
-    /// verified. The provider and the managing token stay: a new managing token comes
-    /// through rotation, where it is checked before the old one goes.
+    /// verified. The provider stays. Credentials follow their endpoint: moving the API
+    /// to another host needs the managing token given again for it (checked there by
+    /// the caller first; it becomes the integration's managing token, the old one
+    /// stays in the vault), and moving the verify URL to another host needs the new
+    /// host confirmed (each token's secret goes there when verified). Each move is
+    /// audited as `integration.endpoint_change` with both hosts.
     pub fn edit_integration(
         &mut self,
         id: &str,
         edit: crate::providers::form::Described,
+        consent: EndpointConsent,
     ) -> Result<Integration, VaultError> {
         let i = self.get_integration(id)?;
         if edit.provider != i.provider {
@@ -225,6 +239,44 @@ impl Vault {
             .into());
         }
         self.check_label_free(&edit.label, Some(&i.id))?;
+        let changes = edit.endpoint_changes(&i);
+        for c in &changes {
+            let consented = match c.field {
+                "base_url" => consent.credential.is_some(),
+                _ => consent.confirm_host.as_deref().is_some_and(|h| {
+                    crate::providers::form::endpoint_host(h) == c.to
+                        || h.trim()
+                            .eq_ignore_ascii_case(c.to.split("://").nth(1).unwrap_or(""))
+                }),
+            };
+            if !consented {
+                return Err(VaultError::EndpointChange {
+                    label: i.label.clone(),
+                    field: c.field,
+                    from: c.from.clone(),
+                    to: c.to.clone(),
+                });
+            }
+        }
+        let credential = match (
+            changes.iter().find(|c| c.field == "base_url"),
+            consent.credential,
+        ) {
+            (Some(moved), Some(mut c)) => {
+                c.integration_id = Some(i.id.clone());
+                // The old managing token stays (it still works at the old host) under
+                // its name: the new one is named for its host.
+                if self.check_name_free(&c.name).is_err() {
+                    c.name = format!(
+                        "{} ({})",
+                        c.name,
+                        moved.to.split("://").nth(1).unwrap_or(&moved.to)
+                    );
+                }
+                Some(c)
+            }
+            _ => None,
+        };
         let settings = serde_json::to_string(&edit.settings).expect("settings serialize");
         self.change(|tx, now| {
             tx.execute(
@@ -233,14 +285,33 @@ impl Vault {
                 params![edit.label, edit.base_url, settings, to_db(now), i.id],
             )
             .map_err(VaultError::sql("updating an integration"))?;
-            let ev = AuditEvent::vault(
+            let mut events = vec![AuditEvent::vault(
                 AuditAction::IntegrationUpdated,
                 serde_json::json!({
                     "integration": i.id, "label": edit.label, "base_url": edit.base_url,
                     "verify_url": edit.settings.verify.as_ref().map(|v| v.url.clone()),
                 }),
-            );
-            Ok(((), vec![ev]))
+            )];
+            if let Some(c) = &credential {
+                let (tid, ev) = super::tokens::insert_token(tx, c, &to_db(now))?;
+                tx.execute(
+                    "UPDATE integrations SET credential_token_id = ?1 WHERE id = ?2",
+                    params![tid, i.id],
+                )
+                .map_err(VaultError::sql("updating an integration"))?;
+                events.push(ev);
+            }
+            for c in &changes {
+                events.push(AuditEvent::vault(
+                    AuditAction::EndpointChanged,
+                    serde_json::json!({
+                        "integration": i.id, "label": edit.label, "field": c.field,
+                        "from": c.from, "to": c.to,
+                        "credential": if c.field == "base_url" { "given again" } else { "host confirmed" },
+                    }),
+                ));
+            }
+            Ok(((), events))
         })?;
         self.get_integration(&i.id)
     }
@@ -285,7 +356,7 @@ impl Vault {
             .ok_or_else(|| VaultError::TokenNotFound {
                 query: token_id.to_string(),
             })?;
-        Ok(TokenSecret::new(secret)?)
+        Ok(TokenSecret::from_vault(secret))
     }
 
     /// Tokens of one integration.

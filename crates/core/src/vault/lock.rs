@@ -2,11 +2,20 @@
 //! file beside the vault. The kernel drops the lock when the holder dies, so a crash
 //! never leaves the vault locked. The file names the holder, for the error a second
 //! process gets.
+//!
+//! The lock file is never truncated and never reached through a link: the holder's
+//! line is written over the start of the file at a fixed width. Something else under
+//! its name (a link, a folder, a file with a second name) is moved aside and reported,
+//! and a fresh lock file made.
 
 use super::VaultError;
-use std::fs::{File, OpenOptions, TryLockError};
-use std::io::{Read, Seek, SeekFrom, Write};
+use crate::safefs::{Folder, FsError};
+use std::fs::{File, TryLockError};
+use std::io::Read;
 use std::path::Path;
+
+/// The width of the holder's line: the file never shrinks, so every line is padded.
+const HOLDER_WIDTH: usize = 160;
 
 /// Held for as long as a vault is open.
 #[derive(Debug)]
@@ -14,27 +23,40 @@ pub(crate) struct VaultLock {
     _file: File,
 }
 
-pub(crate) fn acquire(lock_path: &Path, vault_path: &Path) -> Result<VaultLock, VaultError> {
-    let io = |op: &'static str| {
-        move |error| VaultError::Io {
-            op,
-            path: lock_path.to_path_buf(),
-            error,
+/// Takes the lock; the second value reports anything moved aside on the way.
+pub(crate) fn acquire(
+    folder: &Folder,
+    name: &str,
+    vault_path: &Path,
+) -> Result<(VaultLock, Option<String>), VaultError> {
+    let mut notice = None;
+    let file = match folder.open_lock(name) {
+        Ok(f) => f,
+        Err(
+            e @ (FsError::Symlink { .. }
+            | FsError::NotRegular { .. }
+            | FsError::Linked { .. }
+            | FsError::NotOwned { .. }),
+        ) => {
+            let moved = folder.move_aside(name, "not-a-lock")?;
+            notice = Some(format!(
+                "{e}; it was moved aside as {} and a new lock file made",
+                folder.join(&moved).display()
+            ));
+            folder.open_lock(name)?
         }
+        Err(e) => return Err(e.into()),
     };
-    let mut opts = OpenOptions::new();
-    opts.read(true).write(true).create(true).truncate(false);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        opts.mode(0o600);
-    }
-    let mut file = opts.open(lock_path).map_err(io("opening the lock file"))?;
     match file.try_lock() {
         Ok(()) => {}
         Err(TryLockError::WouldBlock) => {
-            let mut holder = String::new();
-            let _ = file.read_to_string(&mut holder);
+            let mut raw = Vec::new();
+            let _ = (&file).take(HOLDER_WIDTH as u64).read_to_end(&mut raw);
+            // Whatever the file says is shown in an error: printable text only.
+            let holder: String = String::from_utf8_lossy(&raw)
+                .chars()
+                .filter(|c| !c.is_control() && !crate::validate::is_bidi_control(*c))
+                .collect();
             let holder = holder.trim();
             return Err(VaultError::Locked {
                 path: vault_path.to_path_buf(),
@@ -45,17 +67,31 @@ pub(crate) fn acquire(lock_path: &Path, vault_path: &Path) -> Result<VaultLock, 
                 },
             });
         }
-        Err(TryLockError::Error(e)) => return Err(io("locking")(e)),
+        Err(TryLockError::Error(error)) => {
+            return Err(VaultError::Io {
+                op: "locking",
+                path: folder.join(name),
+                error,
+            })
+        }
     }
     let program = std::env::current_exe()
         .ok()
         .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
         .unwrap_or_else(|| "tokenwarden".into());
     let since = chrono::Utc::now().format("%Y-%m-%d %H:%M:%S UTC");
-    file.set_len(0).map_err(io("writing the lock file"))?;
-    file.seek(SeekFrom::Start(0))
-        .map_err(io("writing the lock file"))?;
-    write!(file, "{program} (pid {}) since {since}", std::process::id())
-        .map_err(io("writing the lock file"))?;
-    Ok(VaultLock { _file: file })
+    let mut line: String = format!("{program} (pid {}) since {since}", std::process::id())
+        .chars()
+        .take(HOLDER_WIDTH)
+        .collect();
+    while line.len() < HOLDER_WIDTH {
+        line.push(' ');
+    }
+    folder.write_at(
+        &file,
+        name,
+        &line.as_bytes()[..HOLDER_WIDTH.min(line.len())],
+        0,
+    )?;
+    Ok((VaultLock { _file: file }, notice))
 }

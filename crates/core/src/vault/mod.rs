@@ -1,7 +1,14 @@
 //! The vault: an age-encrypted SQLite image on disk, an in-memory SQLite database while
 //! open. Every change is one transaction, then a durable save; a change returns success
-//! only once the save is on disk (DESIGN.md section 2).
+//! only once the save is on disk (docs/ARCHITECTURE.md, the vault).
+//!
+//! Only what the vault's identity authenticates is trusted: each file carries a tag
+//! (`auth`) over its content, its vault id and its generation; this machine remembers
+//! the highest generation it has seen outside the vault's folder (`trust`), so a
+//! forged file, an older copy put back, or a custody record pointing at another key
+//! is refused and left as it is.
 
+mod auth;
 mod file;
 pub mod integrations;
 mod lock;
@@ -15,6 +22,9 @@ pub use tokens::RevealPurpose;
 use crate::audit::{self, AuditAction, AuditEntry, AuditEvent, Verdict};
 use crate::clock::Clock;
 use crate::custody::{self, CustodyError, CustodyMode, CustodyOutcome, CustodyRecord, KeyRequest};
+use crate::reauth::{Proof, Reauthenticated, Sensitive};
+use crate::safefs::{Folder, FsError, Kind};
+use crate::trust::{TrustError, TrustStore};
 use age::secrecy::SecretString;
 use age::x25519;
 use chrono::{DateTime, Utc};
@@ -22,12 +32,59 @@ use rusqlite::Connection;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-/// A damaged vault's previous generation that does open.
+/// Test support, only in builds with the `testing` feature (the test suite's).
+#[cfg(feature = "testing")]
+pub mod testing {
+    use super::*;
+
+    /// Seals a hand-made SQLite image as the vault, as only a holder of its key can,
+    /// at the next generation: for tests that need a vault of a shape this version
+    /// never writes (an older or newer schema, an audit log edited past its
+    /// triggers).
+    pub fn seal(paths: &VaultPaths, unlock: &Unlock, image: &[u8]) -> Result<u64, VaultError> {
+        let entered = enter(paths)?;
+        let folder = &entered.folder;
+        let Keyed {
+            custody,
+            trust,
+            mark,
+            identity,
+            keys,
+        } = Keyed::fetch(folder, paths, unlock)?;
+        let seen = mark.map_or(0, |m| m.generation);
+        let on_disk = file::claimed_generation(folder, &paths.file_name()).unwrap_or(0);
+        let generation = seen.max(on_disk) + 1;
+        let mut conn = Connection::open_in_memory().map_err(VaultError::sql("opening memory"))?;
+        conn.deserialize_read_exact(rusqlite::MAIN_DB, image, image.len(), false)
+            .map_err(VaultError::sql("loading the image"))?;
+        file::save(
+            folder,
+            paths,
+            &mut conn,
+            &[identity.to_public()],
+            file::Stamp {
+                keys: &keys,
+                vault_id: &custody.vault_id,
+                generation,
+            },
+        )?;
+        trust.raise(
+            &custody.vault_id,
+            &custody.recipient,
+            generation,
+            Utc::now(),
+        )?;
+        Ok(generation)
+    }
+}
+
+/// A vault's previous generation that opens and is authentic.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PreviousGeneration {
     pub path: PathBuf,
     pub tokens: i64,
     pub saved_at: Option<DateTime<Utc>>,
+    pub generation: Option<u64>,
 }
 
 impl std::fmt::Display for PreviousGeneration {
@@ -52,6 +109,28 @@ fn previous_note(p: &Option<PreviousGeneration>) -> String {
     }
 }
 
+/// Where the newer generation that a rolled-back vault is older than was seen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SeenIn {
+    /// This machine opened or wrote it (its record outside the vault's folder).
+    ThisMachine { at: DateTime<Utc> },
+    /// The vault's own previous generation (`.prev`) is newer and authentic.
+    Previous { path: PathBuf },
+}
+
+impl std::fmt::Display for SeenIn {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SeenIn::ThisMachine { at } => write!(
+                f,
+                "which this machine opened or wrote on {}",
+                at.format("%Y-%m-%d %H:%M UTC")
+            ),
+            SeenIn::Previous { path } => write!(f, "which {} holds", path.display()),
+        }
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum VaultError {
     #[error("no vault at {path}; create one with `tw init` or the app's first-run screen")]
@@ -64,6 +143,8 @@ pub enum VaultError {
     Locked { path: PathBuf, holder: String },
     #[error("vault {path} opens and passes its checks; restoring the previous generation would undo the last change, so nothing was done")]
     NotDamaged { path: PathBuf },
+    #[error("vault {path} is the newest generation this machine has seen; there is no older copy to accept, so nothing was done")]
+    NotOlder { path: PathBuf },
     #[error(
         "{path} is not an age-encrypted file, so not a Tokenwarden vault; it is left untouched"
     )]
@@ -76,6 +157,26 @@ pub enum VaultError {
         reason: String,
         previous: Option<PreviousGeneration>,
     },
+    #[error("vault {path} was not written with this vault's key: {reason}; someone who can write its folder may have put it there, so it is refused and left untouched{}", previous_note(.previous))]
+    Forged {
+        path: PathBuf,
+        reason: String,
+        previous: Option<PreviousGeneration>,
+    },
+    #[error("vault {path} is generation {found}, older than generation {seen}, {seen_in}: an older copy was put in its place (a sync conflict, a restored backup, or someone undoing a change such as a removed recipient or a revoked token); it is left untouched and can be accepted deliberately")]
+    RolledBack {
+        path: PathBuf,
+        found: u64,
+        seen: u64,
+        seen_in: SeenIn,
+    },
+    #[error("the custody record {path} names the key {found}, but this machine knows vault {vault_id} by the key {known}: the record was replaced; nothing was opened")]
+    KeyChanged {
+        path: PathBuf,
+        vault_id: String,
+        found: String,
+        known: String,
+    },
     #[error("vault {path} has schema version {found}, newer than this Tokenwarden knows ({supported}); update Tokenwarden; the vault is left untouched")]
     TooNew {
         path: PathBuf,
@@ -85,9 +186,20 @@ pub enum VaultError {
     #[error(transparent)]
     Custody(#[from] CustodyError),
     #[error(transparent)]
+    Fs(#[from] FsError),
+    #[error(transparent)]
+    Trust(#[from] TrustError),
+    #[error(transparent)]
     Invalid(#[from] crate::validate::InvalidInput),
     #[error("a current token named '{name}' already exists (id {id}); choose another name or remove that one first")]
     DuplicateName { name: String, id: String },
+    #[error("integration '{label}': the {} moves from {from} to {to}; {}", if *field == "base_url" { "API" } else { "verify URL" }, if *field == "base_url" { "a managing token never follows a URL to another host: give it again for the new host" } else { "each token's secret would be sent there when verified: confirm the new host" })]
+    EndpointChange {
+        label: String,
+        field: &'static str,
+        from: String,
+        to: String,
+    },
     #[error("an integration labelled '{label}' already exists (id {id}); choose another label")]
     DuplicateIntegration { label: String, id: String },
     #[error("no integration matches '{query}'; `tw integration list` shows them")]
@@ -119,6 +231,8 @@ pub enum VaultError {
     },
     #[error(transparent)]
     Audit(#[from] audit::AuditError),
+    #[error(transparent)]
+    Reauth(#[from] crate::reauth::ReauthError),
     #[error("a change was lost because saving the vault failed; it was not applied")]
     Discarded,
     #[error("created '{name}' (remote id {remote_id}) in {integration}, but could not store it: {error}; its secret is lost: revoke it in {provider}")]
@@ -135,6 +249,49 @@ impl VaultError {
     pub(crate) fn sql(context: &'static str) -> impl FnOnce(rusqlite::Error) -> VaultError {
         move |error| VaultError::Sqlite { context, error }
     }
+
+    /// Whether the vault file cannot be used as it is (damaged, forged, rolled back, not
+    /// a vault, missing): the cases a restore of the previous generation is for.
+    pub fn is_unusable_file(&self) -> bool {
+        matches!(
+            self,
+            VaultError::Damaged { .. }
+                | VaultError::Forged { .. }
+                | VaultError::RolledBack { .. }
+                | VaultError::NotAge { .. }
+                | VaultError::NotFound { .. }
+                | VaultError::WrongKey { .. }
+                | VaultError::Fs(
+                    FsError::Symlink { .. } | FsError::NotRegular { .. } | FsError::TooLarge { .. }
+                )
+        )
+    }
+
+    /// The previous generation offered in the error, if any.
+    pub fn previous(&self) -> Option<&PreviousGeneration> {
+        match self {
+            VaultError::Damaged { previous, .. } | VaultError::Forged { previous, .. } => {
+                previous.as_ref()
+            }
+            _ => None,
+        }
+    }
+
+    fn with_previous(self, p: Option<PreviousGeneration>) -> VaultError {
+        match self {
+            VaultError::Damaged { path, reason, .. } => VaultError::Damaged {
+                path,
+                reason,
+                previous: p,
+            },
+            VaultError::Forged { path, reason, .. } => VaultError::Forged {
+                path,
+                reason,
+                previous: p,
+            },
+            other => other,
+        }
+    }
 }
 
 /// How to unlock a vault whose key may be behind a passphrase.
@@ -146,9 +303,17 @@ pub struct Unlock {
 /// An open vault. It holds the single-writer lock until dropped.
 pub struct Vault {
     paths: VaultPaths,
+    /// The vault's folder, opened once: every file beside the vault is reached by name
+    /// through it.
+    folder: Folder,
     conn: Connection,
     identity: x25519::Identity,
+    keys: auth::VaultKeys,
     custody: CustodyRecord,
+    trust: TrustStore,
+    /// The generation of the file on disk (read or last written); a save writes the
+    /// next one.
+    generation: u64,
     clock: Arc<dyn Clock>,
     actor: String,
     /// Changes committed to memory so far, and how many of them are on disk.
@@ -156,6 +321,12 @@ pub struct Vault {
     durable_gen: u64,
     /// Raised when a failed save throws staged changes away.
     epoch: u64,
+    /// What opening found and set aside (a lock file that was a link, a stray note),
+    /// for the front end to show once.
+    notices: Vec<String>,
+    /// When this process unlocked the vault with its passphrase (a proof for a
+    /// sensitive action within `reauth::RECENT_UNLOCK`).
+    unlocked_at: Option<std::time::Instant>,
     _lock: lock::VaultLock,
 }
 
@@ -172,20 +343,25 @@ impl std::fmt::Debug for Vault {
         f.debug_struct("Vault")
             .field("path", &self.paths.vault())
             .field("custody", &self.custody.mode)
+            .field("generation", &self.generation)
             .finish_non_exhaustive()
     }
 }
 
 /// Refuses to create a vault over an existing one, or over the custody record of one
-/// (which may be the only pointer to a moved vault's key).
-fn refuse_existing(paths: &VaultPaths) -> Result<(), VaultError> {
-    if paths.vault().exists() {
+/// (which may be the only pointer to a moved vault's key). Anything under those names
+/// counts, a link included.
+fn refuse_existing(folder: &Folder, paths: &VaultPaths) -> Result<(), VaultError> {
+    if folder.exists(&paths.file_name())? {
         return Err(VaultError::AlreadyExists {
             path: paths.vault().to_path_buf(),
         });
     }
-    for leftover in [paths.custody(), paths.passphrase_identity()] {
-        if leftover.exists() {
+    for (name, leftover) in [
+        (paths.name_of(".custody"), paths.custody()),
+        (paths.name_of(".identity"), paths.passphrase_identity()),
+    ] {
+        if folder.exists(&name)? {
             return Err(VaultError::Leftover {
                 path: paths.vault().to_path_buf(),
                 custody: leftover,
@@ -195,22 +371,89 @@ fn refuse_existing(paths: &VaultPaths) -> Result<(), VaultError> {
     Ok(())
 }
 
-/// Makes the vault's folder, owner-only on Unix.
-fn make_folder(folder: &Path) -> Result<(), VaultError> {
-    if folder.is_dir() {
-        return Ok(());
+/// What opening a vault takes from outside its file: the custody record, this
+/// machine's record of the vault (checked against it), and the key.
+struct Keyed {
+    custody: CustodyRecord,
+    trust: TrustStore,
+    mark: Option<crate::trust::Mark>,
+    identity: x25519::Identity,
+    keys: auth::VaultKeys,
+}
+
+impl Keyed {
+    fn fetch(folder: &Folder, paths: &VaultPaths, unlock: &Unlock) -> Result<Keyed, VaultError> {
+        let custody = custody::read_record_in(folder, paths)?;
+        let trust = paths.trust_store()?;
+        let mark = trust.get(&custody.vault_id)?;
+        // A record naming another key is refused before any key is fetched.
+        if let Some(m) = &mark {
+            if m.recipient != custody.recipient {
+                return Err(VaultError::KeyChanged {
+                    path: paths.custody(),
+                    vault_id: custody.vault_id.clone(),
+                    found: custody.recipient.clone(),
+                    known: m.recipient.clone(),
+                });
+            }
+        }
+        let identity = custody::load_identity(folder, paths, &custody, unlock.passphrase.as_ref())?;
+        let keys = auth::VaultKeys::derive(&identity);
+        Ok(Keyed {
+            custody,
+            trust,
+            mark,
+            identity,
+            keys,
+        })
     }
-    let mut b = std::fs::DirBuilder::new();
-    b.recursive(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::DirBuilderExt;
-        b.mode(0o700);
+}
+
+/// How an open treats a vault older than the newest generation seen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Older {
+    Refuse,
+    Accept,
+}
+
+/// A generation accepted although a newer one had been seen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AcceptedOlder {
+    pub found: u64,
+    pub seen: u64,
+}
+
+/// A vault's folder, checked, its lock held: where every open starts.
+struct Entered {
+    paths: VaultPaths,
+    folder: Folder,
+    lock: lock::VaultLock,
+    /// What was set aside on the way in (a lock file that was a link).
+    notices: Vec<String>,
+}
+
+/// The lock taken and the folder checked: the start of every open.
+fn enter(paths: &VaultPaths) -> Result<Entered, VaultError> {
+    let folder = paths.open_folder().map_err(|e| match e {
+        e if e.is_not_found() => VaultError::NotFound {
+            path: paths.vault().to_path_buf(),
+        },
+        e => e.into(),
+    })?;
+    folder.check_private()?;
+    let (lock, notice) = lock::acquire(&folder, &paths.name_of(".lock"), paths.vault())?;
+    let stale = folder.remove_stale_temps();
+    if stale > 0 {
+        tracing::info!(
+            count = stale,
+            "removed temp files left by an interrupted save"
+        );
     }
-    b.create(folder).map_err(|error| VaultError::Io {
-        op: "creating the folder",
-        path: folder.to_path_buf(),
-        error,
+    Ok(Entered {
+        paths: paths.clone(),
+        folder,
+        lock,
+        notices: notice.into_iter().collect(),
     })
 }
 
@@ -223,30 +466,54 @@ impl Vault {
         clock: Arc<dyn Clock>,
         actor: &str,
     ) -> Result<(Vault, CustodyOutcome), VaultError> {
-        refuse_existing(&paths)?;
-        make_folder(&paths.folder())?;
-        let lock = lock::acquire(&paths.lock(), paths.vault())?;
+        // What is there already is said first; a passphrase that would be refused is
+        // refused before anything is made.
+        if let Ok(folder) = paths.open_folder() {
+            refuse_existing(&folder, &paths)?;
+        }
+        if let KeyRequest::Passphrase {
+            passphrase,
+            work_factor,
+        } = &request
+        {
+            custody::check_passphrase(passphrase)?;
+            custody::check_work_factor(*work_factor)?;
+        }
+        let folder = paths.create_folder()?;
+        folder.check_private()?;
+        refuse_existing(&folder, &paths)?;
+        let trust = paths.trust_store()?;
+        let (lock, notice) = lock::acquire(&folder, &paths.name_of(".lock"), paths.vault())?;
         // Checked again under the lock: another process may have won the race.
-        refuse_existing(&paths)?;
-        file::remove_stale_temps(&paths);
+        refuse_existing(&folder, &paths)?;
+        folder.remove_stale_temps();
         let identity = x25519::Identity::generate();
         let vault_id = uuid::Uuid::new_v4().to_string();
-        let outcome = custody::establish(&paths, &vault_id, &identity, request)?;
-        let custody = custody::read_record(&paths)?;
+        let outcome = custody::establish(&folder, &paths, &vault_id, &identity, request)?;
+        let custody = custody::read_record_in(&folder, &paths)?;
+        let keys = auth::VaultKeys::derive(&identity);
         let built = (|| {
             let mut conn =
                 Connection::open_in_memory().map_err(VaultError::sql("opening memory"))?;
             schema::migrate(&mut conn, paths.vault())?;
             let mut vault = Vault {
                 paths: paths.clone(),
+                folder,
                 conn,
                 identity,
+                keys,
                 custody: custody.clone(),
+                trust,
+                generation: 0,
                 clock,
                 actor: actor.to_string(),
                 staged_gen: 0,
                 durable_gen: 0,
                 epoch: 0,
+                notices: notice.into_iter().collect(),
+                // The passphrase was just chosen: a proof for the next minute.
+                unlocked_at: (outcome.mode == CustodyMode::Passphrase)
+                    .then(std::time::Instant::now),
                 _lock: lock,
             };
             vault.configure()?;
@@ -267,8 +534,10 @@ impl Vault {
         match built {
             Ok(v) => Ok((v, outcome)),
             Err(e) => {
-                custody::discard(&paths, &custody);
-                let _ = std::fs::remove_file(paths.vault());
+                if let Ok(folder) = paths.open_folder() {
+                    custody::discard(&folder, &paths, &custody);
+                    let _ = folder.remove(&paths.file_name());
+                }
                 Err(e)
             }
         }
@@ -277,168 +546,314 @@ impl Vault {
     /// How the vault at `paths` keeps its key, read from its custody record, so a
     /// caller knows whether to ask for a passphrase before opening.
     pub fn custody_mode(paths: &VaultPaths) -> Result<CustodyMode, VaultError> {
-        if !paths.vault().exists() {
+        let folder = paths.open_folder().map_err(|e| match e {
+            e if e.is_not_found() => VaultError::NotFound {
+                path: paths.vault().to_path_buf(),
+            },
+            e => e.into(),
+        })?;
+        if !folder.exists(&paths.file_name())? {
             return Err(VaultError::NotFound {
                 path: paths.vault().to_path_buf(),
             });
         }
-        Ok(custody::read_record(paths)?.mode)
+        Ok(custody::read_record_in(&folder, paths)?.mode)
     }
 
     /// Opens the vault at `paths`: lock, clear stale temp files, fetch the key, decrypt,
-    /// check, migrate. On any failure the vault file is untouched.
+    /// check its tag and generation, check the database, migrate. On any failure the
+    /// vault file is untouched.
     pub fn open(
         paths: VaultPaths,
         unlock: &Unlock,
         clock: Arc<dyn Clock>,
         actor: &str,
     ) -> Result<Vault, VaultError> {
-        if !paths.vault().exists() {
+        let entered = enter(&paths)?;
+        if !entered.folder.exists(&paths.file_name())? {
             return Err(VaultError::NotFound {
                 path: paths.vault().to_path_buf(),
             });
         }
-        let lock = lock::acquire(&paths.lock(), paths.vault())?;
-        Self::open_locked(paths, lock, unlock, clock, actor)
+        let (vault, _) = Self::open_locked(entered, unlock, clock, actor, Older::Refuse)?;
+        Ok(vault)
     }
 
-    /// [`Vault::open`]'s work, under a lock already held.
-    fn open_locked(
+    /// Opens a vault older than the newest generation this machine (or its `.prev`)
+    /// has seen, because the person says they put it back on purpose. Recorded in the
+    /// audit log; the next save continues above the newest generation seen. Refused
+    /// for a vault that is not older (nothing to accept) and for one that is not
+    /// authentic (an older copy, yes; a forged one, never).
+    pub fn accept_older(
         paths: VaultPaths,
-        lock: lock::VaultLock,
         unlock: &Unlock,
         clock: Arc<dyn Clock>,
         actor: &str,
-    ) -> Result<Vault, VaultError> {
-        let stale = file::remove_stale_temps(&paths);
-        if stale > 0 {
-            tracing::info!(
-                count = stale,
-                "removed temp files left by an interrupted save"
-            );
+    ) -> Result<(Vault, AcceptedOlder), VaultError> {
+        let (mut vault, older) =
+            Self::open_locked(enter(&paths)?, unlock, clock, actor, Older::Accept)?;
+        let Some(older) = older else {
+            return Err(VaultError::NotOlder {
+                path: vault.paths.vault().to_path_buf(),
+            });
+        };
+        let event = AuditEvent::vault(
+            AuditAction::OlderAccepted,
+            serde_json::json!({ "generation": older.found, "newest_seen": older.seen }),
+        );
+        vault.change(|_, _| Ok(((), vec![event])))?;
+        Ok((vault, older))
+    }
+
+    /// [`Vault::open`]'s work, under a lock already held. Returns the vault and, when
+    /// `older` accepted it, how much older it was.
+    fn open_locked(
+        entered: Entered,
+        unlock: &Unlock,
+        clock: Arc<dyn Clock>,
+        actor: &str,
+        older: Older,
+    ) -> Result<(Vault, Option<AcceptedOlder>), VaultError> {
+        let Entered {
+            paths,
+            folder,
+            lock,
+            notices,
+        } = entered;
+        let Keyed {
+            custody,
+            trust,
+            mark,
+            identity,
+            keys,
+        } = Keyed::fetch(&folder, &paths, unlock)?;
+        let name = paths.file_name();
+        let loaded = file::load(
+            &folder,
+            &name,
+            &identity,
+            &keys,
+            file::Expect {
+                vault_id: &custody.vault_id,
+                allow_untagged: mark.is_none(),
+            },
+        )
+        .map_err(|e| {
+            let prev = match &e {
+                VaultError::Damaged { .. } | VaultError::Forged { .. } => {
+                    file::probe_previous(&folder, &paths, &identity, &keys, &custody.vault_id)
+                }
+                _ => None,
+            };
+            e.with_previous(prev)
+        })?;
+        let found = loaded.tag.as_ref().map_or(0, |t| t.generation);
+        // The newest generation known: this machine's record, or an authentic `.prev`
+        // newer than the vault (its record may be missing: a new machine, a wiped
+        // state folder).
+        let mut newest: Option<(u64, SeenIn)> = mark
+            .as_ref()
+            .filter(|m| m.generation > found)
+            .map(|m| (m.generation, SeenIn::ThisMachine { at: m.seen_at }));
+        let prev = paths.name_of(".prev");
+        if let Some(claimed) = file::claimed_generation(&folder, &prev) {
+            if claimed > found && newest.as_ref().is_none_or(|(g, _)| claimed > *g) {
+                // Only an authentic `.prev` counts: a planted one proves nothing.
+                if let Some(p) =
+                    file::probe_previous(&folder, &paths, &identity, &keys, &custody.vault_id)
+                {
+                    if let Some(g) = p.generation.filter(|g| *g > found) {
+                        newest = Some((g, SeenIn::Previous { path: p.path }));
+                    }
+                } else {
+                    tracing::warn!(path = %paths.previous().display(), "the previous generation claims to be newer but is not authentic; ignored");
+                }
+            }
         }
-        let custody = custody::read_record(&paths)?;
-        let identity = custody::load_identity(&paths, &custody, unlock.passphrase.as_ref())?;
-        let conn = match file::load(paths.vault(), &identity) {
-            Ok(c) => c,
-            Err(VaultError::Damaged { path, reason, .. }) => {
-                return Err(VaultError::Damaged {
-                    path,
-                    reason,
-                    previous: file::probe_previous(&paths, &identity),
+        let accepted = match (newest, older) {
+            (Some((seen, seen_in)), Older::Refuse) => {
+                return Err(VaultError::RolledBack {
+                    path: paths.vault().to_path_buf(),
+                    found,
+                    seen,
+                    seen_in,
                 })
             }
-            Err(e) => return Err(e),
+            (Some((seen, _)), Older::Accept) => Some(AcceptedOlder { found, seen }),
+            (None, _) => None,
         };
         let mut vault = Vault {
             paths,
-            conn,
+            folder,
+            conn: loaded.conn,
             identity,
+            keys,
             custody,
+            trust,
+            generation: accepted.map_or(found, |a| a.seen.max(found)),
             clock,
             actor: actor.to_string(),
             staged_gen: 0,
             durable_gen: 0,
             epoch: 0,
+            notices,
+            unlocked_at: unlock
+                .passphrase
+                .as_ref()
+                .map(|_| std::time::Instant::now()),
             _lock: lock,
         };
-        let found = schema::version(&vault.conn)?;
-        if found == 0 {
+        let version = schema::version(&vault.conn)?;
+        if version == 0 {
             return Err(VaultError::Damaged {
                 path: vault.paths.vault().to_path_buf(),
                 reason: "it is a SQLite database, but not a Tokenwarden vault".into(),
                 previous: None,
             });
         }
-        if found > schema::SCHEMA_VERSION {
+        if version > schema::SCHEMA_VERSION {
             return Err(VaultError::TooNew {
                 path: vault.paths.vault().to_path_buf(),
-                found,
+                found: version,
                 supported: schema::SCHEMA_VERSION,
             });
         }
+        if loaded.tag.is_none() && version >= schema::FIRST_AUTHENTICATED {
+            // Every vault at this schema was written with a tag: this one had it
+            // stripped, or never came from Tokenwarden.
+            return Err(VaultError::Forged {
+                path: vault.paths.vault().to_path_buf(),
+                reason: format!(
+                    "it carries no authentication tag, though its schema ({version}) is one this version always tags"
+                ),
+                previous: None,
+            });
+        }
+        let inner_id: Option<String> = vault
+            .conn
+            .query_row("SELECT value FROM meta WHERE key = 'vault_id'", [], |r| {
+                r.get(0)
+            })
+            .ok();
+        if inner_id.as_deref() != Some(vault.custody.vault_id.as_str()) {
+            return Err(VaultError::Forged {
+                path: vault.paths.vault().to_path_buf(),
+                reason: format!(
+                    "its database belongs to vault {}, not to {} (its custody record's)",
+                    inner_id.unwrap_or_else(|| "(none)".into()),
+                    vault.custody.vault_id
+                ),
+                previous: None,
+            });
+        }
         vault.configure()?;
-        if found < schema::SCHEMA_VERSION {
+        if accepted.is_none() && found > 0 {
+            if let Err(e) = vault.raise_mark(found) {
+                // Without the record, rollback detection loses this step; the vault
+                // itself is fine.
+                tracing::warn!(error = %e, "could not record the generation seen");
+            }
+        }
+        if version < schema::SCHEMA_VERSION {
             let path = vault.paths.vault().to_path_buf();
             schema::migrate(&mut vault.conn, &path)?;
             let event = AuditEvent::vault(
                 AuditAction::VaultMigrated,
-                serde_json::json!({ "from": found, "to": schema::SCHEMA_VERSION }),
+                serde_json::json!({
+                    "from": version, "to": schema::SCHEMA_VERSION,
+                    "authenticated_from_now": loaded.tag.is_none(),
+                }),
             );
             vault.change(|_, _| Ok(((), vec![event])))?;
         }
-        Ok(vault)
+        if !vault.notices.is_empty() {
+            let found = std::mem::take(&mut vault.notices);
+            vault.record_set_aside(found)?;
+        }
+        Ok((vault, accepted))
     }
 
-    /// Replaces a damaged vault with its previous generation. Refused when the vault
-    /// opens (that would silently undo the last change). The damaged file is kept beside
-    /// it as `vault.age.damaged-<time>`, never deleted; the swap is a rename, so a crash
-    /// leaves either the damaged vault or the restored one.
+    /// Replaces a vault file that cannot be used (damaged, forged, rolled back, not a
+    /// vault, missing) with its previous generation. Refused when the vault opens
+    /// (that would silently undo the last change). The previous generation must be
+    /// authentic; one older than the newest generation seen is accepted as the person
+    /// asked, and the audit log says so. The unusable file is kept beside it as
+    /// `vault.age.damaged-<time>`, never deleted; the swap is a rename, so a crash
+    /// leaves either the old file or the restored one.
     pub fn restore_previous(
         paths: VaultPaths,
         unlock: &Unlock,
         clock: Arc<dyn Clock>,
         actor: &str,
     ) -> Result<(Vault, PathBuf), VaultError> {
-        let lock = lock::acquire(&paths.lock(), paths.vault())?;
-        let custody = custody::read_record(&paths)?;
-        let identity = custody::load_identity(&paths, &custody, unlock.passphrase.as_ref())?;
-        match file::load(paths.vault(), &identity) {
-            Ok(_) => {
-                return Err(VaultError::NotDamaged {
-                    path: paths.vault().to_path_buf(),
-                })
+        let entered = enter(&paths)?;
+        let folder = &entered.folder;
+        let Keyed {
+            custody,
+            mark,
+            identity,
+            keys,
+            ..
+        } = Keyed::fetch(folder, &paths, unlock)?;
+        let name = paths.file_name();
+        let expect = |allow_untagged| file::Expect {
+            vault_id: &custody.vault_id,
+            allow_untagged,
+        };
+        // Usable as it is: authentic (or untagged where allowed) and not older than
+        // what was seen.
+        match file::load(folder, &name, &identity, &keys, expect(mark.is_none())) {
+            Ok(l) => {
+                let found = l.tag.map_or(0, |t| t.generation);
+                let newer_prev =
+                    file::probe_previous(folder, &paths, &identity, &keys, &custody.vault_id)
+                        .and_then(|p| p.generation)
+                        .is_some_and(|g| g > found);
+                let older = mark.as_ref().is_some_and(|m| m.generation > found) || newer_prev;
+                if !older {
+                    return Err(VaultError::NotDamaged {
+                        path: paths.vault().to_path_buf(),
+                    });
+                }
             }
-            Err(
-                VaultError::Damaged { .. }
-                | VaultError::NotAge { .. }
-                | VaultError::NotFound { .. },
-            ) => {}
+            Err(e) if e.is_unusable_file() => {}
             Err(other) => return Err(other),
         }
-        let prev = paths.previous();
-        // Proves the previous generation opens before anything is moved.
-        file::load(&prev, &identity)?;
-        let io = |op, path: &Path| {
-            let path = path.to_path_buf();
-            move |error| VaultError::Io { op, path, error }
-        };
-        let kept = paths.folder().join(format!(
-            "{}.damaged-{}",
-            paths
-                .vault()
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default(),
-            clock.now().format("%Y%m%dT%H%M%SZ")
-        ));
-        if paths.vault().exists() {
-            std::fs::hard_link(paths.vault(), &kept)
-                .or_else(|_| std::fs::copy(paths.vault(), &kept).map(|_| ()))
-                .map_err(io("keeping the damaged vault as", &kept))?;
+        let prev = paths.name_of(".prev");
+        // Proves the previous generation opens, and is the vault's, before anything
+        // is moved. An untagged one only where this machine never saw a tagged one.
+        file::load(folder, &prev, &identity, &keys, expect(mark.is_none()))?;
+        let kept = format!("{name}.damaged-{}", clock.now().format("%Y%m%dT%H%M%SZ"));
+        match folder.kind(&name)? {
+            Some(Kind::File) => folder.hard_link(&name, &kept)?,
+            // A link or a folder in the vault's place: moved, never followed.
+            Some(_) => {
+                folder.move_aside(&name, "damaged")?;
+            }
+            None => {}
         }
-        let tmp = paths.temp_file("restore");
-        let copied = std::fs::copy(&prev, &tmp)
-            .and_then(|_| std::fs::File::open(&tmp).and_then(|f| f.sync_all()))
-            .and_then(|()| std::fs::rename(&tmp, paths.vault()));
-        if let Err(e) = copied {
-            let _ = std::fs::remove_file(&tmp);
-            return Err(io("restoring", &prev)(e));
-        }
-        file::sync_folder(&paths.folder())?;
-        let mut vault = Vault::open_locked(paths, lock, unlock, clock, actor)?;
-        let kept_name = kept.display().to_string();
+        file::copy_whole(folder, &prev, &name)?;
+        let (mut vault, older) = Self::open_locked(entered, unlock, clock, actor, Older::Accept)?;
+        let kept_path = vault.folder.join(&kept);
         let event = AuditEvent::vault(
             AuditAction::VaultRestored,
-            serde_json::json!({ "damaged_copy": kept_name }),
+            serde_json::json!({
+                "damaged_copy": kept_path.display().to_string(),
+                "generation": older.map_or(vault.generation, |o| o.found),
+                "newest_seen": older.map(|o| o.seen),
+            }),
         );
         vault.change(|_, _| Ok(((), vec![event])))?;
-        Ok((vault, kept))
+        Ok((vault, kept_path))
     }
 
     fn configure(&self) -> Result<(), VaultError> {
+        // temp_store in memory: a large sort or index build must not spill pages with
+        // names and notes to a temp file on disk.
         self.conn
-            .execute_batch("PRAGMA foreign_keys = ON; PRAGMA secure_delete = ON;")
+            .execute_batch(
+                "PRAGMA foreign_keys = ON; PRAGMA secure_delete = ON; PRAGMA temp_store = MEMORY;",
+            )
             .map_err(VaultError::sql("configuring"))
     }
 
@@ -446,8 +861,37 @@ impl Vault {
         &self.paths
     }
 
+    /// The vault's folder, opened once (files beside the vault go through it).
+    pub fn folder(&self) -> &Folder {
+        &self.folder
+    }
+
     pub fn custody(&self) -> &CustodyRecord {
         &self.custody
+    }
+
+    /// The generation of the vault file on disk.
+    pub fn generation(&self) -> u64 {
+        self.generation
+    }
+
+    /// What opening the vault found and set aside, once (the front end shows it).
+    pub fn take_notices(&mut self) -> Vec<String> {
+        std::mem::take(&mut self.notices)
+    }
+
+    /// Reports files found beside the vault and set aside (moved, never deleted):
+    /// kept for the front end to show, and recorded in the audit log.
+    pub(crate) fn record_set_aside(&mut self, found: Vec<String>) -> Result<(), VaultError> {
+        for text in &found {
+            tracing::warn!(notice = %text, "set aside");
+        }
+        let event = AuditEvent::vault(
+            AuditAction::FileSetAside,
+            serde_json::json!({ "found": found }),
+        );
+        self.notices.extend(found);
+        self.change(|_, _| Ok(((), vec![event])))
     }
 
     pub fn now(&self) -> DateTime<Utc> {
@@ -467,13 +911,42 @@ impl Vault {
         Ok(all)
     }
 
-    /// Writes the vault to disk now (durable and atomic). Changes call it themselves.
+    fn raise_mark(&self, generation: u64) -> Result<(), TrustError> {
+        self.trust
+            .raise(
+                &self.custody.vault_id,
+                &self.custody.recipient,
+                generation,
+                self.clock.now(),
+            )
+            .map(|_| ())
+    }
+
+    /// Writes the vault to disk now (durable and atomic), as the next generation.
+    /// Changes call it themselves.
     pub fn save(&mut self) -> Result<u64, VaultError> {
         let recipients = self.recipients()?;
         let started = std::time::Instant::now();
-        let bytes = file::save(&self.paths, &mut self.conn, &recipients)?;
+        let generation = self.generation + 1;
+        let bytes = file::save(
+            &self.folder,
+            &self.paths,
+            &mut self.conn,
+            &recipients,
+            file::Stamp {
+                keys: &self.keys,
+                vault_id: &self.custody.vault_id,
+                generation,
+            },
+        )?;
+        self.generation = generation;
+        // After the file: a record ahead of the file would refuse the owner's vault.
+        if let Err(e) = self.raise_mark(generation) {
+            tracing::warn!(error = %e, "saved, but could not record the generation");
+        }
         tracing::debug!(
             bytes,
+            generation,
             ms = started.elapsed().as_millis() as u64,
             "vault saved"
         );
@@ -514,7 +987,7 @@ impl Vault {
         let (out, events) = f(&tx, now)?;
         debug_assert!(!events.is_empty(), "every change is audited");
         for event in &events {
-            audit::append(&tx, now, &self.actor, event)?;
+            audit::append(&tx, self.keys.audit(), now, &self.actor, event)?;
         }
         tx.commit()
             .map_err(VaultError::sql("committing a change"))?;
@@ -563,9 +1036,22 @@ impl Vault {
         // Staged changes the file does not hold are gone from memory too: those staged
         // before now are marked by the old epoch; what is on disk keeps `durable_gen`.
         self.epoch += 1;
-        match file::load(self.paths.vault(), &self.identity) {
-            Ok(conn) => {
-                self.conn = conn;
+        let loaded = file::load(
+            &self.folder,
+            &self.paths.file_name(),
+            &self.identity,
+            &self.keys,
+            file::Expect {
+                vault_id: &self.custody.vault_id,
+                // Untagged only if no tagged generation was ever written here.
+                allow_untagged: self.generation == 0,
+            },
+        );
+        match loaded {
+            Ok(l) => {
+                self.conn = l.conn;
+                // A save that failed after its rename wrote the next generation.
+                self.generation = self.generation.max(l.tag.map_or(0, |t| t.generation));
                 let _ = self.configure();
             }
             Err(e) => tracing::error!(error = %e, "could not reload the vault after a failed save"),
@@ -579,7 +1065,7 @@ impl Vault {
 
     /// Walks the audit chain.
     pub fn verify_audit(&self) -> Result<Verdict, VaultError> {
-        Ok(audit::verify(&self.conn)?)
+        Ok(audit::verify(&self.conn, self.keys.audit())?)
     }
 
     /// Exports the vault identity for recovery (see `custody::export_identity`), and
@@ -588,32 +1074,101 @@ impl Vault {
         &mut self,
         out: &Path,
         protection: Option<(&SecretString, u8)>,
+        proof: Reauthenticated,
     ) -> Result<(), VaultError> {
+        let method = proof.spend(Sensitive::ExportKey)?;
         custody::export_identity(&self.identity, out, protection)?;
         let detail = serde_json::json!({
             "file": out.display().to_string(),
             "protected": protection.is_some(),
+            "confirmed_by": method,
         });
         let event = AuditEvent::vault(AuditAction::IdentityExported, detail);
         let result = self.change(|_, _| Ok(((), vec![event])));
         if result.is_err() {
+            // Only the file just made: it was created new, never over another.
             let _ = std::fs::remove_file(out);
         }
         result
+    }
+
+    /// Checks that the person is who unlocked the vault, before a sensitive action
+    /// (see `reauth`). Audited whether it passes or not; a failure is saved at once.
+    pub fn reauthenticate(
+        &mut self,
+        action: Sensitive,
+        proof: Proof,
+    ) -> Result<Reauthenticated, VaultError> {
+        use crate::reauth::ReauthError as E;
+        let what = action.describe();
+        let checked: Result<&'static str, VaultError> = match (self.custody.mode, proof) {
+            (CustodyMode::Passphrase, Proof::Passphrase(p)) => {
+                custody::load_identity(&self.folder, &self.paths, &self.custody, Some(&p))
+                    .map(|_| "passphrase")
+                    .map_err(VaultError::from)
+            }
+            (CustodyMode::Passphrase, Proof::RecentUnlock) => {
+                if self
+                    .unlocked_at
+                    .is_some_and(|t| t.elapsed() < crate::reauth::RECENT_UNLOCK)
+                {
+                    Ok("passphrase")
+                } else {
+                    Err(E::NotRecent { action: what }.into())
+                }
+            }
+            (CustodyMode::Passphrase, _) => Err(E::PassphraseNeeded { action: what }.into()),
+            (CustodyMode::Keyring, Proof::Presence(p)) => Ok(p.method),
+            (CustodyMode::Keyring, Proof::Typed(t)) => {
+                if t.trim().eq_ignore_ascii_case(action.phrase()) {
+                    Ok("typed confirmation")
+                } else {
+                    Err(E::TypedMismatch {
+                        phrase: action.phrase(),
+                        action: what,
+                    }
+                    .into())
+                }
+            }
+            (CustodyMode::Keyring, _) => Err(E::NoPassphrase { action: what }.into()),
+        };
+        let event = |ok: bool, method: &str| {
+            AuditEvent::vault(
+                AuditAction::Reauthenticated,
+                serde_json::json!({ "action": action.key(), "method": method, "passed": ok }),
+            )
+        };
+        match checked {
+            Ok(method) => {
+                // Rides with the action's own save.
+                let _ = self.stage(|_, _| Ok(((), vec![event(true, method)])))?;
+                Ok(Reauthenticated { action, method })
+            }
+            Err(e) => {
+                let method = match self.custody.mode {
+                    CustodyMode::Passphrase => "passphrase",
+                    CustodyMode::Keyring => "confirmation",
+                };
+                self.change(|_, _| Ok(((), vec![event(false, method)])))?;
+                Err(e)
+            }
+        }
     }
 
     /// Moves the vault's key to the OS keyring or behind a (new) passphrase; audited.
     pub fn change_custody(
         &mut self,
         to: custody::NewCustody,
+        proof: Reauthenticated,
     ) -> Result<CustodyOutcome, VaultError> {
+        let method = proof.spend(Sensitive::ChangeCustody)?;
         let from = self.custody.mode;
         let (record, mut outcome) =
-            custody::change(&self.paths, &self.identity, &self.custody, to)?;
+            custody::change(&self.folder, &self.paths, &self.identity, &self.custody, to)?;
         self.custody = record;
         let event = AuditEvent::vault(
             AuditAction::CustodyChanged,
-            serde_json::json!({ "from": from, "to": outcome.mode }),
+            serde_json::json!({ "from": from, "to": outcome.mode, "confirmed_by": method }),
         );
         // The move is done and on disk whatever happens here: an error now would say
         // it was not.
@@ -652,8 +1207,10 @@ impl Vault {
         &mut self,
         recipient: &str,
         label: &str,
+        proof: Reauthenticated,
     ) -> Result<RecipientRecord, VaultError> {
         let parsed = custody::parse_recipient(recipient)?.to_string();
+        let method = proof.spend(Sensitive::AddRecipient)?;
         if parsed == self.custody.recipient
             || self
                 .list_recipients()?
@@ -672,7 +1229,7 @@ impl Vault {
             .map_err(VaultError::sql("adding a recipient"))?;
             let event = AuditEvent::vault(
                 AuditAction::RecipientAdded,
-                serde_json::json!({ "recipient": parsed, "label": label }),
+                serde_json::json!({ "recipient": parsed, "label": label, "confirmed_by": method }),
             );
             let record = RecipientRecord {
                 recipient: parsed.clone(),

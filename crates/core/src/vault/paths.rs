@@ -1,6 +1,8 @@
 //! Where a vault's files live. Everything sits beside `vault.age` and shares its name
 //! as a prefix, so one folder listing shows a vault and all that belongs to it.
 
+use crate::safefs::{Folder, FsError};
+use crate::trust::{TrustError, TrustStore};
 use std::path::{Path, PathBuf};
 
 /// The environment variable that names a vault (as `--vault` does).
@@ -9,13 +11,35 @@ pub const VAULT_ENV: &str = "TOKENWARDEN_VAULT";
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VaultPaths {
     vault: PathBuf,
+    /// Where this machine keeps what it has seen of the vault (`trust`); the OS state
+    /// folder unless set.
+    state: Option<PathBuf>,
 }
 
 impl VaultPaths {
     pub fn new(vault: impl Into<PathBuf>) -> Self {
         Self {
             vault: vault.into(),
+            state: None,
         }
+    }
+
+    /// Keeps this machine's record of the vault in `dir` instead of the OS state
+    /// folder (tests; portable installs use `TOKENWARDEN_STATE_DIR`).
+    pub fn with_state_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.state = Some(dir.into());
+        self
+    }
+
+    /// Where this machine's record of the vault (its highest generation seen) is kept:
+    /// outside the vault's folder.
+    pub fn trust_store(&self) -> Result<TrustStore, TrustError> {
+        let store = match &self.state {
+            Some(d) => TrustStore::at(d),
+            None => TrustStore::default_location()?,
+        };
+        store.check_apart_from(&self.folder())?;
+        Ok(store)
     }
 
     /// `$TOKENWARDEN_VAULT`, else the OS app-data folder (`~/.local/share/tokenwarden`
@@ -46,14 +70,32 @@ impl VaultPaths {
         }
     }
 
-    fn sibling(&self, suffix: &str) -> PathBuf {
-        let mut name = self
-            .vault
+    /// The vault file's own name (`vault.age`).
+    pub fn file_name(&self) -> String {
+        self.vault
             .file_name()
-            .map(|n| n.to_os_string())
-            .unwrap_or_else(|| "vault.age".into());
-        name.push(suffix);
-        self.folder().join(name)
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "vault.age".into())
+    }
+
+    /// The name of the file beside the vault with this suffix (`vault.age.prev`).
+    pub fn name_of(&self, suffix: &str) -> String {
+        format!("{}{suffix}", self.file_name())
+    }
+
+    fn sibling(&self, suffix: &str) -> PathBuf {
+        self.folder().join(self.name_of(suffix))
+    }
+
+    /// Opens the vault's folder; every file beside the vault is reached through it
+    /// (see `safefs`).
+    pub fn open_folder(&self) -> Result<Folder, FsError> {
+        Ok(Folder::open(&self.folder())?.with_temp_prefix(self.temp_prefix()))
+    }
+
+    /// Opens the vault's folder, making it (owner-only) if it does not exist.
+    pub fn create_folder(&self) -> Result<Folder, FsError> {
+        Ok(Folder::create(&self.folder())?.with_temp_prefix(self.temp_prefix()))
     }
 
     /// The generation before the last save.
@@ -91,21 +133,6 @@ impl VaultPaths {
 
     /// The prefix of temp files; any found at start are left by a crash.
     pub fn temp_prefix(&self) -> String {
-        let mut name = self
-            .vault
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_else(|| "vault.age".into());
-        name.push_str(".tmp-");
-        name
-    }
-
-    pub fn temp_file(&self, tag: &str) -> PathBuf {
-        let n: u64 = rand::random();
-        self.folder().join(format!(
-            "{}{tag}-{}-{n:016x}",
-            self.temp_prefix(),
-            std::process::id()
-        ))
+        self.name_of(".tmp-")
     }
 }

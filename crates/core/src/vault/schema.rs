@@ -9,7 +9,19 @@ use rusqlite::Connection;
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 
 /// `MIGRATIONS[n]` takes a vault from version `n` to `n + 1`. Never edit a shipped one.
-const MIGRATIONS: &[&str] = &[V1, V2];
+const MIGRATIONS: &[&str] = &[V1, V2, V3];
+
+/// The first schema every file of which carries an authentication tag (`auth`): a
+/// vault at this version or later without one is refused.
+pub const FIRST_AUTHENTICATED: i64 = 3;
+
+/// V3: the vault file is authenticated and the audit chain keyed from here on. The
+/// entries before keep their plain SHA-256 links; `audit_keyed_from` says where the
+/// keyed ones start (a new vault: the first).
+const V3: &str = r#"
+INSERT INTO meta (key, value)
+    SELECT 'audit_keyed_from', CAST(COALESCE(MAX(seq), 0) + 1 AS TEXT) FROM audit_log;
+"#;
 
 /// V2: rotation policy per token and per integration (JSON; NULL: inherit).
 const V2: &str = r#"

@@ -325,7 +325,7 @@ impl Vault {
                     r.get(0)
                 })
                 .map_err(VaultError::sql("reading a secret"))?;
-            let secret = TokenSecret::new(secret)?;
+            let secret = TokenSecret::from_vault(secret);
             let event = AuditEvent::token(action, &record.id, &record.name, detail);
             Ok((secret, vec![event]))
         })

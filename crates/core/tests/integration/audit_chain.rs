@@ -30,23 +30,18 @@ fn every_change_is_chained_and_verifies() {
     }
 }
 
-/// Decrypts the vault with the real tools, runs `sql` on it, and encrypts it back.
-fn edit_behind_the_apps_back(
+/// Decrypts the vault with the real tools and runs `sql` on it; returns the plain
+/// database and what sqlite3 said.
+fn edit_plain(
     tv: &TestVault,
     identity: &std::path::Path,
-    recipient: &str,
     sql: &str,
-) -> String {
+) -> (std::path::PathBuf, String) {
     let db = tv.dir.path().join("edit.db");
     let _ = std::fs::remove_file(&db);
     age_decrypt(tv.path(), identity, &db);
     let out = Command::new("sqlite3").arg(&db).arg(sql).output().unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    let enc = tv.dir.path().join("edit.age");
-    let _ = std::fs::remove_file(&enc);
-    age_encrypt(&db, recipient, &enc);
-    std::fs::copy(&enc, tv.path()).unwrap();
-    stderr
+    (db, String::from_utf8_lossy(&out.stderr).into_owned())
 }
 
 #[test]
@@ -60,32 +55,36 @@ fn the_log_refuses_updates_and_an_edit_past_the_triggers_is_detected() {
     drop(vault);
 
     // The triggers refuse an ordinary UPDATE or DELETE.
-    let err = edit_behind_the_apps_back(
+    let (_, err) = edit_plain(
         &tv,
         &identity,
-        &recipient,
         "UPDATE audit_log SET actor = 'x' WHERE seq = 2;",
     );
     assert!(err.contains("append-only"), "{err}");
-    let err = edit_behind_the_apps_back(
-        &tv,
-        &identity,
-        &recipient,
-        "DELETE FROM audit_log WHERE seq = 2;",
-    );
+    let (_, err) = edit_plain(&tv, &identity, "DELETE FROM audit_log WHERE seq = 2;");
     assert!(err.contains("append-only"), "{err}");
-    assert!(matches!(
-        reopen(&tv).unwrap().verify_audit().unwrap(),
-        Verdict::Intact { .. }
-    ));
 
-    // Someone who drops the triggers can edit, but the chain shows where.
-    edit_behind_the_apps_back(
+    // Past the triggers, encrypted back with `age -r` as anyone can: the vault itself
+    // is refused (its tag cannot be made without the key), byte for byte untouched.
+    let (db, _) = edit_plain(
         &tv,
         &identity,
-        &recipient,
         "DROP TRIGGER audit_log_no_update; UPDATE audit_log SET token_name = 'innocent' WHERE seq = 3;",
     );
+    let forged = tv.dir.path().join("forged.age");
+    age_encrypt(&db, &recipient, &forged);
+    let good = std::fs::read(tv.path()).unwrap();
+    std::fs::copy(&forged, tv.path()).unwrap();
+    let err = reopen(&tv).unwrap_err();
+    assert!(
+        matches!(err, tokenwarden_core::VaultError::Forged { .. }),
+        "{err}"
+    );
+    std::fs::write(tv.path(), &good).unwrap();
+
+    // Sealed with the vault's key (someone holding it): the vault opens, and the
+    // keyed chain shows where it was edited.
+    seal_db(&tv, &db);
     assert_eq!(
         reopen(&tv).unwrap().verify_audit().unwrap(),
         Verdict::Broken {
@@ -94,12 +93,12 @@ fn the_log_refuses_updates_and_an_edit_past_the_triggers_is_detected() {
         }
     );
 
-    edit_behind_the_apps_back(
+    let (db, _) = edit_plain(
         &tv,
         &identity,
-        &recipient,
         "DROP TRIGGER audit_log_no_delete; DELETE FROM audit_log WHERE seq = 2;",
     );
+    seal_db(&tv, &db);
     match reopen(&tv).unwrap().verify_audit().unwrap() {
         Verdict::Broken { seq, reason } => {
             assert_eq!(seq, 2);

@@ -3,6 +3,7 @@
 use crate::support::*;
 use std::io::Write;
 use std::process::{Command, Stdio};
+use tokenwarden_core::reauth::Sensitive;
 
 #[test]
 fn age_and_sqlite3_open_the_vault_with_the_exported_identity() {
@@ -36,8 +37,9 @@ fn the_passphrase_protected_export_works_with_age_dash_i() {
     vault.add_token(token(1)).unwrap();
     let exported = tv.dir.path().join("identity.age");
     let pass = tokenwarden_core::SecretString::from("export pass phrase".to_string());
+    let p = proof(&mut vault, Sensitive::ExportKey);
     vault
-        .export_identity(&exported, Some((&pass, TEST_WORK_FACTOR)))
+        .export_identity(&exported, Some((&pass, TEST_WORK_FACTOR)), p)
         .unwrap();
     let head = std::fs::read(&exported).unwrap();
     assert!(head.starts_with(b"age-encryption.org/v1"), "an age file");
@@ -89,14 +91,18 @@ fn an_extra_recipient_can_decrypt_until_removed() {
     ))
     .unwrap();
 
+    let p = proof(&mut vault, Sensitive::AddRecipient);
     vault
-        .add_recipient(public.trim(), "offline backup")
+        .add_recipient(public.trim(), "offline backup", p)
         .unwrap();
     let db = tv.dir.path().join("by-backup.db");
     age_decrypt(tv.path(), &backup_key, &db);
     assert_eq!(sqlite(&db, "SELECT count(*) FROM tokens;").trim(), "1");
     assert!(
-        vault.add_recipient(public.trim(), "again").is_err(),
+        {
+            let p = proof(&mut vault, Sensitive::AddRecipient);
+            vault.add_recipient(public.trim(), "again", p).is_err()
+        },
         "no duplicates"
     );
 

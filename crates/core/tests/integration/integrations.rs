@@ -3,6 +3,7 @@
 
 use crate::support::*;
 use tokenwarden_core::providers::form::IntegrationForm;
+use tokenwarden_core::vault::integrations::EndpointConsent;
 use tokenwarden_core::{ProviderKind, TokenSecret, VaultError};
 
 fn form(provider: &str, label: &str) -> IntegrationForm {
@@ -85,27 +86,79 @@ fn an_edit_renames_repoints_and_is_audited_but_keeps_provider_and_names_unique()
         .add_integration(form("custom", "Other").build(None, now).unwrap())
         .unwrap();
 
-    let mut edit = form("agencyaccess", "Agency (EU)");
-    edit.verify_url = Some("https://eu.agencyaccess.example/api/clients/list".into());
-    edit.base_url = Some("https://eu.agencyaccess.example".into());
+    let eu = |label: &str| {
+        let mut edit = form("agencyaccess", label);
+        edit.verify_url = Some("https://eu.agencyaccess.example/api/clients/list".into());
+        edit.base_url = Some("https://eu.agencyaccess.example".into());
+        edit
+    };
+    // Issue 10, finding 5: the verify URL moves to another host, where every token's
+    // secret would go when verified: refused until the new host is confirmed.
+    let refused = vault
+        .edit_integration(
+            &a.id,
+            eu("Agency (EU)").describe().unwrap(),
+            EndpointConsent::default(),
+        )
+        .unwrap_err();
+    assert!(
+        matches!(&refused, VaultError::EndpointChange { field: "verify_url", from, to, .. }
+            if from == "https://api.agencyaccess.co" && to == "https://eu.agencyaccess.example"),
+        "{refused}"
+    );
+    assert!(
+        refused.to_string().contains("confirm the new host"),
+        "{refused}"
+    );
+    let wrong_host = EndpointConsent {
+        confirm_host: Some("agencyaccess.example".into()),
+        ..EndpointConsent::default()
+    };
+    assert!(vault
+        .edit_integration(&a.id, eu("Agency (EU)").describe().unwrap(), wrong_host)
+        .is_err());
+    let confirmed = EndpointConsent {
+        confirm_host: Some("eu.agencyaccess.example".into()),
+        ..EndpointConsent::default()
+    };
     let changed = vault
-        .edit_integration(&a.id, edit.describe().unwrap())
+        .edit_integration(&a.id, eu("Agency (EU)").describe().unwrap(), confirmed)
         .unwrap();
     assert_eq!(changed.label, "Agency (EU)");
     assert_eq!(
         changed.settings.verify.unwrap().url,
         "https://eu.agencyaccess.example/api/clients/list"
     );
+    let moved = vault
+        .audit_entries(None)
+        .unwrap()
+        .into_iter()
+        .find(|e| e.action == "integration.endpoint_change")
+        .expect("the move is audited");
+    assert!(
+        moved.detail.contains("https://api.agencyaccess.co")
+            && moved.detail.contains("https://eu.agencyaccess.example"),
+        "{}",
+        moved.detail
+    );
 
     let taken = vault
-        .edit_integration(&a.id, form("agencyaccess", "other").describe().unwrap())
+        .edit_integration(
+            &a.id,
+            eu("other").describe().unwrap(),
+            EndpointConsent::default(),
+        )
         .unwrap_err();
     assert!(
         matches!(taken, VaultError::DuplicateIntegration { .. }),
         "{taken}"
     );
     let other_provider = vault
-        .edit_integration(&a.id, form("custom", "Agency (EU)").describe().unwrap())
+        .edit_integration(
+            &a.id,
+            form("custom", "Agency (EU)").describe().unwrap(),
+            EndpointConsent::default(),
+        )
         .unwrap_err()
         .to_string();
     assert!(
@@ -116,7 +169,8 @@ fn an_edit_renames_repoints_and_is_audited_but_keeps_provider_and_names_unique()
     vault
         .edit_integration(
             &a.id,
-            form("agencyaccess", "AGENCY (EU)").describe().unwrap(),
+            eu("AGENCY (EU)").describe().unwrap(),
+            EndpointConsent::default(),
         )
         .unwrap();
 

@@ -2,6 +2,7 @@
 
 mod audit_chain;
 mod external_tools;
+mod hostile_folder;
 mod integrations;
 mod providers_answers;
 mod providers_conformance;

@@ -7,12 +7,12 @@ use std::sync::Arc;
 use tokenwarden_core::custody::KeyRequest;
 use tokenwarden_core::reminders::{self, Digest};
 use tokenwarden_core::vault::integrations::{IntegrationSettings, NewIntegration};
-use tokenwarden_core::{Clock, ManualClock, ProviderKind, SecretString, Vault, VaultPaths};
+use tokenwarden_core::{Clock, ManualClock, ProviderKind, SecretString, Vault};
 
 fn vault_at(clock: Arc<ManualClock>) -> (tempfile::TempDir, Vault) {
     let dir = tempfile::tempdir().unwrap();
     let (vault, _) = Vault::create(
-        VaultPaths::new(dir.path().join("vault.age")),
+        paths_in(dir.path()),
         KeyRequest::Passphrase {
             passphrase: SecretString::from(PASSPHRASE.to_string()),
             work_factor: TEST_WORK_FACTOR,
@@ -83,8 +83,7 @@ fn each_lead_time_fires_once_and_missed_ones_collapse() {
 
     // Durable: a reopened vault remembers what fired.
     drop(vault);
-    let dir_path = _dir.path().join("vault.age");
-    let vault = Vault::open(VaultPaths::new(dir_path), &unlock(), clock.clone(), "test").unwrap();
+    let vault = Vault::open(paths_in(_dir.path()), &unlock(), clock.clone(), "test").unwrap();
     assert!(reminders::due(&vault, clock.now()).unwrap().is_empty());
 }
 
@@ -182,17 +181,11 @@ fn the_vault_default_replaces_the_built_in_lead_times_and_travels_with_the_vault
     assert_eq!(s.reminder_lead_days, reminders::DEFAULT_LEAD_DAYS.to_vec());
     s.reminder_lead_days = reminders::parse_days("3, 14 14").unwrap();
     assert_eq!(s.reminder_lead_days, vec![14, 3]);
-    tokenwarden_core::settings::set(&mut vault, s).unwrap();
+    tokenwarden_core::settings::set(&mut vault, s, None).unwrap();
     // 20 days left: the built-in 30 would be due now; the vault's own are not.
     assert!(reminders::due(&vault, clock.now()).unwrap().is_empty());
     drop(vault);
-    let mut vault = Vault::open(
-        VaultPaths::new(dir.path().join("vault.age")),
-        &unlock(),
-        clock.clone(),
-        "test",
-    )
-    .unwrap();
+    let mut vault = Vault::open(paths_in(dir.path()), &unlock(), clock.clone(), "test").unwrap();
     clock.advance(Duration::days(7)); // 13 days left
     assert_eq!(
         leads(&fire(&mut vault, &clock)),
@@ -201,7 +194,7 @@ fn the_vault_default_replaces_the_built_in_lead_times_and_travels_with_the_vault
     // Empty: no reminders at all; bad input is refused with the field named.
     let mut s = tokenwarden_core::settings::get(&vault).unwrap();
     s.reminder_lead_days = reminders::parse_days("").unwrap();
-    tokenwarden_core::settings::set(&mut vault, s).unwrap();
+    tokenwarden_core::settings::set(&mut vault, s, None).unwrap();
     clock.advance(Duration::days(12)); // 1 day left, past the 3-day lead
     assert!(reminders::due(&vault, clock.now()).unwrap().is_empty());
     let err = reminders::parse_days("7, soon").unwrap_err().to_string();

@@ -37,13 +37,18 @@ fn the_previous_generation_is_the_vault_before_the_last_save() {
 fn temp_files_left_by_a_crash_are_removed_at_open() {
     let (tv, vault) = new_vault();
     drop(vault);
-    let stale = tv.paths.temp_file("new");
+    let folder = tv.paths.folder();
+    let stale = folder.join(tv.paths.open_folder().unwrap().temp_name("new"));
     std::fs::write(&stale, b"half a vault").unwrap();
-    let unrelated = tv.paths.folder().join("notes.txt");
+    // Only names of exactly a temp file's shape go; anything else stays.
+    let lookalike = folder.join("vault.age.tmp-new-not-ours");
+    std::fs::write(&lookalike, b"keep me").unwrap();
+    let unrelated = folder.join("notes.txt");
     std::fs::write(&unrelated, b"keep me").unwrap();
     let _vault = reopen(&tv).unwrap();
     assert!(!stale.exists());
     assert!(unrelated.exists());
+    assert!(lookalike.exists());
 }
 
 #[test]

@@ -1,0 +1,915 @@
+//! Every file Tokenwarden reads or writes beside a vault, and in its own state folder,
+//! goes through here. Anyone who can write the vault's folder (a sync client, a shared
+//! drive, a former recipient, malware confined to that folder) must not be able to
+//! make the app read, overwrite or delete a file outside the vault's own names
+//! (docs/ARCHITECTURE.md, the threat model). So:
+//!
+//! - a folder is opened once and each file in it is reached by name, relative to that
+//!   handle (`openat` and friends on Unix), never through a path a link could redirect;
+//! - reads never follow a symbolic link (`O_NOFOLLOW`), take regular files only, and
+//!   read at most a stated size;
+//! - new files are created exclusively (`O_CREAT | O_EXCL`, which also refuses a
+//!   link), owner-only (0600); temp files get random names;
+//! - a file is replaced by writing a temp file and renaming it over the name: a
+//!   rename replaces a link, it never writes through one. Durable writes fsync the
+//!   file before the rename and the folder after it;
+//! - nothing found in a folder is deleted except Tokenwarden's own temp files, by
+//!   their exact shape; whatever cannot be used is moved aside under a new name and
+//!   reported;
+//! - on Unix, a vault's folder must belong to the user and be closed to group and
+//!   others: otherwise another account could do all of the above.
+//!
+//! Windows has no `openat`: there the same rules are kept with path operations and a
+//! link check before each open (a narrower guarantee; creating links there needs a
+//! privilege by default).
+
+use std::fs::File;
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+
+/// The most a hint file beside a vault may hold (custody record, next-due, intents).
+pub const SMALL_FILE: u64 = 64 * 1024;
+
+#[derive(Debug, thiserror::Error)]
+pub enum FsError {
+    #[error("{op} {path}: {error}")]
+    Io {
+        op: &'static str,
+        path: PathBuf,
+        error: std::io::Error,
+    },
+    #[error("{path} is a symbolic link; Tokenwarden never follows links beside a vault (one could point at any file), so it is left as it is")]
+    Symlink { path: PathBuf },
+    #[error("{path} is {what}, not a regular file; it is left as it is")]
+    NotRegular { path: PathBuf, what: &'static str },
+    #[error("{path} has {links} names (hard links); a file of Tokenwarden's has one, so it is left as it is")]
+    Linked { path: PathBuf, links: u64 },
+    #[error(
+        "{path} is larger than {max} bytes, more than such a file ever holds; it is left as it is"
+    )]
+    TooLarge { path: PathBuf, max: u64 },
+    #[error("{path} already exists; it is never overwritten")]
+    Exists { path: PathBuf },
+    #[error("folder {path} can be written by {who} (mode {mode:04o}): they could replace or plant the vault's files; make it private with `chmod 700 {path}`")]
+    Shared {
+        path: PathBuf,
+        mode: u32,
+        who: &'static str,
+    },
+    #[error("folder {path} belongs to user id {owner}, not to you (user id {me}): its owner could replace the vault's files; keep the vault in a folder of your own")]
+    NotOwned { path: PathBuf, owner: u32, me: u32 },
+    #[error("{path} is not a folder")]
+    NotAFolder { path: PathBuf },
+}
+
+impl FsError {
+    fn io(op: &'static str, path: PathBuf) -> impl FnOnce(std::io::Error) -> FsError {
+        move |error| FsError::Io { op, path, error }
+    }
+
+    /// Whether the file was simply not there.
+    pub fn is_not_found(&self) -> bool {
+        matches!(self, FsError::Io { error, .. } if error.kind() == std::io::ErrorKind::NotFound)
+    }
+}
+
+/// Whether writes are made durable (fsync of the file, then of the folder).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Durability {
+    /// fsync: the vault, custody, keys and the trust marks' folder.
+    Sync,
+    /// The OS keeps it unless the machine loses power: hints that can be rebuilt.
+    Cache,
+}
+
+/// What a name in a folder is, without following it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    File,
+    Folder,
+    Symlink,
+    Other,
+}
+
+fn check_name(name: &str, folder: &Path) -> Result<(), FsError> {
+    let bad = name.is_empty()
+        || name == "."
+        || name == ".."
+        || name.contains('/')
+        || name.contains('\\')
+        || name.contains('\0');
+    if bad {
+        return Err(FsError::Io {
+            op: "using the name",
+            path: folder.join(name),
+            error: std::io::Error::new(std::io::ErrorKind::InvalidInput, "not a plain file name"),
+        });
+    }
+    Ok(())
+}
+
+/// An open folder. Every name is resolved against the folder opened at the start,
+/// even if the path is later made to point elsewhere.
+#[derive(Debug)]
+pub struct Folder {
+    path: PathBuf,
+    /// Names of temp files made here start with this; those left by a crash are the
+    /// only files ever deleted.
+    temp_prefix: String,
+    #[cfg(unix)]
+    dir: File,
+}
+
+#[cfg(unix)]
+mod sys {
+    use super::*;
+    use rustix::fs::{self as rfs, AtFlags, Mode, OFlags};
+    use std::os::unix::fs::MetadataExt;
+
+    pub fn open_dir(path: &Path) -> std::io::Result<File> {
+        // The folder's own path may run through links: it is the person's choice.
+        let fd = rfs::open(
+            path,
+            OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
+            Mode::empty(),
+        )?;
+        Ok(File::from(fd))
+    }
+
+    /// Opens `name` in `dir`, never following a link at it (every caller asks for
+    /// `NOFOLLOW`), close-on-exec.
+    fn open_at(dir: &File, name: &str, flags: OFlags, mode: u32) -> std::io::Result<File> {
+        let flags = flags | OFlags::NOFOLLOW | OFlags::CLOEXEC;
+        Ok(File::from(rfs::openat(
+            dir,
+            name,
+            flags,
+            Mode::from_raw_mode(mode as _),
+        )?))
+    }
+
+    pub fn open_subdir(dir: &File, name: &str) -> std::io::Result<File> {
+        open_at(dir, name, OFlags::RDONLY | OFlags::DIRECTORY, 0)
+    }
+
+    pub fn mkdir(dir: &File, name: &str) -> std::io::Result<()> {
+        Ok(rfs::mkdirat(dir, name, Mode::from_raw_mode(0o700))?)
+    }
+
+    pub fn kind(dir: &File, name: &str) -> std::io::Result<Kind> {
+        let st = rfs::statat(dir, name, AtFlags::SYMLINK_NOFOLLOW)?;
+        Ok(match rfs::FileType::from_raw_mode(st.st_mode) {
+            rfs::FileType::RegularFile => Kind::File,
+            rfs::FileType::Directory => Kind::Folder,
+            rfs::FileType::Symlink => Kind::Symlink,
+            _ => Kind::Other,
+        })
+    }
+
+    pub fn open_read(dir: &File, name: &str) -> std::io::Result<File> {
+        // NONBLOCK: a FIFO planted under the name must not hang the open.
+        open_at(dir, name, OFlags::RDONLY | OFlags::NONBLOCK, 0)
+    }
+
+    pub fn create_new(dir: &File, name: &str) -> std::io::Result<File> {
+        open_at(
+            dir,
+            name,
+            OFlags::WRONLY | OFlags::CREATE | OFlags::EXCL,
+            0o600,
+        )
+    }
+
+    pub fn open_lock(dir: &File, name: &str) -> std::io::Result<File> {
+        open_at(
+            dir,
+            name,
+            OFlags::RDWR | OFlags::CREATE | OFlags::NONBLOCK,
+            0o600,
+        )
+    }
+
+    pub fn rename(dir: &File, from: &str, to: &str) -> std::io::Result<()> {
+        Ok(rfs::renameat(dir, from, dir, to)?)
+    }
+
+    /// Moves `from` to `to` only if `to` is free (never replaces what is there).
+    pub fn rename_new(dir: &File, from: &str, to: &str) -> std::io::Result<()> {
+        #[cfg(any(target_os = "linux", target_os = "android"))]
+        {
+            match rfs::renameat_with(dir, from, dir, to, rfs::RenameFlags::NOREPLACE) {
+                Ok(()) => return Ok(()),
+                // Some filesystems do not know the flag: a link and an unlink instead.
+                Err(e) if e == rustix::io::Errno::INVAL || e == rustix::io::Errno::NOSYS => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+        rfs::linkat(dir, from, dir, to, AtFlags::empty())?;
+        Ok(rfs::unlinkat(dir, from, AtFlags::empty())?)
+    }
+
+    pub fn link(dir: &File, from: &str, to: &str) -> std::io::Result<()> {
+        // Without AT_SYMLINK_FOLLOW: a link is linked as itself, never its target.
+        Ok(rfs::linkat(dir, from, dir, to, AtFlags::empty())?)
+    }
+
+    pub fn unlink(dir: &File, name: &str) -> std::io::Result<()> {
+        Ok(rfs::unlinkat(dir, name, AtFlags::empty())?)
+    }
+
+    pub fn names(dir: &File) -> std::io::Result<Vec<String>> {
+        let mut out = vec![];
+        for entry in rfs::Dir::read_from(dir)? {
+            let entry = entry?;
+            if let Ok(name) = entry.file_name().to_str() {
+                if name != "." && name != ".." {
+                    out.push(name.to_string());
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    pub fn owner_and_mode(f: &File) -> std::io::Result<(u32, u32, u64)> {
+        let m = f.metadata()?;
+        Ok((m.uid(), m.mode(), m.nlink()))
+    }
+
+    pub fn me() -> u32 {
+        rustix::process::geteuid().as_raw()
+    }
+
+    pub fn write_at(f: &File, bytes: &[u8], offset: u64) -> std::io::Result<()> {
+        use std::os::unix::fs::FileExt;
+        f.write_all_at(bytes, offset)
+    }
+
+    /// ELOOP from an `O_NOFOLLOW` open: the name is a link.
+    pub fn is_link_refusal(e: &std::io::Error) -> bool {
+        e.raw_os_error() == Some(rustix::io::Errno::LOOP.raw_os_error())
+    }
+}
+
+#[cfg(not(unix))]
+mod sys {
+    //! Path operations with a link check before each: Windows has no `openat` in std.
+    use super::*;
+
+    fn at(dir: &Path, name: &str) -> PathBuf {
+        dir.join(name)
+    }
+
+    fn refuse_link(p: &Path) -> std::io::Result<()> {
+        match std::fs::symlink_metadata(p) {
+            Ok(m) if m.file_type().is_symlink() => Err(std::io::Error::other(LINK_REFUSED)),
+            _ => Ok(()),
+        }
+    }
+
+    const LINK_REFUSED: &str = "is a symbolic link";
+
+    pub fn kind(dir: &Path, name: &str) -> std::io::Result<Kind> {
+        let m = std::fs::symlink_metadata(at(dir, name))?;
+        let t = m.file_type();
+        Ok(if t.is_symlink() {
+            Kind::Symlink
+        } else if t.is_dir() {
+            Kind::Folder
+        } else if t.is_file() {
+            Kind::File
+        } else {
+            Kind::Other
+        })
+    }
+
+    pub fn open_read(dir: &Path, name: &str) -> std::io::Result<File> {
+        let p = at(dir, name);
+        refuse_link(&p)?;
+        File::open(p)
+    }
+
+    pub fn create_new(dir: &Path, name: &str) -> std::io::Result<File> {
+        std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(at(dir, name))
+    }
+
+    pub fn open_lock(dir: &Path, name: &str) -> std::io::Result<File> {
+        let p = at(dir, name);
+        refuse_link(&p)?;
+        std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(p)
+    }
+
+    pub fn rename(dir: &Path, from: &str, to: &str) -> std::io::Result<()> {
+        std::fs::rename(at(dir, from), at(dir, to))
+    }
+
+    pub fn rename_new(dir: &Path, from: &str, to: &str) -> std::io::Result<()> {
+        std::fs::hard_link(at(dir, from), at(dir, to))?;
+        std::fs::remove_file(at(dir, from))
+    }
+
+    pub fn link(dir: &Path, from: &str, to: &str) -> std::io::Result<()> {
+        std::fs::hard_link(at(dir, from), at(dir, to))
+    }
+
+    pub fn unlink(dir: &Path, name: &str) -> std::io::Result<()> {
+        std::fs::remove_file(at(dir, name))
+    }
+
+    pub fn mkdir(dir: &Path, name: &str) -> std::io::Result<()> {
+        std::fs::create_dir(at(dir, name))
+    }
+
+    pub fn names(dir: &Path) -> std::io::Result<Vec<String>> {
+        let mut out = vec![];
+        for e in std::fs::read_dir(dir)? {
+            if let Ok(name) = e?.file_name().into_string() {
+                out.push(name);
+            }
+        }
+        Ok(out)
+    }
+
+    pub fn write_at(f: &File, bytes: &[u8], offset: u64) -> std::io::Result<()> {
+        use std::io::{Seek, SeekFrom};
+        let mut f = f;
+        f.seek(SeekFrom::Start(offset))?;
+        f.write_all(bytes)
+    }
+
+    pub fn is_link_refusal(e: &std::io::Error) -> bool {
+        e.to_string() == LINK_REFUSED
+    }
+}
+
+impl Folder {
+    /// Opens the folder at `path`. Its own path may run through links (the person
+    /// chose it); what is inside is reached by name only.
+    pub fn open(path: &Path) -> Result<Folder, FsError> {
+        let path = if path.as_os_str().is_empty() {
+            PathBuf::from(".")
+        } else {
+            path.to_path_buf()
+        };
+        #[cfg(unix)]
+        {
+            let dir = sys::open_dir(&path).map_err(|e| {
+                if e.raw_os_error() == Some(rustix::io::Errno::NOTDIR.raw_os_error()) {
+                    FsError::NotAFolder { path: path.clone() }
+                } else {
+                    FsError::io("opening the folder", path.clone())(e)
+                }
+            })?;
+            Ok(Folder {
+                path,
+                temp_prefix: ".tw-tmp-".into(),
+                dir,
+            })
+        }
+        #[cfg(not(unix))]
+        {
+            let m = std::fs::metadata(&path)
+                .map_err(FsError::io("opening the folder", path.clone()))?;
+            if !m.is_dir() {
+                return Err(FsError::NotAFolder { path });
+            }
+            Ok(Folder {
+                path,
+                temp_prefix: ".tw-tmp-".into(),
+            })
+        }
+    }
+
+    /// Opens the folder, making it first (owner-only on Unix, with its parents) if it
+    /// does not exist.
+    pub fn create(path: &Path) -> Result<Folder, FsError> {
+        if !path.is_dir() {
+            let mut b = std::fs::DirBuilder::new();
+            b.recursive(true);
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::DirBuilderExt;
+                b.mode(0o700);
+            }
+            b.create(path)
+                .map_err(FsError::io("creating the folder", path.to_path_buf()))?;
+        }
+        Folder::open(path)
+    }
+
+    /// The prefix of this folder's temp file names.
+    pub fn with_temp_prefix(mut self, prefix: impl Into<String>) -> Self {
+        self.temp_prefix = prefix.into();
+        self
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The path of a name in this folder, for messages.
+    pub fn join(&self, name: &str) -> PathBuf {
+        self.path.join(name)
+    }
+
+    #[cfg(unix)]
+    fn handle(&self) -> &File {
+        &self.dir
+    }
+
+    #[cfg(not(unix))]
+    fn handle(&self) -> &Path {
+        &self.path
+    }
+
+    /// Refuses a folder that someone other than the user could write: its files could
+    /// be replaced or planted behind the app's back. Unix only (Windows folders are
+    /// private under the user's profile by default).
+    pub fn check_private(&self) -> Result<(), FsError> {
+        #[cfg(unix)]
+        {
+            let (owner, mode, _) = sys::owner_and_mode(&self.dir)
+                .map_err(FsError::io("checking the folder", self.path.clone()))?;
+            let me = sys::me();
+            if owner != me && me != 0 {
+                return Err(FsError::NotOwned {
+                    path: self.path.clone(),
+                    owner,
+                    me,
+                });
+            }
+            let who = match (mode & 0o020 != 0, mode & 0o002 != 0) {
+                (true, true) => Some("its group and everyone else"),
+                (true, false) => Some("its group"),
+                (false, true) => Some("everyone"),
+                (false, false) => None,
+            };
+            if let Some(who) = who {
+                return Err(FsError::Shared {
+                    path: self.path.clone(),
+                    mode: mode & 0o7777,
+                    who,
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// What `name` is, without following it; `None` when nothing has that name.
+    pub fn kind(&self, name: &str) -> Result<Option<Kind>, FsError> {
+        check_name(name, &self.path)?;
+        match sys::kind(self.handle(), name) {
+            Ok(k) => Ok(Some(k)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(FsError::io("looking at", self.join(name))(e)),
+        }
+    }
+
+    /// Whether anything (a file, a link, even a dangling one) has that name.
+    pub fn exists(&self, name: &str) -> Result<bool, FsError> {
+        Ok(self.kind(name)?.is_some())
+    }
+
+    /// Opens a regular file for reading; `None` if there is none of that name. A link,
+    /// a folder or a device under the name is refused, untouched.
+    pub fn open_read(&self, name: &str) -> Result<Option<File>, FsError> {
+        check_name(name, &self.path)?;
+        let path = self.join(name);
+        let f = match sys::open_read(self.handle(), name) {
+            Ok(f) => f,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) if sys::is_link_refusal(&e) => return Err(FsError::Symlink { path }),
+            Err(e) => return Err(FsError::io("opening", path)(e)),
+        };
+        regular_only(&f, path, "reading")?;
+        Ok(Some(f))
+    }
+
+    /// Reads a whole regular file of at most `max` bytes; `None` if there is none.
+    pub fn read(&self, name: &str, max: u64) -> Result<Option<Vec<u8>>, FsError> {
+        let Some(f) = self.open_read(name)? else {
+            return Ok(None);
+        };
+        let path = self.join(name);
+        let len = f
+            .metadata()
+            .map_err(FsError::io("reading", path.clone()))?
+            .len();
+        if len > max {
+            return Err(FsError::TooLarge { path, max });
+        }
+        let mut buf = Vec::with_capacity(len as usize);
+        // One byte more than allowed tells a file that grew meanwhile.
+        f.take(max + 1)
+            .read_to_end(&mut buf)
+            .map_err(FsError::io("reading", path.clone()))?;
+        if buf.len() as u64 > max {
+            return Err(FsError::TooLarge { path, max });
+        }
+        Ok(Some(buf))
+    }
+
+    /// Creates a temp file under a fresh random name (0600, never over anything).
+    /// Returns it with its name.
+    pub fn temp(&self, tag: &str) -> Result<(File, String), FsError> {
+        for _ in 0..8 {
+            let name = self.temp_name(tag);
+            match sys::create_new(self.handle(), &name) {
+                Ok(f) => return Ok((f, name)),
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+                Err(e) => return Err(FsError::io("creating a temp file in", self.path.clone())(e)),
+            }
+        }
+        Err(FsError::Io {
+            op: "creating a temp file in",
+            path: self.path.clone(),
+            error: std::io::Error::new(
+                std::io::ErrorKind::AlreadyExists,
+                "every name tried was taken",
+            ),
+        })
+    }
+
+    /// A fresh random temp name (nothing is created): for a link or a rename, which
+    /// fail rather than replace when the name is taken.
+    pub fn temp_name(&self, tag: &str) -> String {
+        let n: u64 = rand::random();
+        format!("{}{tag}-{}-{n:016x}", self.temp_prefix, std::process::id())
+    }
+
+    /// Whether `name` has the exact shape of a temp file made by [`Folder::temp`].
+    fn is_our_temp(&self, name: &str) -> bool {
+        let Some(rest) = name.strip_prefix(&self.temp_prefix) else {
+            return false;
+        };
+        let mut parts = rest.rsplitn(3, '-');
+        let (Some(rand), Some(pid), Some(tag)) = (parts.next(), parts.next(), parts.next()) else {
+            return false;
+        };
+        rand.len() == 16
+            && rand.chars().all(|c| c.is_ascii_hexdigit())
+            && !pid.is_empty()
+            && pid.chars().all(|c| c.is_ascii_digit())
+            && !tag.is_empty()
+            && tag.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+    }
+
+    /// Removes temp files a crashed writer left (only names of exactly their shape).
+    /// Call it only while holding the folder's lock: then no one is writing one.
+    pub fn remove_stale_temps(&self) -> usize {
+        let Ok(names) = sys::names(self.handle()) else {
+            return 0;
+        };
+        names
+            .iter()
+            .filter(|n| self.is_our_temp(n))
+            .filter(|n| sys::unlink(self.handle(), n).is_ok())
+            .count()
+    }
+
+    /// Writes `bytes` to a temp file (synced when durable) and returns its name.
+    fn write_temp(
+        &self,
+        tag: &str,
+        bytes: &[u8],
+        durability: Durability,
+    ) -> Result<String, FsError> {
+        let (mut f, name) = self.temp(tag)?;
+        let written = f
+            .write_all(bytes)
+            .and_then(|()| match durability {
+                Durability::Sync => f.sync_all(),
+                Durability::Cache => Ok(()),
+            })
+            .map_err(FsError::io("writing", self.join(&name)));
+        if let Err(e) = written {
+            drop(f);
+            let _ = sys::unlink(self.handle(), &name);
+            return Err(e);
+        }
+        Ok(name)
+    }
+
+    /// Creates `name` holding `bytes`, whole or not at all, and never over anything
+    /// already there (a file, a link, even a dangling one).
+    pub fn create_new(
+        &self,
+        name: &str,
+        bytes: &[u8],
+        durability: Durability,
+    ) -> Result<(), FsError> {
+        check_name(name, &self.path)?;
+        let tmp = self.write_temp("new", bytes, durability)?;
+        // A link fails when the name is taken: the file appears whole or not at all.
+        let linked = sys::link(self.handle(), &tmp, name);
+        let _ = sys::unlink(self.handle(), &tmp);
+        linked.map_err(|e| {
+            if e.kind() == std::io::ErrorKind::AlreadyExists {
+                FsError::Exists {
+                    path: self.join(name),
+                }
+            } else {
+                FsError::io("creating", self.join(name))(e)
+            }
+        })?;
+        if durability == Durability::Sync {
+            self.sync()?;
+        }
+        Ok(())
+    }
+
+    /// Replaces `name` with `bytes` atomically: a crash leaves the old content or the
+    /// new, and a link under the name is replaced, never written through.
+    pub fn replace(&self, name: &str, bytes: &[u8], durability: Durability) -> Result<(), FsError> {
+        check_name(name, &self.path)?;
+        let tmp = self.write_temp("put", bytes, durability)?;
+        if let Err(e) = sys::rename(self.handle(), &tmp, name) {
+            let _ = sys::unlink(self.handle(), &tmp);
+            return Err(FsError::io("replacing", self.join(name))(e));
+        }
+        if durability == Durability::Sync {
+            self.sync()?;
+        }
+        Ok(())
+    }
+
+    /// Renames within the folder (replacing what `to` names).
+    pub fn rename(&self, from: &str, to: &str) -> Result<(), FsError> {
+        check_name(from, &self.path)?;
+        check_name(to, &self.path)?;
+        sys::rename(self.handle(), from, to).map_err(FsError::io("renaming", self.join(from)))
+    }
+
+    /// Gives a file a second name in the folder (never following a link).
+    pub fn hard_link(&self, from: &str, to: &str) -> Result<(), FsError> {
+        check_name(from, &self.path)?;
+        check_name(to, &self.path)?;
+        sys::link(self.handle(), from, to).map_err(FsError::io("linking", self.join(to)))
+    }
+
+    /// Removes one of Tokenwarden's own names (a temp file, a file it made).
+    pub fn remove(&self, name: &str) -> Result<(), FsError> {
+        check_name(name, &self.path)?;
+        sys::unlink(self.handle(), name).map_err(FsError::io("removing", self.join(name)))
+    }
+
+    /// Moves `name` aside (never deleting it) to `<name>.<why>-<time>-<n>`, a name not
+    /// taken; returns the new name.
+    pub fn move_aside(&self, name: &str, why: &str) -> Result<String, FsError> {
+        check_name(name, &self.path)?;
+        let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%SZ");
+        for n in 0..100u32 {
+            let to = if n == 0 {
+                format!("{name}.{why}-{stamp}")
+            } else {
+                format!("{name}.{why}-{stamp}-{n}")
+            };
+            match sys::rename_new(self.handle(), name, &to) {
+                Ok(()) => return Ok(to),
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+                Err(e) => return Err(FsError::io("moving aside", self.join(name))(e)),
+            }
+        }
+        Err(FsError::Exists {
+            path: self.join(&format!("{name}.{why}-{stamp}")),
+        })
+    }
+
+    /// Makes renames and creations in the folder durable (fsync of the folder; Unix
+    /// only, where it is needed).
+    pub fn sync(&self) -> Result<(), FsError> {
+        #[cfg(unix)]
+        self.dir
+            .sync_all()
+            .map_err(FsError::io("syncing the folder", self.path.clone()))?;
+        Ok(())
+    }
+
+    /// The names in the folder (names that are not UTF-8 are left out: none of
+    /// Tokenwarden's are).
+    pub fn names(&self) -> Result<Vec<String>, FsError> {
+        sys::names(self.handle()).map_err(FsError::io("listing", self.path.clone()))
+    }
+
+    /// Opens a subfolder by name, refusing a link; `None` if there is none.
+    pub fn subfolder(&self, name: &str) -> Result<Option<Folder>, FsError> {
+        check_name(name, &self.path)?;
+        let path = self.join(name);
+        match self.kind(name)? {
+            None => return Ok(None),
+            Some(Kind::Symlink) => return Err(FsError::Symlink { path }),
+            Some(Kind::Folder) => {}
+            Some(_) => return Err(FsError::NotAFolder { path }),
+        }
+        #[cfg(unix)]
+        {
+            let dir = sys::open_subdir(&self.dir, name).map_err(|e| {
+                if sys::is_link_refusal(&e) {
+                    FsError::Symlink { path: path.clone() }
+                } else {
+                    FsError::io("opening the folder", path.clone())(e)
+                }
+            })?;
+            Ok(Some(Folder {
+                path,
+                temp_prefix: self.temp_prefix.clone(),
+                dir,
+            }))
+        }
+        #[cfg(not(unix))]
+        Ok(Some(Folder {
+            path,
+            temp_prefix: self.temp_prefix.clone(),
+        }))
+    }
+
+    /// Opens a subfolder, making it (0700) if there is none.
+    pub fn make_subfolder(&self, name: &str) -> Result<Folder, FsError> {
+        if let Some(f) = self.subfolder(name)? {
+            return Ok(f);
+        }
+        match sys::mkdir(self.handle(), name) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+            Err(e) => return Err(FsError::io("creating the folder", self.join(name))(e)),
+        }
+        self.subfolder(name)?.ok_or_else(|| FsError::NotAFolder {
+            path: self.join(name),
+        })
+    }
+
+    /// Opens (creating if missing) a lock file: never truncated, never through a link,
+    /// and only a regular file of the user with one name, so that writing the
+    /// holder's name into it cannot land in another file.
+    pub fn open_lock(&self, name: &str) -> Result<File, FsError> {
+        check_name(name, &self.path)?;
+        let path = self.join(name);
+        let f = match sys::open_lock(self.handle(), name) {
+            Ok(f) => f,
+            Err(e) if sys::is_link_refusal(&e) => return Err(FsError::Symlink { path }),
+            Err(e) => return Err(FsError::io("opening the lock file", path)(e)),
+        };
+        regular_only(&f, path.clone(), "opening the lock file")?;
+        #[cfg(unix)]
+        {
+            let (owner, _, links) = sys::owner_and_mode(&f)
+                .map_err(FsError::io("opening the lock file", path.clone()))?;
+            if links != 1 {
+                return Err(FsError::Linked { path, links });
+            }
+            let me = sys::me();
+            if owner != me && me != 0 {
+                return Err(FsError::NotOwned { path, owner, me });
+            }
+        }
+        Ok(f)
+    }
+
+    /// Writes `bytes` at `offset` of an open file (the lock's holder record), without
+    /// truncating it.
+    pub fn write_at(&self, f: &File, name: &str, bytes: &[u8], offset: u64) -> Result<(), FsError> {
+        sys::write_at(f, bytes, offset).map_err(FsError::io("writing", self.join(name)))
+    }
+}
+
+/// Refuses an open file that is not a regular one (a folder, a device, a FIFO).
+fn regular_only(f: &File, path: PathBuf, op: &'static str) -> Result<(), FsError> {
+    let m = f.metadata().map_err(FsError::io(op, path.clone()))?;
+    if m.is_file() {
+        return Ok(());
+    }
+    Err(FsError::NotRegular {
+        path,
+        what: if m.is_dir() {
+            "a folder"
+        } else {
+            "a device, pipe or socket"
+        },
+    })
+}
+
+/// Creates a new file at `path` (an export the person named): whole or not at all,
+/// never over anything there, owner-only.
+pub fn create_new_at(path: &Path, bytes: &[u8]) -> Result<(), FsError> {
+    let (folder, name) = split(path)?;
+    folder.create_new(&name, bytes, Durability::Sync)
+}
+
+/// Replaces the file at `path` (an export the person named) atomically: a link there
+/// is replaced, never written through.
+pub fn replace_at(path: &Path, bytes: &[u8]) -> Result<(), FsError> {
+    let (folder, name) = split(path)?;
+    folder.replace(&name, bytes, Durability::Sync)
+}
+
+/// Reads the file at `path` (one the person named, or one beside a vault) without
+/// following a link at its name; `None` if there is none.
+pub fn read_at(path: &Path, max: u64) -> Result<Option<Vec<u8>>, FsError> {
+    let (folder, name) = match split(path) {
+        Ok(x) => x,
+        Err(e) if e.is_not_found() => return Ok(None),
+        Err(e) => return Err(e),
+    };
+    folder.read(&name, max)
+}
+
+fn split(path: &Path) -> Result<(Folder, String), FsError> {
+    let name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .ok_or_else(|| FsError::Io {
+            op: "using",
+            path: path.to_path_buf(),
+            error: std::io::Error::new(std::io::ErrorKind::InvalidInput, "not a file name"),
+        })?
+        .to_string();
+    let parent = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    Ok((Folder::open(&parent)?, name))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn temp_names_are_recognised_by_their_exact_shape_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = Folder::open(dir.path())
+            .unwrap()
+            .with_temp_prefix("v.age.tmp-");
+        let (_, name) = f.temp("new").unwrap();
+        assert!(f.is_our_temp(&name), "{name}");
+        for other in [
+            "v.age.tmp-",
+            "v.age.tmp-new",
+            "v.age.tmp-new-12-xyz",
+            "v.age.tmp-new-12-0123456789abcdeZ",
+            "v.age.tmp-new-a1-0123456789abcdef",
+            "v.age",
+            "notes.txt",
+        ] {
+            assert!(!f.is_our_temp(other), "{other}");
+        }
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn reads_and_replacements_never_go_through_a_link() {
+        let dir = tempfile::tempdir().unwrap();
+        let outside = tempfile::tempdir().unwrap();
+        let target = outside.path().join("precious");
+        std::fs::write(&target, b"keep").unwrap();
+        std::os::unix::fs::symlink(&target, dir.path().join("hint")).unwrap();
+        let f = Folder::open(dir.path()).unwrap();
+        assert!(matches!(f.read("hint", 100), Err(FsError::Symlink { .. })));
+        assert!(matches!(
+            f.create_new("hint", b"x", Durability::Cache),
+            Err(FsError::Exists { .. })
+        ));
+        f.replace("hint", b"mine", Durability::Sync).unwrap();
+        assert_eq!(std::fs::read(&target).unwrap(), b"keep");
+        assert_eq!(std::fs::read(dir.path().join("hint")).unwrap(), b"mine");
+        assert_eq!(f.kind("hint").unwrap(), Some(Kind::File));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_shared_folder_is_refused_with_its_mode() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o770)).unwrap();
+        let e = Folder::open(dir.path())
+            .unwrap()
+            .check_private()
+            .unwrap_err();
+        assert!(e.to_string().contains("0770"), "{e}");
+        assert!(e.to_string().contains("chmod 700"), "{e}");
+        std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o700)).unwrap();
+        Folder::open(dir.path()).unwrap().check_private().unwrap();
+    }
+
+    #[test]
+    fn moving_aside_keeps_the_file_under_a_new_name() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = Folder::open(dir.path()).unwrap();
+        f.create_new("x.json", b"hint", Durability::Cache).unwrap();
+        let a = f.move_aside("x.json", "unreadable").unwrap();
+        f.create_new("x.json", b"hint 2", Durability::Cache)
+            .unwrap();
+        let b = f.move_aside("x.json", "unreadable").unwrap();
+        assert_ne!(a, b);
+        assert_eq!(std::fs::read(dir.path().join(&a)).unwrap(), b"hint");
+        assert_eq!(std::fs::read(dir.path().join(&b)).unwrap(), b"hint 2");
+        assert!(!f.exists("x.json").unwrap());
+    }
+}

@@ -1,0 +1,64 @@
+//! What the window tests share: screenshots, the page's own commands, its messages.
+
+use serde_json::json;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+use tokenwarden_testkit::webdriver::Session;
+use tokenwarden_testkit::Xvfb;
+
+pub const WAIT: Duration = Duration::from_secs(30);
+
+/// Where screenshots land: `target/tmp/e2e/`.
+pub fn shots() -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("e2e");
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// The whole virtual screen (WebKitWebDriver's own screenshot hangs under Xvfb).
+pub fn shot(display: &Xvfb, name: &str) {
+    let path = shots().join(name);
+    display.screenshot(&path);
+    eprintln!("screenshot: {}", path.display());
+}
+
+/// Calls a command the way the page does, for what a test must learn from the app
+/// (ids, the sandbox's managing token) rather than from the screen.
+pub fn invoke(s: &Session, cmd: &str, args: serde_json::Value) -> serde_json::Value {
+    let v = s.js_async(
+        "const done = arguments[arguments.length - 1];\
+         window.__TAURI__.core.invoke(arguments[0], arguments[1])\
+           .then(v => done({ ok: v }), e => done({ err: (e && e.message) || String(e) }));",
+        json!([cmd, args]),
+    );
+    assert!(v.get("err").is_none(), "{cmd}: {v}");
+    v["ok"].clone()
+}
+
+/// Waits until the page's message says `part`.
+pub fn wait_message(s: &Session, part: &str) {
+    s.wait_for(
+        &format!("a message with '{part}'"),
+        &format!(
+            "document.getElementById('message').textContent.includes({})",
+            json!(part)
+        ),
+        WAIT,
+    );
+}
+
+/// The first-run screen: creates the vault (its key into the keyring) and waits for
+/// the token list.
+pub fn create_vault(s: &Session) {
+    s.wait_for(
+        "the first-run screen",
+        "!document.getElementById('create').hidden",
+        WAIT,
+    );
+    s.click("#create-btn");
+    s.wait_for(
+        "the token list",
+        "!document.getElementById('tokens').hidden",
+        WAIT,
+    );
+}
