@@ -41,6 +41,9 @@ const TEST_PACKAGES: &[&str] = &[
     "procps",
     // A tray host (XEmbed), so the screenshots show the tray icon.
     "trayer",
+    // Reads the clipboard's targets: a copied secret carries the hint that keeps it
+    // out of clipboard managers' history.
+    "xclip",
 ];
 
 /// tauri-driver, the WebDriver bridge for Tauri apps (not packaged by Debian).
@@ -233,6 +236,48 @@ fn test(flags: &[String]) -> Result<(), String> {
             "--test-threads=2",
         ],
     )?;
+    floor_check()?;
+    Ok(())
+}
+
+/// The test suite's builds take a cheap scrypt work factor (the core's `testing`
+/// feature). The build people run must not: `tw` built without that feature refuses
+/// a work factor under 2^17 and a weak passphrase, each with its reason.
+fn floor_check() -> Result<(), String> {
+    let home = env::temp_dir().join(format!("tw-floor-check-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&home);
+    std::fs::create_dir_all(&home).map_err(|e| e.to_string())?;
+    let pass = home.join("pass");
+    std::fs::write(&pass, "floor check: eight amber herons wade\n").map_err(|e| e.to_string())?;
+    let tw = |args: &[&str]| {
+        Command::new("cargo")
+            .args(["run", "-q", "-p", "tokenwarden-cli", "--bin", "tw", "--"])
+            .args(args)
+            .env("HOME", &home)
+            .env("TOKENWARDEN_VAULT", home.join("v").join("vault.age"))
+            .env("TOKENWARDEN_STATE_DIR", home.join("state"))
+            .env("TOKENWARDEN_PASSPHRASE_FILE", &pass)
+            .env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent")
+            .output()
+            .map_err(|e| format!("could not run tw: {e}"))
+    };
+    eprintln!("xtask: checking the shipped work-factor floor (tw built without the test feature)");
+    let low = tw(&["init", "--passphrase", "--work-factor", "12"])?;
+    let said = String::from_utf8_lossy(&low.stderr).into_owned();
+    let ok = tw(&["init", "--passphrase", "--work-factor", "17"])?;
+    let _ = std::fs::remove_dir_all(&home);
+    if low.status.success() || !said.contains("work factor: 12 is outside 17..=22") {
+        return Err(format!(
+            "a shipped tw took work factor 12 (or said something else): {said}"
+        ));
+    }
+    if !ok.status.success() {
+        return Err(format!(
+            "a shipped tw refused work factor 17: {}",
+            String::from_utf8_lossy(&ok.stderr)
+        ));
+    }
+    eprintln!("xtask: the floor holds (2^12 refused, 2^17 taken)");
     Ok(())
 }
 
