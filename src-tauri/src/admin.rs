@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use tauri::{AppHandle, Manager, State};
 use tokenwarden_core::custody::{CustodyMode, NewCustody, DEFAULT_WORK_FACTOR};
 use tokenwarden_core::providers::form::{self, IntegrationForm};
-use tokenwarden_core::reauth::{self, Proof, ReauthError, Reauthenticated, Sensitive};
+use tokenwarden_core::reauth::{self, OsCheck, Proof, ReauthError, Reauthenticated, Sensitive};
 use tokenwarden_core::rotation::policy::{self, Policy, PolicyMode};
 use tokenwarden_core::vault::integrations::EndpointConsent;
 use tokenwarden_core::{reminders, settings, SecretString, TokenSecret, Vault};
@@ -34,32 +34,33 @@ pub(crate) async fn prove(
     action: Sensitive,
     input: ProofInput,
 ) -> Result<(Held, Reauthenticated), AppError> {
-    let shared = state.shared()?;
-    let mode = shared.lock().await.custody().mode;
+    let mode = state.shared()?.lock().await.custody().mode;
     let given = |s: Option<String>| s.filter(|v| !v.is_empty());
-    let proof = match (mode, given(input.passphrase), given(input.typed)) {
-        (CustodyMode::Passphrase, Some(p), _) => Proof::Passphrase(SecretString::from(p)),
-        (CustodyMode::Passphrase, None, _) => {
+    let proof = match (mode, given(input.passphrase)) {
+        (CustodyMode::Passphrase, Some(p)) => Proof::Passphrase(SecretString::from(p)),
+        (CustodyMode::Passphrase, None) => {
             return Err(ReauthError::PassphraseNeeded {
                 action: action.describe(),
             }
             .into())
         }
-        (CustodyMode::Keyring, _, Some(t)) => Proof::Typed(t),
-        (CustodyMode::Keyring, _, None) => {
+        // The OS is asked first, always (a phrase from the page never stands in for a
+        // check the OS could make); the vault is not held meanwhile.
+        (CustodyMode::Keyring, _) => {
             match tauri::async_runtime::spawn_blocking(move || reauth::os_check(action))
                 .await
-                .map_err(err)?
+                .map_err(err)??
             {
-                Ok(p) => Proof::Presence(p),
-                Err(ReauthError::Unavailable { reason }) => {
-                    return Err(AppError::typed_needed(action, &reason))
-                }
-                Err(e) => return Err(e.into()),
+                OsCheck::Passed(p) => Proof::Presence(p),
+                OsCheck::Unavailable(os) => match given(input.typed) {
+                    Some(t) => Proof::Typed(os, t),
+                    None => return Err(AppError::typed_needed(action, os.reason())),
+                },
             }
         }
     };
-    let vault = shared.lock_owned().await;
+    // Fetched again: a lock while the OS asked drops the vault, and nothing runs then.
+    let vault = state.shared()?.lock_owned().await;
     // The passphrase check runs scrypt: off the async threads.
     let (vault, proved) = tauri::async_runtime::spawn_blocking(move || {
         let mut vault = vault;

@@ -218,11 +218,17 @@ pub async fn recover_vault(
     };
     let (mut vault, notice) = tauri::async_runtime::spawn_blocking(move || match how {
         Recovery::RestorePrevious => Vault::restore_previous(paths, &unlock, clock, "app")
-            .map(|(v, kept)| {
-                let n = format!(
+            .map(|(v, restored)| {
+                let mut n = format!(
                     "Restored the previous generation; the file it replaces is kept as {}.",
-                    kept.display()
+                    restored.kept.display()
                 );
+                if let Some(o) = restored.older {
+                    n.push_str(&format!(
+                        " It is generation {}, older than generation {} seen before: what changed since is undone (recorded in the audit log). Check the recipients in Settings and the token list.",
+                        o.found, o.seen
+                    ));
+                }
                 (v, n)
             }),
         Recovery::AcceptOlder => Vault::accept_older(paths, &unlock, clock, "app").map(|(v, o)| {

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use tokenwarden_core::audit::Verdict;
 use tokenwarden_core::custody::{self, CustodyMode, KeyRequest, DEFAULT_WORK_FACTOR};
 use tokenwarden_core::providers::simple;
-use tokenwarden_core::reauth::{self, Proof, ReauthError, Reauthenticated, Sensitive};
+use tokenwarden_core::reauth::{self, OsCheck, Proof, Reauthenticated, Sensitive};
 use tokenwarden_core::secret::MAX_SECRET_BYTES;
 use tokenwarden_core::vault::{RevealPurpose, Unlock};
 use tokenwarden_core::{
@@ -398,20 +398,25 @@ fn open_vault(paths: VaultPaths) -> Result<Vault> {
 
 /// Proves the person is there for a sensitive action (core `reauth`): a passphrase
 /// vault takes the passphrase this command was just opened with; a keyring vault asks
-/// the OS (polkit), and where it cannot, for the action's phrase typed on the terminal
-/// (or given with `--confirm`).
+/// the OS (polkit), and only where it cannot, for the action's phrase typed on the
+/// terminal (or given with `--confirm`).
 fn reauthenticate(
     vault: &mut Vault,
     action: Sensitive,
     confirm: ConfirmArgs,
 ) -> Result<Reauthenticated> {
-    let proof = match (vault.custody().mode, confirm.confirm) {
-        (CustodyMode::Passphrase, _) => Proof::RecentUnlock,
-        (CustodyMode::Keyring, Some(typed)) => Proof::Typed(typed),
-        (CustodyMode::Keyring, None) => match reauth::os_check(action) {
-            Ok(p) => Proof::Presence(p),
-            Err(ReauthError::Unavailable { reason }) => Proof::Typed(ask_phrase(action, &reason)?),
-            Err(e) => return Err(e.into()),
+    let proof = match vault.custody().mode {
+        CustodyMode::Passphrase => Proof::RecentUnlock,
+        // The OS is asked first, always: a phrase stands in only where it cannot check.
+        CustodyMode::Keyring => match reauth::os_check(action)? {
+            OsCheck::Passed(p) => Proof::Presence(p),
+            OsCheck::Unavailable(os) => {
+                let typed = match confirm.confirm {
+                    Some(t) => t,
+                    None => ask_phrase(action, os.reason())?,
+                };
+                Proof::Typed(os, typed)
+            }
         },
     };
     Ok(vault.reauthenticate(action, proof)?)
@@ -842,14 +847,21 @@ fn run(cli: Cli) -> Result<()> {
                 );
             } else {
                 debug_assert!(from_previous);
-                let (vault, kept) =
+                let (vault, restored) =
                     Vault::restore_previous(paths, &unlock, Arc::new(SystemClock), "cli")?;
                 outln!(
                     "restored {} from its previous generation ({} tokens); the file it replaces is kept as {}",
                     vault.paths().vault().display(),
                     vault.token_count()?,
-                    kept.display()
+                    restored.kept.display()
                 );
+                if let Some(o) = restored.older {
+                    outln!(
+                        "it is generation {}, older than generation {} seen before: what changed since is undone (recorded in the audit log; check `tw recipients list` and `tw list`)",
+                        o.found,
+                        o.seen
+                    );
+                }
             }
         }
     }

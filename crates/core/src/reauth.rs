@@ -87,13 +87,33 @@ pub enum Proof {
     RecentUnlock,
     /// The OS checked the person ([`os_check`]).
     Presence(Presence),
-    /// The action's phrase typed back (keyring vaults, where the OS cannot check).
-    Typed(String),
+    /// The action's phrase typed back: only where the OS said it cannot check (the
+    /// [`Unavailable`] it answered), so a typed phrase never stands in for a check the
+    /// OS could have made.
+    Typed(Unavailable, String),
 }
 
 /// An OS check that passed; made only by [`os_check`].
 pub struct Presence {
     pub(crate) method: &'static str,
+}
+
+/// The OS's answer that it cannot check the person here; made only by [`os_check`].
+pub struct Unavailable {
+    reason: String,
+}
+
+impl Unavailable {
+    /// Why (for the person, beside the request to type the phrase).
+    pub fn reason(&self) -> &str {
+        &self.reason
+    }
+}
+
+/// What the OS said.
+pub enum OsCheck {
+    Passed(Presence),
+    Unavailable(Unavailable),
 }
 
 /// A proof accepted for one action; spent by the call it was made for.
@@ -141,8 +161,6 @@ pub enum ReauthError {
     NotRecent { action: &'static str },
     #[error("the OS check was refused{}: nothing was done", if *dismissed { " (dismissed)" } else { "" })]
     Refused { dismissed: bool },
-    #[error("the OS cannot check who you are here ({reason})")]
-    Unavailable { reason: String },
     #[error("a confirmation made to {made_for} cannot be used to {used_for}")]
     WrongAction {
         made_for: &'static str,
@@ -160,7 +178,7 @@ pub const POLKIT_ACTION: &str = "app.tokenwarden.reauthenticate";
 /// `Unavailable` where it cannot (no polkit, its action not installed, no agent to
 /// ask, another OS): the caller then asks for the typed confirmation. `Refused` when
 /// the person failed or dismissed it: the caller stops.
-pub fn os_check(action: Sensitive) -> Result<Presence, ReauthError> {
+pub fn os_check(action: Sensitive) -> Result<OsCheck, ReauthError> {
     #[cfg(target_os = "linux")]
     {
         polkit::check(action)
@@ -168,15 +186,15 @@ pub fn os_check(action: Sensitive) -> Result<Presence, ReauthError> {
     #[cfg(not(target_os = "linux"))]
     {
         let _ = action;
-        Err(ReauthError::Unavailable {
+        Ok(OsCheck::Unavailable(Unavailable {
             reason: "this version asks the OS only on Linux (polkit)".into(),
-        })
+        }))
     }
 }
 
 #[cfg(target_os = "linux")]
 mod polkit {
-    use super::{Presence, ReauthError, Sensitive, POLKIT_ACTION};
+    use super::{OsCheck, Presence, ReauthError, Sensitive, Unavailable, POLKIT_ACTION};
     use dbus::arg::{PropMap, RefArg, Variant};
     use std::collections::HashMap;
     use std::time::Duration;
@@ -193,10 +211,12 @@ mod polkit {
         after.split(' ').nth(19)?.parse().ok()
     }
 
-    pub(super) fn check(action: Sensitive) -> Result<Presence, ReauthError> {
-        let unavailable = |reason: String| ReauthError::Unavailable { reason };
-        let conn = dbus::blocking::Connection::new_system()
-            .map_err(|e| unavailable(format!("no system bus: {}", e.message().unwrap_or("?"))))?;
+    pub(super) fn check(action: Sensitive) -> Result<OsCheck, ReauthError> {
+        let unavailable = |reason: String| Ok(OsCheck::Unavailable(Unavailable { reason }));
+        let conn = match dbus::blocking::Connection::new_system() {
+            Ok(c) => c,
+            Err(e) => return unavailable(format!("no system bus: {}", e.message().unwrap_or("?"))),
+        };
         // The person may take a while to type their password.
         let proxy = conn.with_proxy(
             "org.freedesktop.PolicyKit1",
@@ -221,18 +241,18 @@ mod polkit {
             (("unix-process", subject), POLKIT_ACTION, details, 1u32, ""),
         );
         match answer {
-            Ok(((true, _, _),)) => Ok(Presence { method: "polkit" }),
-            Ok(((false, true, _),)) => Err(unavailable(
-                "polkit has no agent to ask you in this session".into(),
-            )),
+            Ok(((true, _, _),)) => Ok(OsCheck::Passed(Presence { method: "polkit" })),
+            Ok(((false, true, _),)) => {
+                unavailable("polkit has no agent to ask you in this session".into())
+            }
             Ok(((false, false, details),)) => Err(ReauthError::Refused {
                 dismissed: details.get("polkit.dismissed").is_some_and(|v| v == "true"),
             }),
-            Err(e) => Err(unavailable(format!(
+            Err(e) => unavailable(format!(
                 "polkit: {}",
                 e.message()
                     .unwrap_or_else(|| e.name().unwrap_or("no answer"))
-            ))),
+            )),
         }
     }
 }

@@ -248,6 +248,13 @@ mod sys {
     pub fn is_link_refusal(e: &std::io::Error) -> bool {
         e.raw_os_error() == Some(rustix::io::Errno::LOOP.raw_os_error())
     }
+
+    /// Whether `name` (not followed) is the very file `f` has open.
+    pub fn same_file(dir: &File, name: &str, f: &File) -> std::io::Result<bool> {
+        let named = rfs::statat(dir, name, AtFlags::SYMLINK_NOFOLLOW)?;
+        let open = rfs::fstat(f)?;
+        Ok(named.st_dev == open.st_dev && named.st_ino == open.st_ino)
+    }
 }
 
 #[cfg(not(unix))]
@@ -347,6 +354,12 @@ mod sys {
     pub fn is_link_refusal(e: &std::io::Error) -> bool {
         e.to_string() == LINK_REFUSED
     }
+
+    /// Windows: not checked (no inode numbers in std); the lock file is opened with
+    /// the platform's sharing rules instead.
+    pub fn same_file(_dir: &Path, _name: &str, _f: &File) -> std::io::Result<bool> {
+        Ok(true)
+    }
 }
 
 impl Folder {
@@ -402,6 +415,20 @@ impl Folder {
                 .map_err(FsError::io("creating the folder", path.to_path_buf()))?;
         }
         Folder::open(path)
+    }
+
+    /// A second handle on the same folder (not the same path: the same folder, even if
+    /// its path is made to point elsewhere meanwhile).
+    pub fn try_clone(&self) -> Result<Folder, FsError> {
+        Ok(Folder {
+            path: self.path.clone(),
+            temp_prefix: self.temp_prefix.clone(),
+            #[cfg(unix)]
+            dir: self
+                .dir
+                .try_clone()
+                .map_err(FsError::io("opening the folder", self.path.clone()))?,
+        })
     }
 
     /// The prefix of this folder's temp file names.
@@ -682,6 +709,28 @@ impl Folder {
         })
     }
 
+    /// Gives `name` a second name aside (`<name>.<why>-<time>[-n]`, one not taken),
+    /// keeping it under both: a copy that costs nothing. Returns the new name.
+    pub fn link_aside(&self, name: &str, why: &str) -> Result<String, FsError> {
+        check_name(name, &self.path)?;
+        let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%SZ");
+        for n in 0..100u32 {
+            let to = if n == 0 {
+                format!("{name}.{why}-{stamp}")
+            } else {
+                format!("{name}.{why}-{stamp}-{n}")
+            };
+            match sys::link(self.handle(), name, &to) {
+                Ok(()) => return Ok(to),
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+                Err(e) => return Err(FsError::io("keeping a copy of", self.join(name))(e)),
+            }
+        }
+        Err(FsError::Exists {
+            path: self.join(&format!("{name}.{why}-{stamp}")),
+        })
+    }
+
     /// Makes renames and creations in the folder durable (fsync of the folder; Unix
     /// only, where it is needed).
     pub fn sync(&self) -> Result<(), FsError> {
@@ -772,6 +821,13 @@ impl Folder {
         Ok(f)
     }
 
+    /// Whether `name` is still the file `f` has open (the lock file: renamed or
+    /// replaced, another process could lock a new one and write the vault too).
+    pub fn still_names(&self, name: &str, f: &File) -> bool {
+        check_name(name, &self.path).is_ok()
+            && sys::same_file(self.handle(), name, f).unwrap_or(false)
+    }
+
     /// Writes `bytes` at `offset` of an open file (the lock's holder record), without
     /// truncating it.
     pub fn write_at(&self, f: &File, name: &str, bytes: &[u8], offset: u64) -> Result<(), FsError> {
@@ -795,11 +851,32 @@ fn regular_only(f: &File, path: PathBuf, op: &'static str) -> Result<(), FsError
     })
 }
 
-/// Creates a new file at `path` (an export the person named): whole or not at all,
-/// never over anything there, owner-only.
+/// Creates a new file at `path` (an export the person named), never over anything
+/// there (a link included), owner-only, synced. Written under its own name: a temp
+/// file in a folder Tokenwarden does not clean would outlive a crash with a key in it;
+/// a write that fails removes the name it made.
 pub fn create_new_at(path: &Path, bytes: &[u8]) -> Result<(), FsError> {
     let (folder, name) = split(path)?;
-    folder.create_new(&name, bytes, Durability::Sync)
+    check_name(&name, folder.path())?;
+    let mut f = sys::create_new(folder.handle(), &name).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::AlreadyExists {
+            FsError::Exists {
+                path: path.to_path_buf(),
+            }
+        } else {
+            FsError::io("creating", path.to_path_buf())(e)
+        }
+    })?;
+    let written = f
+        .write_all(bytes)
+        .and_then(|()| f.sync_all())
+        .map_err(FsError::io("writing", path.to_path_buf()));
+    if written.is_err() {
+        drop(f);
+        let _ = sys::unlink(folder.handle(), &name);
+        return written;
+    }
+    folder.sync()
 }
 
 /// Replaces the file at `path` (an export the person named) atomically: a link there

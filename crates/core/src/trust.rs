@@ -25,12 +25,6 @@ pub const STATE_ENV: &str = "TOKENWARDEN_STATE_DIR";
 pub enum TrustError {
     #[error(transparent)]
     Fs(#[from] FsError),
-    #[error("{path} is damaged ({reason}): it records what this machine has seen of vault {vault_id}; if you trust the vault file as it is, delete this record and open the vault again")]
-    Damaged {
-        path: PathBuf,
-        vault_id: String,
-        reason: String,
-    },
     #[error("the vault's folder {vault_folder} holds Tokenwarden's state folder {state}: whoever can write the vault's folder could rewrite what this machine remembers of it; keep the vault elsewhere or set {STATE_ENV}")]
     Inside {
         vault_folder: PathBuf,
@@ -103,23 +97,52 @@ impl TrustStore {
         format!("{vault_id}.json")
     }
 
-    /// The mark of a vault, if this machine has one.
+    /// The mark of a vault, if this machine has one. A record that cannot be read (a
+    /// power loss can leave a new one empty) still says the vault was seen: it stands
+    /// as generation 0 with no key, so an untagged file is not taken for an old vault,
+    /// and the next save writes it whole again.
     pub fn get(&self, vault_id: &str) -> Result<Option<Mark>, TrustError> {
         let folder = self.folder()?;
         let name = Self::name(vault_id);
         let Some(bytes) = folder.read(&name, SMALL_FILE)? else {
             return Ok(None);
         };
-        let damaged = |reason: String| TrustError::Damaged {
-            path: folder.join(&name),
-            vault_id: vault_id.to_string(),
-            reason,
-        };
-        let mark: Mark = serde_json::from_slice(&bytes).map_err(|e| damaged(e.to_string()))?;
-        if mark.format != 1 || mark.vault_id != vault_id {
-            return Err(damaged("it is not this vault's record".into()));
+        match serde_json::from_slice::<Mark>(&bytes) {
+            Ok(m) if m.format == 1 && m.vault_id == vault_id => Ok(Some(m)),
+            _ => {
+                tracing::warn!(path = %folder.join(&name).display(), "this machine's record of the vault is unreadable; it is written again at the next save");
+                Ok(Some(Mark {
+                    format: 1,
+                    vault_id: vault_id.to_string(),
+                    recipient: String::new(),
+                    generation: 0,
+                    seen_at: DateTime::<Utc>::UNIX_EPOCH,
+                }))
+            }
         }
-        Ok(Some(mark))
+    }
+
+    /// Whether this machine has seen any vault with this key (whatever its custody
+    /// record says its id is): an untagged file encrypted to a key seen here is not
+    /// taken for an old vault, even under a vault id of the forger's choosing.
+    pub fn key_seen(&self, recipient: &str) -> Result<bool, TrustError> {
+        let folder = self.folder()?;
+        // A state folder holds one small file per vault this machine has opened.
+        for name in folder
+            .names()?
+            .into_iter()
+            .filter(|n| n.ends_with(".json"))
+            .take(10_000)
+        {
+            if let Ok(Some(bytes)) = folder.read(&name, SMALL_FILE) {
+                if let Ok(m) = serde_json::from_slice::<Mark>(&bytes) {
+                    if m.recipient == recipient {
+                        return Ok(true);
+                    }
+                }
+            }
+        }
+        Ok(false)
     }
 
     /// Records that `generation` of the vault was seen; never lowers the mark.
@@ -130,7 +153,15 @@ impl TrustStore {
         generation: u64,
         now: DateTime<Utc>,
     ) -> Result<Mark, TrustError> {
-        let mark = match self.get(vault_id)? {
+        let existing = self.get(vault_id)?;
+        // The first record of a vault is synced: a power loss must not leave a machine
+        // without it (raising it later is cheap and may lag one generation).
+        let durability = if existing.is_none() {
+            Durability::Sync
+        } else {
+            Durability::Cache
+        };
+        let mark = match existing {
             Some(m) if m.generation >= generation && m.recipient == recipient => return Ok(m),
             Some(m) => Mark {
                 generation: m.generation.max(generation),
@@ -148,7 +179,7 @@ impl TrustStore {
         };
         let json = serde_json::to_vec_pretty(&mark).expect("a mark serializes");
         self.folder()?
-            .replace(&Self::name(vault_id), &json, Durability::Cache)?;
+            .replace(&Self::name(vault_id), &json, durability)?;
         Ok(mark)
     }
 }

@@ -69,15 +69,20 @@ pub struct EndpointChange {
     pub to: String,
 }
 
-/// The scheme and host a URL sends to (`https://api.example.com`); ports on the same
-/// host count as the same endpoint (the sandbox moves port at each run).
+/// Where a URL sends: scheme, host and port (`https://api.example.com`, the default
+/// port left out). Another port on the same host can be another service, so it is
+/// another endpoint; this machine's own ports are one (the sandbox moves port at each
+/// run, and nothing of this machine is another party's).
 pub fn endpoint_host(url: &str) -> String {
     match reqwest::Url::parse(url) {
-        Ok(u) => format!(
-            "{}://{}",
-            u.scheme(),
-            u.host_str().unwrap_or("").to_ascii_lowercase()
-        ),
+        Ok(u) => {
+            let host = u.host_str().unwrap_or("").to_ascii_lowercase();
+            let loopback = matches!(host.as_str(), "127.0.0.1" | "localhost" | "[::1]" | "::1");
+            match u.port() {
+                Some(p) if !loopback => format!("{}://{host}:{p}", u.scheme()),
+                _ => format!("{}://{host}", u.scheme()),
+            }
+        }
         Err(_) => url.to_string(),
     }
 }
@@ -100,8 +105,10 @@ impl Described {
                 });
             }
         }
+        // A verify URL where there was none is a new place secrets go, too.
         let verify = |s: &IntegrationSettings| s.verify.as_ref().map(|v| endpoint_host(&v.url));
-        if let (Some(from), Some(to)) = (verify(&before.settings), verify(&self.settings)) {
+        if let Some(to) = verify(&self.settings) {
+            let from = verify(&before.settings).unwrap_or_else(|| "(none)".into());
             if from != to {
                 out.push(EndpointChange {
                     field: "verify_url",

@@ -560,6 +560,14 @@ impl Engine {
             let pass = match r.step {
                 Step::Planned | Step::Created => match self.still_wanted(&r).await? {
                     Some(why) => {
+                        let mut r = r;
+                        if !r.plan.create_attempts.is_empty() {
+                            // A create may have acted before the stop: what it made is
+                            // looked for (and offered for revocation) before the end.
+                            if let Ok(p) = self.provider_for(&r.plan).await {
+                                let _ = self.find_orphans(&mut r, p.as_ref()).await;
+                            }
+                        }
                         let err = RotationError::WrongStep {
                             rotation: r.short_id().to_string(),
                             name: r.token_name.clone(),

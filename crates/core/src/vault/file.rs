@@ -343,8 +343,9 @@ fn keep_previous(folder: &Folder, paths: &VaultPaths) -> Result<(), VaultError> 
     copied
 }
 
-/// Copies `from` to `to` in the folder whole (temp file, fsync, rename): a restore.
-pub(crate) fn copy_whole(folder: &Folder, from: &str, to: &str) -> Result<(), VaultError> {
+/// Copies `from` to a new temp file in the folder, synced; returns its name (a restore
+/// checks the copy, then renames it into place).
+pub(crate) fn copy_to_temp(folder: &Folder, from: &str) -> Result<String, VaultError> {
     let (mut out, tmp) = folder.temp("restore")?;
     let copied = (|| -> Result<(), VaultError> {
         let mut src = folder
@@ -359,13 +360,13 @@ pub(crate) fn copy_whole(folder: &Folder, from: &str, to: &str) -> Result<(), Va
         };
         io::copy(&mut src, &mut out).map_err(io)?;
         out.sync_all().map_err(io)?;
-        Ok(folder.rename(&tmp, to)?)
+        Ok(())
     })();
-    if copied.is_err() {
+    if let Err(e) = copied {
         let _ = folder.remove(&tmp);
+        return Err(e);
     }
-    copied?;
-    Ok(folder.sync()?)
+    Ok(tmp)
 }
 
 /// Says whether the previous generation opens and is authentic, for the error about
@@ -405,6 +406,7 @@ pub(crate) fn probe_previous(
         tokens,
         saved_at,
         generation: loaded.tag.map(|t| t.generation),
+        older_than: None,
     })
 }
 

@@ -244,9 +244,13 @@ impl Vault {
             let consented = match c.field {
                 "base_url" => consent.credential.is_some(),
                 _ => consent.confirm_host.as_deref().is_some_and(|h| {
+                    // Typed as the host (`api.example.com:8443`) or as a URL.
+                    let h = h.trim();
                     crate::providers::form::endpoint_host(h) == c.to
-                        || h.trim()
-                            .eq_ignore_ascii_case(c.to.split("://").nth(1).unwrap_or(""))
+                        || c.to
+                            .split("://")
+                            .nth(1)
+                            .is_some_and(|t| h.eq_ignore_ascii_case(t))
                 }),
             };
             if !consented {

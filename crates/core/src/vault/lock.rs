@@ -20,7 +20,17 @@ const HOLDER_WIDTH: usize = 160;
 /// Held for as long as a vault is open.
 #[derive(Debug)]
 pub(crate) struct VaultLock {
-    _file: File,
+    file: File,
+    name: String,
+}
+
+impl VaultLock {
+    /// Whether the lock file under its name is still the one locked: renamed or
+    /// replaced behind our back, it would let a second process lock a new file and
+    /// write the vault too.
+    pub(crate) fn still_held(&self, folder: &Folder) -> bool {
+        folder.still_names(&self.name, &self.file)
+    }
 }
 
 /// Takes the lock; the second value reports anything moved aside on the way.
@@ -93,5 +103,11 @@ pub(crate) fn acquire(
         &line.as_bytes()[..HOLDER_WIDTH.min(line.len())],
         0,
     )?;
-    Ok((VaultLock { _file: file }, notice))
+    Ok((
+        VaultLock {
+            file,
+            name: name.to_string(),
+        },
+        notice,
+    ))
 }

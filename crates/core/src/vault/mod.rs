@@ -85,6 +85,9 @@ pub struct PreviousGeneration {
     pub tokens: i64,
     pub saved_at: Option<DateTime<Utc>>,
     pub generation: Option<u64>,
+    /// The newest generation this machine has seen, when `.prev` is older than the one
+    /// before it: restoring it then undoes more than the last change.
+    pub older_than: Option<u64>,
 }
 
 impl std::fmt::Display for PreviousGeneration {
@@ -98,11 +101,28 @@ impl std::fmt::Display for PreviousGeneration {
         if let Some(t) = self.saved_at {
             write!(f, ", saved {}", t.format("%Y-%m-%d %H:%M UTC"))?;
         }
-        write!(f, ") and can be restored")
+        write!(f, ") and can be restored")?;
+        if let (Some(g), Some(seen)) = (self.generation, self.older_than) {
+            write!(
+                f,
+                ", but it is generation {g}, older than generation {seen} seen here: restoring it undoes what changed since"
+            )?;
+        }
+        Ok(())
     }
 }
 
-fn previous_note(p: &Option<PreviousGeneration>) -> String {
+impl PreviousGeneration {
+    /// Notes the newest generation seen when this one is older than the one before it.
+    fn seen_against(mut self, mark: Option<&crate::trust::Mark>) -> Self {
+        self.older_than = mark
+            .map(|m| m.generation)
+            .filter(|seen| self.generation.is_some_and(|g| g + 1 < *seen));
+        self
+    }
+}
+
+fn previous_note(p: &Option<Box<PreviousGeneration>>) -> String {
     match p {
         Some(p) => format!("; {p}"),
         None => String::new(),
@@ -155,13 +175,13 @@ pub enum VaultError {
     Damaged {
         path: PathBuf,
         reason: String,
-        previous: Option<PreviousGeneration>,
+        previous: Option<Box<PreviousGeneration>>,
     },
     #[error("vault {path} was not written with this vault's key: {reason}; someone who can write its folder may have put it there, so it is refused and left untouched{}", previous_note(.previous))]
     Forged {
         path: PathBuf,
         reason: String,
-        previous: Option<PreviousGeneration>,
+        previous: Option<Box<PreviousGeneration>>,
     },
     #[error("vault {path} is generation {found}, older than generation {seen}, {seen_in}: an older copy was put in its place (a sync conflict, a restored backup, or someone undoing a change such as a removed recipient or a revoked token); it is left untouched and can be accepted deliberately")]
     RolledBack {
@@ -177,6 +197,8 @@ pub enum VaultError {
         found: String,
         known: String,
     },
+    #[error("vault {path}: {what} was replaced while the vault was open (something else is writing its folder); nothing more is saved: close the vault and open it again")]
+    Replaced { path: PathBuf, what: String },
     #[error("vault {path} has schema version {found}, newer than this Tokenwarden knows ({supported}); update Tokenwarden; the vault is left untouched")]
     TooNew {
         path: PathBuf,
@@ -271,13 +293,14 @@ impl VaultError {
     pub fn previous(&self) -> Option<&PreviousGeneration> {
         match self {
             VaultError::Damaged { previous, .. } | VaultError::Forged { previous, .. } => {
-                previous.as_ref()
+                previous.as_deref()
             }
             _ => None,
         }
     }
 
     fn with_previous(self, p: Option<PreviousGeneration>) -> VaultError {
+        let p = p.map(Box::new);
         match self {
             VaultError::Damaged { path, reason, .. } => VaultError::Damaged {
                 path,
@@ -327,6 +350,9 @@ pub struct Vault {
     /// When this process unlocked the vault with its passphrase (a proof for a
     /// sensitive action within `reauth::RECENT_UNLOCK`).
     unlocked_at: Option<std::time::Instant>,
+    /// Set when the files on disk were replaced behind this open vault (the lock file,
+    /// or a vault file that is not the generation written): nothing more is saved.
+    replaced: Option<String>,
     _lock: lock::VaultLock,
 }
 
@@ -388,7 +414,8 @@ impl Keyed {
         let mark = trust.get(&custody.vault_id)?;
         // A record naming another key is refused before any key is fetched.
         if let Some(m) = &mark {
-            if m.recipient != custody.recipient {
+            // (An unreadable record knows no key: nothing to compare.)
+            if !m.recipient.is_empty() && m.recipient != custody.recipient {
                 return Err(VaultError::KeyChanged {
                     path: paths.custody(),
                     vault_id: custody.vault_id.clone(),
@@ -421,6 +448,15 @@ enum Older {
 pub struct AcceptedOlder {
     pub found: u64,
     pub seen: u64,
+}
+
+/// What [`Vault::restore_previous`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Restored {
+    /// Where the file it replaced is kept.
+    pub kept: PathBuf,
+    /// When the restored generation is older than the one before the newest seen.
+    pub older: Option<AcceptedOlder>,
 }
 
 /// A vault's folder, checked, its lock held: where every open starts.
@@ -492,6 +528,9 @@ impl Vault {
         let outcome = custody::establish(&folder, &paths, &vault_id, &identity, request)?;
         let custody = custody::read_record_in(&folder, &paths)?;
         let keys = auth::VaultKeys::derive(&identity);
+        // Kept for the clean-up: the folder the files were made in, whatever its path
+        // names by then (a folder swapped meanwhile must not lose another vault's key).
+        let made_in = folder.try_clone()?;
         let built = (|| {
             let mut conn =
                 Connection::open_in_memory().map_err(VaultError::sql("opening memory"))?;
@@ -514,6 +553,7 @@ impl Vault {
                 // The passphrase was just chosen: a proof for the next minute.
                 unlocked_at: (outcome.mode == CustodyMode::Passphrase)
                     .then(std::time::Instant::now),
+                replaced: None,
                 _lock: lock,
             };
             vault.configure()?;
@@ -534,10 +574,8 @@ impl Vault {
         match built {
             Ok(v) => Ok((v, outcome)),
             Err(e) => {
-                if let Ok(folder) = paths.open_folder() {
-                    custody::discard(&folder, &paths, &custody);
-                    let _ = folder.remove(&paths.file_name());
-                }
+                custody::discard(&made_in, &paths, &custody);
+                let _ = made_in.remove(&paths.file_name());
                 Err(e)
             }
         }
@@ -628,6 +666,12 @@ impl Vault {
             keys,
         } = Keyed::fetch(&folder, &paths, unlock)?;
         let name = paths.file_name();
+        // An untagged file is taken only for the upgrade from before tags: on a machine
+        // that has seen no vault with this key (under any id), and with no tagged
+        // generation beside it.
+        let untagged_ok = mark.is_none()
+            && !trust.key_seen(&custody.recipient)?
+            && file::claimed_generation(&folder, &paths.name_of(".prev")).is_none();
         let loaded = file::load(
             &folder,
             &name,
@@ -635,7 +679,7 @@ impl Vault {
             &keys,
             file::Expect {
                 vault_id: &custody.vault_id,
-                allow_untagged: mark.is_none(),
+                allow_untagged: untagged_ok,
             },
         )
         .map_err(|e| {
@@ -645,7 +689,7 @@ impl Vault {
                 }
                 _ => None,
             };
-            e.with_previous(prev)
+            e.with_previous(prev.map(|p| p.seen_against(mark.as_ref())))
         })?;
         let found = loaded.tag.as_ref().map_or(0, |t| t.generation);
         // The newest generation known: this machine's record, or an authentic `.prev`
@@ -701,6 +745,7 @@ impl Vault {
                 .passphrase
                 .as_ref()
                 .map(|_| std::time::Instant::now()),
+            replaced: None,
             _lock: lock,
         };
         let version = schema::version(&vault.conn)?;
@@ -729,6 +774,18 @@ impl Vault {
                 previous: None,
             });
         }
+        if loaded.tag.is_none() {
+            // Nothing vouches for an untagged image: it must at least be exactly what an
+            // earlier version made, object for object, or a planted trigger would live
+            // on under every tag after.
+            if let Err(reason) = schema::check_objects(&vault.conn, version) {
+                return Err(VaultError::Forged {
+                    path: vault.paths.vault().to_path_buf(),
+                    reason: format!("it carries no authentication tag and {reason}"),
+                    previous: None,
+                });
+            }
+        }
         let inner_id: Option<String> = vault
             .conn
             .query_row("SELECT value FROM meta WHERE key = 'vault_id'", [], |r| {
@@ -754,6 +811,7 @@ impl Vault {
                 tracing::warn!(error = %e, "could not record the generation seen");
             }
         }
+        let mut upgraded = None;
         if version < schema::SCHEMA_VERSION {
             let path = vault.paths.vault().to_path_buf();
             schema::migrate(&mut vault.conn, &path)?;
@@ -765,11 +823,30 @@ impl Vault {
                 }),
             );
             vault.change(|_, _| Ok(((), vec![event])))?;
+            if loaded.tag.is_none() {
+                // Taken on trust this once: say what it holds, so a vault that is not
+                // the person's own stands out.
+                let tokens = vault.token_count()?;
+                let recipients = vault.list_recipients()?;
+                upgraded = Some(format!(
+                    "vault {} was written by an earlier version, before vaults were authenticated; it is authenticated from now on. It holds {tokens} tokens and {}: if that is not your vault, stop using it",
+                    vault.paths.vault().display(),
+                    if recipients.is_empty() {
+                        "no extra recipients".to_string()
+                    } else {
+                        format!(
+                            "these extra recipients: {}",
+                            recipients.iter().map(|r| r.recipient.as_str()).collect::<Vec<_>>().join(", ")
+                        )
+                    }
+                ));
+            }
         }
         if !vault.notices.is_empty() {
             let found = std::mem::take(&mut vault.notices);
             vault.record_set_aside(found)?;
         }
+        vault.notices.extend(upgraded);
         Ok((vault, accepted))
     }
 
@@ -785,24 +862,26 @@ impl Vault {
         unlock: &Unlock,
         clock: Arc<dyn Clock>,
         actor: &str,
-    ) -> Result<(Vault, PathBuf), VaultError> {
+    ) -> Result<(Vault, Restored), VaultError> {
         let entered = enter(&paths)?;
         let folder = &entered.folder;
         let Keyed {
             custody,
+            trust,
             mark,
             identity,
             keys,
-            ..
         } = Keyed::fetch(folder, &paths, unlock)?;
         let name = paths.file_name();
+        // Untagged only where it would open too: the upgrade from before tags.
+        let untagged_ok = mark.is_none() && !trust.key_seen(&custody.recipient)?;
         let expect = |allow_untagged| file::Expect {
             vault_id: &custody.vault_id,
             allow_untagged,
         };
         // Usable as it is: authentic (or untagged where allowed) and not older than
         // what was seen.
-        match file::load(folder, &name, &identity, &keys, expect(mark.is_none())) {
+        match file::load(folder, &name, &identity, &keys, expect(untagged_ok)) {
             Ok(l) => {
                 let found = l.tag.map_or(0, |t| t.generation);
                 let newer_prev =
@@ -819,22 +898,31 @@ impl Vault {
             Err(e) if e.is_unusable_file() => {}
             Err(other) => return Err(other),
         }
-        let prev = paths.name_of(".prev");
-        // Proves the previous generation opens, and is the vault's, before anything
-        // is moved. An untagged one only where this machine never saw a tagged one.
-        file::load(folder, &prev, &identity, &keys, expect(mark.is_none()))?;
-        let kept = format!("{name}.damaged-{}", clock.now().format("%Y%m%dT%H%M%SZ"));
-        match folder.kind(&name)? {
-            Some(Kind::File) => folder.hard_link(&name, &kept)?,
-            // A link or a folder in the vault's place: moved, never followed.
-            Some(_) => {
-                folder.move_aside(&name, "damaged")?;
-            }
-            None => {}
+        // Copied first, then the copy checked, then put in place: what is checked is
+        // what is restored (a `.prev` swapped between a check and a copy is not).
+        let copy = file::copy_to_temp(folder, &paths.name_of(".prev"))?;
+        if let Err(e) = file::load(folder, &copy, &identity, &keys, expect(untagged_ok)) {
+            let _ = folder.remove(&copy);
+            return Err(match e {
+                VaultError::NotFound { .. } => VaultError::NotFound {
+                    path: paths.previous(),
+                },
+                other => other,
+            });
         }
-        file::copy_whole(folder, &prev, &name)?;
+        let kept = match folder.kind(&name)? {
+            Some(Kind::File) => Some(folder.link_aside(&name, "damaged")?),
+            // A link or a folder in the vault's place: moved, never followed.
+            Some(_) => Some(folder.move_aside(&name, "damaged")?),
+            None => None,
+        };
+        if let Err(e) = folder.rename(&copy, &name) {
+            let _ = folder.remove(&copy);
+            return Err(e.into());
+        }
+        folder.sync()?;
         let (mut vault, older) = Self::open_locked(entered, unlock, clock, actor, Older::Accept)?;
-        let kept_path = vault.folder.join(&kept);
+        let kept_path = kept.map(|k| vault.folder.join(&k)).unwrap_or_default();
         let event = AuditEvent::vault(
             AuditAction::VaultRestored,
             serde_json::json!({
@@ -844,15 +932,25 @@ impl Vault {
             }),
         );
         vault.change(|_, _| Ok(((), vec![event])))?;
-        Ok((vault, kept_path))
+        // The generation before the newest is what a restore is for; older is said.
+        let older = older.filter(|o| o.found + 1 < o.seen);
+        Ok((
+            vault,
+            Restored {
+                kept: kept_path,
+                older,
+            },
+        ))
     }
 
     fn configure(&self) -> Result<(), VaultError> {
         // temp_store in memory: a large sort or index build must not spill pages with
         // names and notes to a temp file on disk.
+        // trusted_schema off: no function with side effects runs from a view or trigger.
         self.conn
             .execute_batch(
-                "PRAGMA foreign_keys = ON; PRAGMA secure_delete = ON; PRAGMA temp_store = MEMORY;",
+                "PRAGMA foreign_keys = ON; PRAGMA secure_delete = ON; PRAGMA temp_store = MEMORY; \
+                 PRAGMA trusted_schema = OFF;",
             )
             .map_err(VaultError::sql("configuring"))
     }
@@ -925,6 +1023,15 @@ impl Vault {
     /// Writes the vault to disk now (durable and atomic), as the next generation.
     /// Changes call it themselves.
     pub fn save(&mut self) -> Result<u64, VaultError> {
+        if self.replaced.is_none() && !self._lock.still_held(&self.folder) {
+            self.replaced = Some("its lock file".into());
+        }
+        if let Some(what) = &self.replaced {
+            return Err(VaultError::Replaced {
+                path: self.paths.vault().to_path_buf(),
+                what: what.clone(),
+            });
+        }
         let recipients = self.recipients()?;
         let started = std::time::Instant::now();
         let generation = self.generation + 1;
@@ -1047,14 +1154,32 @@ impl Vault {
                 allow_untagged: self.generation == 0,
             },
         );
+        // Only the generation last written, or the one a save that failed after its
+        // rename wrote, is this vault: an older one put there meanwhile must not become
+        // the next generation's content.
+        let expected = [self.generation, self.generation + 1];
         match loaded {
-            Ok(l) => {
+            Ok(l) if expected.contains(&l.tag.as_ref().map_or(0, |t| t.generation)) => {
                 self.conn = l.conn;
-                // A save that failed after its rename wrote the next generation.
                 self.generation = self.generation.max(l.tag.map_or(0, |t| t.generation));
                 let _ = self.configure();
             }
-            Err(e) => tracing::error!(error = %e, "could not reload the vault after a failed save"),
+            Ok(l) => {
+                let found = l.tag.map_or(0, |t| t.generation);
+                tracing::error!(
+                    found,
+                    expected = self.generation,
+                    "the vault file was replaced while open"
+                );
+                self.replaced = Some(format!(
+                    "the vault file (generation {found} on disk, {} written)",
+                    self.generation
+                ));
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "could not reload the vault after a failed save");
+                self.replaced = Some(format!("the vault file ({e})"));
+            }
         }
     }
 
@@ -1119,7 +1244,7 @@ impl Vault {
             }
             (CustodyMode::Passphrase, _) => Err(E::PassphraseNeeded { action: what }.into()),
             (CustodyMode::Keyring, Proof::Presence(p)) => Ok(p.method),
-            (CustodyMode::Keyring, Proof::Typed(t)) => {
+            (CustodyMode::Keyring, Proof::Typed(_os_cannot, t)) => {
                 if t.trim().eq_ignore_ascii_case(action.phrase()) {
                     Ok("typed confirmation")
                 } else {

@@ -128,6 +128,48 @@ CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
     BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
 "#;
 
+/// Checks that a database holds exactly the objects (tables, indexes, triggers, their
+/// SQL) the migrations up to `version` make, and nothing else: for a vault read without
+/// a tag (one written before tags), whose content nothing vouches for. A trigger or view
+/// planted in it would otherwise live on in every authenticated generation after.
+pub(crate) fn check_objects(conn: &Connection, version: i64) -> Result<(), String> {
+    if !(1..=SCHEMA_VERSION).contains(&version) {
+        return Err(format!("it has schema version {version}"));
+    }
+    let mut reference = Connection::open_in_memory().map_err(|e| e.to_string())?;
+    for v in 0..version {
+        let tx = reference.transaction().map_err(|e| e.to_string())?;
+        tx.execute_batch(MIGRATIONS[v as usize])
+            .map_err(|e| e.to_string())?;
+        tx.commit().map_err(|e| e.to_string())?;
+    }
+    let objects = |c: &Connection| -> Result<Vec<(String, String, Option<String>)>, String> {
+        let mut stmt = c
+            .prepare("SELECT type, name, sql FROM sqlite_master ORDER BY type, name")
+            .map_err(|e| e.to_string())?;
+        let rows = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .map_err(|e| e.to_string())?;
+        rows.collect::<Result<_, _>>().map_err(|e| e.to_string())
+    };
+    let want = objects(&reference)?;
+    let have = objects(conn)?;
+    if let Some(extra) = have.iter().find(|o| !want.contains(o)) {
+        return Err(format!(
+            "it holds a {} '{}' no version of Tokenwarden makes",
+            extra.0,
+            crate::validate::clean_remote(&extra.1, 60)
+        ));
+    }
+    if let Some(missing) = want.iter().find(|o| !have.contains(o)) {
+        return Err(format!(
+            "its {} '{}' is missing or changed",
+            missing.0, missing.1
+        ));
+    }
+    Ok(())
+}
+
 pub(crate) fn version(conn: &Connection) -> Result<i64, VaultError> {
     conn.pragma_query_value(None, "user_version", |r| r.get(0))
         .map_err(VaultError::sql("reading the schema version"))
@@ -156,4 +198,32 @@ pub(crate) fn migrate(conn: &mut Connection, path: &std::path::Path) -> Result<i
             .map_err(VaultError::sql("migrating the schema"))?;
     }
     Ok(found)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_database_is_checked_object_by_object_against_the_migrations() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        migrate(&mut conn, std::path::Path::new("t")).unwrap();
+        check_objects(&conn, SCHEMA_VERSION).unwrap();
+        // A trigger that copies a key into the recipients: refused by name.
+        conn.execute_batch(
+            "CREATE TRIGGER helpful AFTER INSERT ON tokens BEGIN \
+             INSERT INTO recipients VALUES ('age1x', 'x', 'x'); END;",
+        )
+        .unwrap();
+        let e = check_objects(&conn, SCHEMA_VERSION).unwrap_err();
+        assert!(e.contains("trigger 'helpful'"), "{e}");
+        // One of ours with another body: refused too.
+        let conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch(MIGRATIONS[0]).unwrap();
+        conn.execute_batch(
+            "DROP TRIGGER audit_log_no_update; CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log BEGIN SELECT 1; END;",
+        )
+        .unwrap();
+        assert!(check_objects(&conn, 1).is_err());
+    }
 }

@@ -629,8 +629,9 @@ fn a_previous_generation_newer_than_the_vault_is_noticed() {
         ),
         "{err}"
     );
-    let (vault, kept) =
+    let (vault, restored) =
         Vault::restore_previous(tv.paths.clone(), &unlock(), clock(), "test").unwrap();
+    let kept = restored.kept;
     assert_eq!(
         vault.token_count().unwrap(),
         2,
@@ -797,10 +798,16 @@ fn sensitive_actions_need_a_proof_for_that_action() {
         )
         .unwrap_err();
     assert!(wrong.to_string().contains("does not open"), "{wrong}");
-    let typed = vault
-        .reauthenticate(Sensitive::ExportKey, Proof::Typed("export key".into()))
-        .unwrap_err();
-    assert!(typed.to_string().contains("behind a passphrase"), "{typed}");
+    // A typed phrase is taken only with the OS's own word that it cannot check (only
+    // `os_check` makes one), and never for a passphrase vault.
+    if let tokenwarden_core::reauth::OsCheck::Unavailable(os) =
+        tokenwarden_core::reauth::os_check(Sensitive::ExportKey).unwrap()
+    {
+        let typed = vault
+            .reauthenticate(Sensitive::ExportKey, Proof::Typed(os, "export key".into()))
+            .unwrap_err();
+        assert!(typed.to_string().contains("behind a passphrase"), "{typed}");
+    }
     let for_export = proof(&mut vault, Sensitive::ExportKey);
     let err = vault
         .add_recipient(
@@ -916,4 +923,135 @@ fn into_vault(engine: tokenwarden_core::rotation::Engine) -> Vault {
     let shared = engine.vault().clone();
     drop(engine);
     Arc::try_unwrap(shared).unwrap().into_inner()
+}
+
+// ---- 10. after review: what an open vault meets -------------------------------------
+
+/// The lock file renamed away while the vault is open: a second process could lock a
+/// new one and write the vault too. The open vault saves nothing more.
+#[test]
+fn a_lock_file_moved_away_while_open_stops_the_saves() {
+    let (tv, mut vault) = new_vault();
+    vault.add_token(token(1)).unwrap();
+    let moved = tv.dir.path().join("elsewhere.lock");
+    std::fs::rename(tv.paths.lock(), &moved).unwrap();
+    let before = std::fs::read(tv.path()).unwrap();
+    let err = vault.add_token(token(2)).unwrap_err();
+    assert!(
+        matches!(&err, VaultError::Replaced { what, .. } if what.contains("lock file")),
+        "{err}"
+    );
+    assert_eq!(std::fs::read(tv.path()).unwrap(), before, "nothing written");
+    // The other process that could now lock the vault sees the last saved state.
+    let other = reopen(&tv).unwrap();
+    assert_eq!(other.token_count().unwrap(), 1);
+}
+
+/// An older authentic file put in place, and the save made to fail (a folder where
+/// `.prev` goes): the reload after the failed save must not take the older file as
+/// this vault's state, which the next save would write as the newest generation.
+#[cfg(unix)]
+#[test]
+fn a_vault_file_replaced_while_open_is_never_written_back_as_newer() {
+    let (tv, mut vault) = new_vault();
+    vault.add_token(token(1)).unwrap();
+    let older = std::fs::read(tv.paths.previous()).unwrap();
+    vault.add_token(token(2)).unwrap();
+    std::fs::write(tv.path(), &older).unwrap();
+    std::fs::remove_file(tv.paths.previous()).unwrap();
+    std::fs::create_dir(tv.paths.previous()).unwrap();
+    std::fs::write(tv.paths.previous().join("x"), b"x").unwrap();
+    assert!(vault.add_token(token(3)).is_err(), "the save fails");
+    std::fs::remove_dir_all(tv.paths.previous()).unwrap();
+    let err = vault.add_token(token(4)).unwrap_err();
+    assert!(
+        matches!(&err, VaultError::Replaced { what, .. } if what.contains("generation")),
+        "{err}"
+    );
+    assert_eq!(
+        std::fs::read(tv.path()).unwrap(),
+        older,
+        "the older file is left as it is"
+    );
+    drop(vault);
+    // And it is refused as what it is.
+    assert!(matches!(
+        reopen(&tv).unwrap_err(),
+        VaultError::RolledBack { .. }
+    ));
+}
+
+/// A `.prev` older than the generation before the newest (someone put an old one there
+/// and damaged the vault): offered, but said to be older, and the restore reports it.
+#[test]
+fn restoring_a_previous_generation_older_than_expected_says_so() {
+    let (tv, mut vault) = new_vault();
+    vault.add_token(token(1)).unwrap();
+    let old = std::fs::read(tv.path()).unwrap();
+    for i in 2..5 {
+        vault.add_token(token(i)).unwrap();
+    }
+    let newest = vault.generation();
+    drop(vault);
+    std::fs::write(tv.paths.previous(), &old).unwrap();
+    std::fs::write(tv.path(), b"age-encryption.org/v1\n-> X25519 damaged\n").unwrap();
+    let err = reopen(&tv).unwrap_err();
+    let text = err.to_string();
+    assert!(
+        text.contains(&format!("older than generation {newest} seen here")),
+        "{text}"
+    );
+    let (vault, restored) =
+        Vault::restore_previous(tv.paths.clone(), &unlock(), clock(), "test").unwrap();
+    let older = restored.older.expect("said to be older");
+    assert_eq!(older.seen, newest);
+    assert_eq!(vault.token_count().unwrap(), 1);
+}
+
+/// A verify URL where there was none, or on another port, is a new place secrets go.
+#[test]
+fn a_verify_url_added_or_moved_to_another_port_needs_the_host_confirmed() {
+    use tokenwarden_core::providers::form::IntegrationForm;
+    use tokenwarden_core::vault::integrations::EndpointConsent;
+    let (_tv, mut vault) = new_vault();
+    let form = |verify: Option<&str>| IntegrationForm {
+        provider: "goodpayments".into(),
+        label: "Shop".into(),
+        verify_url: verify.map(str::to_string),
+        ..IntegrationForm::default()
+    };
+    let now = vault.now();
+    let i = vault
+        .add_integration(form(None).build(None, now).unwrap())
+        .unwrap();
+    let add = form(Some("https://pay.example.com/api/me"))
+        .describe()
+        .unwrap();
+    let err = vault
+        .edit_integration(&i.id, add.clone(), EndpointConsent::default())
+        .unwrap_err();
+    assert!(
+        matches!(&err, VaultError::EndpointChange { from, .. } if from == "(none)"),
+        "{err}"
+    );
+    let confirm = |h: &str| EndpointConsent {
+        confirm_host: Some(h.into()),
+        ..EndpointConsent::default()
+    };
+    vault
+        .edit_integration(&i.id, add, confirm("pay.example.com"))
+        .unwrap();
+    let port = form(Some("https://pay.example.com:8443/api/me"))
+        .describe()
+        .unwrap();
+    let err = vault
+        .edit_integration(&i.id, port.clone(), EndpointConsent::default())
+        .unwrap_err();
+    assert!(
+        matches!(&err, VaultError::EndpointChange { to, .. } if to == "https://pay.example.com:8443"),
+        "{err}"
+    );
+    vault
+        .edit_integration(&i.id, port, confirm("pay.example.com:8443"))
+        .unwrap();
 }

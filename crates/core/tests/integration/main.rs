@@ -10,6 +10,7 @@ mod providers_faults;
 mod reminders;
 mod rotation;
 mod support;
+mod upgrade;
 mod vault_errors;
 mod vault_files;
 mod vault_roundtrip;

@@ -144,73 +144,6 @@ fn a_vault_from_a_newer_version_is_refused() {
 }
 
 #[test]
-fn a_version_1_vault_is_migrated_in_one_step_and_keeps_its_tokens() {
-    let (tv, mut vault) = new_vault();
-    vault.add_token(token(1)).unwrap();
-    let identity = export_plain_identity(&mut vault, tv.dir.path());
-    let recipient = vault.custody().recipient.clone();
-    drop(vault);
-    // Back to version 1 as the real tools see it, and as version 1 wrote it: plain
-    // age, without the v2 columns and without a tag.
-    let db = tv.dir.path().join("plain.db");
-    age_decrypt(tv.path(), &identity, &db);
-    sqlite(
-        &db,
-        "ALTER TABLE tokens DROP COLUMN rotation_policy; \
-         ALTER TABLE integrations DROP COLUMN rotation_policy; \
-         DELETE FROM meta WHERE key = 'audit_keyed_from'; PRAGMA user_version = 1;",
-    );
-    let older = tv.dir.path().join("older.age");
-    age_encrypt(&db, &recipient, &older);
-    std::fs::copy(&older, tv.path()).unwrap();
-    // As the version before would have left it: no tagged generation anywhere.
-    std::fs::remove_file(tv.paths.previous()).unwrap();
-    // On a machine that has seen this vault authenticated, an untagged file is not
-    // taken for an old one: anyone can make one.
-    let err = open_fails_untouched(&tv);
-    assert!(matches!(err, VaultError::Forged { .. }), "{err}");
-    assert!(err.to_string().contains("no authentication tag"), "{err}");
-
-    // A machine that never saw it (the upgrade itself) takes it once and tags it.
-    forget_seen(&tv);
-    let vault = reopen(&tv).unwrap();
-    assert_eq!(vault.list_tokens().unwrap()[0].name, "token-000001");
-    let last = vault.audit_entries(None).unwrap().pop().unwrap();
-    assert_eq!(last.action, "vault.migrate");
-    assert!(last.detail.contains(r#""from":1"#), "{}", last.detail);
-    assert!(
-        last.detail.contains(r#""authenticated_from_now":true"#),
-        "{}",
-        last.detail
-    );
-    drop(vault);
-    age_decrypt(tv.path(), &identity, &db);
-    assert_eq!(
-        sqlite(&db, "PRAGMA user_version;").trim(),
-        tokenwarden_core::vault::schema::SCHEMA_VERSION.to_string()
-    );
-    assert_eq!(
-        sqlite(
-            &db,
-            "SELECT count(*) FROM pragma_table_info('tokens') WHERE name = 'rotation_policy';"
-        )
-        .trim(),
-        "1"
-    );
-    let head = std::fs::read(tv.path()).unwrap();
-    assert!(
-        String::from_utf8_lossy(&head[..400]).contains("-> tokenwarden-auth v1 "),
-        "the migrated vault carries its tag"
-    );
-    // And from now on, the untagged copy is refused on this machine too.
-    std::fs::copy(&older, tv.path()).unwrap();
-    assert!(matches!(
-        open_fails_untouched(&tv),
-        VaultError::Forged { .. }
-    ));
-}
-
-#[test]
 fn restoring_the_previous_generation_keeps_the_damaged_file() {
     let tv = saved_vault();
     rewrite(tv.path(), |b| {
@@ -218,9 +151,10 @@ fn restoring_the_previous_generation_keeps_the_damaged_file() {
         b[mid] ^= 0xff;
     });
     let damaged = std::fs::read(tv.path()).unwrap();
-    let (vault, kept) =
+    let (vault, restored) =
         tokenwarden_core::Vault::restore_previous(tv.paths.clone(), &unlock(), clock(), "test")
             .unwrap();
+    let kept = restored.kept;
     assert_eq!(vault.token_count().unwrap(), 1);
     assert_eq!(std::fs::read(&kept).unwrap(), damaged);
     let last = vault.audit_entries(None).unwrap().pop().unwrap();
