@@ -9,7 +9,7 @@ use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 use tokenwarden_testkit::webdriver::{Session, TauriDriver};
-use tokenwarden_testkit::{app_env, PrivateSecretService, Xvfb};
+use tokenwarden_testkit::{app_env, NotifyMonitor, PrivateSecretService, Xvfb};
 
 /// Passphrases strong enough for the strength check (zxcvbn 3 of 4 or more).
 const VAULT_PASS: &str = "vault: seven quiet herons wade";
@@ -86,6 +86,7 @@ fn setup_screens_custody_and_auto_lock_in_the_window() {
     let display = Xvfb::start(1100, 900);
     let vault = home.path().join("vault").join("vault.age");
     let vault_s = vault.display().to_string();
+    let mut notified = NotifyMonitor::start(&service.address);
     let mut env = app_env(&display, &service, &vault, home.path());
     env.push(("TW_LOG".into(), "info".into()));
     let driver = TauriDriver::start(&env);
@@ -298,6 +299,8 @@ fn setup_screens_custody_and_auto_lock_in_the_window() {
     shot(&display, "17-confirm-it-is-you.png");
     confirm_it_is_me(&s, "add a recipient", Answer::Typed("add recipient"));
     wait_message(&s, "also encrypted to that key");
+    // Said on the desktop too: whoever was at the keyboard, the person sees it.
+    notified.wait_for("A recipient was added to the vault", WAIT);
     assert!(s.text("#recipient-list").contains("offline backup"));
     assert!(
         age_decrypts(&backup, &vault),
@@ -328,6 +331,7 @@ fn setup_screens_custody_and_auto_lock_in_the_window() {
     s.click("#export-btn");
     confirm_it_is_me(&s, "export the vault key", Answer::Typed("export key"));
     wait_message(&s, "IN CLEAR TEXT");
+    notified.wait_for("The vault key was exported", WAIT);
     assert!(age_decrypts(&clear, &vault));
     s.click("#export-btn");
     wait_message(&s, "already exists");

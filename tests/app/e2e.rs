@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 use tokenwarden_testkit::webdriver::{Session, TauriDriver};
-use tokenwarden_testkit::{app_env, collect, PrivateSecretService, Xvfb};
+use tokenwarden_testkit::{app_env, NotifyMonitor, PrivateSecretService, Xvfb};
 
 struct Killed(Child);
 impl Drop for Killed {
@@ -125,18 +125,7 @@ fn the_app_end_to_end_in_its_real_window() {
             .expect("dunst runs (package dunst)"),
     );
     service.wait_for_name("org.freedesktop.Notifications");
-    let mut monitor = Command::new("dbus-monitor")
-        .args([
-            "--address",
-            &service.address,
-            "type='method_call',interface='org.freedesktop.Notifications',member='Notify'",
-        ])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("dbus-monitor runs (package dbus)");
-    let notify_lines = collect(monitor.stdout.take().unwrap());
-    let _monitor = Killed(monitor);
+    let mut notified = NotifyMonitor::start(&service.address);
 
     let vault = home.path().join("vault").join("vault.age");
     let bin = env!("CARGO_BIN_EXE_tokenwarden");
@@ -334,21 +323,7 @@ fn the_app_end_to_end_in_its_real_window() {
         "[...document.querySelectorAll('#rows td.name')].some(td => td.textContent === 'Nightly backup key')",
         WAIT,
     );
-    let deadline = Instant::now() + WAIT;
-    let mut seen = String::new();
-    loop {
-        if let Ok(line) = notify_lines.recv_timeout(Duration::from_millis(200)) {
-            seen.push_str(&line);
-            seen.push('\n');
-            if seen.contains("Nightly backup key") {
-                break;
-            }
-        }
-        assert!(
-            Instant::now() < deadline,
-            "no Notify call named the token: {seen}"
-        );
-    }
+    let seen = notified.wait_for("Nightly backup key", WAIT).to_string();
     assert!(seen.contains("expires within a day"), "{seen}");
     assert!(
         !seen.contains("e2e-backup-secret"),

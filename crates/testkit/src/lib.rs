@@ -125,6 +125,62 @@ pub fn state_dir(home: &Path) -> std::path::PathBuf {
     home.join("state")
 }
 
+/// What was sent to the desktop's notification service on a bus: `dbus-monitor`
+/// watching `Notify` calls (it sees them whether or not a notification daemon runs).
+pub struct NotifyMonitor {
+    child: Child,
+    lines: std::sync::mpsc::Receiver<String>,
+    seen: String,
+}
+
+impl NotifyMonitor {
+    pub fn start(address: &str) -> Self {
+        let mut child = spawn(
+            Command::new("dbus-monitor")
+                .args([
+                    "--address",
+                    address,
+                    "type='method_call',interface='org.freedesktop.Notifications',member='Notify'",
+                ])
+                .stdout(Stdio::piped())
+                .stderr(Stdio::null()),
+            "dbus",
+        );
+        let lines = collect(child.stdout.take().expect("piped"));
+        // dbus-monitor prints its own NameAcquired signal once it listens.
+        let _ = lines.recv_timeout(Duration::from_secs(5));
+        Self {
+            child,
+            lines,
+            seen: String::new(),
+        }
+    }
+
+    /// Waits until a notification containing `text` was sent; returns all seen so
+    /// far, or panics with it after `timeout`.
+    pub fn wait_for(&mut self, text: &str, timeout: Duration) -> &str {
+        let deadline = Instant::now() + timeout;
+        while !self.seen.contains(text) {
+            if let Ok(line) = self.lines.recv_timeout(Duration::from_millis(200)) {
+                self.seen.push_str(&line);
+                self.seen.push('\n');
+            }
+            assert!(
+                Instant::now() < deadline,
+                "no notification with '{text}': {}",
+                self.seen
+            );
+        }
+        &self.seen
+    }
+}
+
+impl Drop for NotifyMonitor {
+    fn drop(&mut self) {
+        stop(&mut self.child);
+    }
+}
+
 /// A new vault at `vault` whose key goes into the Secret Service the keyring crate
 /// sees (`DBUS_SESSION_BUS_ADDRESS`); never a passphrase file. Cheap work factor.
 /// libdbus reads the session bus's address once per process: one test per test

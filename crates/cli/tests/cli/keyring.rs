@@ -161,8 +161,14 @@ fn the_key_moves_between_the_keyring_and_a_passphrase() {
     assert!(in_keyring());
     std::fs::remove_file(&identity_file).unwrap();
 
+    let mut notified = tokenwarden_testkit::NotifyMonitor::start(&service.address);
     let out = move_to("passphrase", &new_pass, Some("move key"));
     assert_ok(&out);
+    // tw says it on the desktop too (the notification service's Notify call).
+    notified.wait_for(
+        "The vault key was moved",
+        std::time::Duration::from_secs(10),
+    );
     assert!(
         stdout(&out).contains("no longer holds it"),
         "{}",
