@@ -108,6 +108,13 @@ fn check_name(name: &str, folder: &Path) -> Result<(), FsError> {
     Ok(())
 }
 
+/// What the `sys` calls take to name the folder: its open descriptor where the OS
+/// has `openat`, else its path.
+#[cfg(unix)]
+type Handle = File;
+#[cfg(not(unix))]
+type Handle = Path;
+
 /// An open folder. Every name is resolved against the folder opened at the start,
 /// even if the path is later made to point elsewhere.
 #[derive(Debug)]
@@ -447,12 +454,12 @@ impl Folder {
     }
 
     #[cfg(unix)]
-    fn handle(&self) -> &File {
+    fn handle(&self) -> &Handle {
         &self.dir
     }
 
     #[cfg(not(unix))]
-    fn handle(&self) -> &Path {
+    fn handle(&self) -> &Handle {
         &self.path
     }
 
@@ -690,28 +697,24 @@ impl Folder {
     /// Moves `name` aside (never deleting it) to `<name>.<why>-<time>-<n>`, a name not
     /// taken; returns the new name.
     pub fn move_aside(&self, name: &str, why: &str) -> Result<String, FsError> {
-        check_name(name, &self.path)?;
-        let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%SZ");
-        for n in 0..100u32 {
-            let to = if n == 0 {
-                format!("{name}.{why}-{stamp}")
-            } else {
-                format!("{name}.{why}-{stamp}-{n}")
-            };
-            match sys::rename_new(self.handle(), name, &to) {
-                Ok(()) => return Ok(to),
-                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
-                Err(e) => return Err(FsError::io("moving aside", self.join(name))(e)),
-            }
-        }
-        Err(FsError::Exists {
-            path: self.join(&format!("{name}.{why}-{stamp}")),
-        })
+        self.aside(name, why, "moving aside", sys::rename_new)
     }
 
     /// Gives `name` a second name aside (`<name>.<why>-<time>[-n]`, one not taken),
     /// keeping it under both: a copy that costs nothing. Returns the new name.
     pub fn link_aside(&self, name: &str, why: &str) -> Result<String, FsError> {
+        self.aside(name, why, "keeping a copy of", sys::link)
+    }
+
+    /// `place(folder, name, to)` must fail with `AlreadyExists` rather than replace
+    /// `to`: then the first free name wins and nothing already aside is lost.
+    fn aside(
+        &self,
+        name: &str,
+        why: &str,
+        doing: &'static str,
+        place: impl Fn(&Handle, &str, &str) -> std::io::Result<()>,
+    ) -> Result<String, FsError> {
         check_name(name, &self.path)?;
         let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%SZ");
         for n in 0..100u32 {
@@ -720,10 +723,10 @@ impl Folder {
             } else {
                 format!("{name}.{why}-{stamp}-{n}")
             };
-            match sys::link(self.handle(), name, &to) {
+            match place(self.handle(), name, &to) {
                 Ok(()) => return Ok(to),
                 Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
-                Err(e) => return Err(FsError::io("keeping a copy of", self.join(name))(e)),
+                Err(e) => return Err(FsError::io(doing, self.join(name))(e)),
             }
         }
         Err(FsError::Exists {
