@@ -170,6 +170,7 @@ pub async fn edit_integration(
         let secret = TokenSecret::new(c).map_err(err)?;
         // Tried at the new host before anything is stored; the vault is not held.
         form::check_managing_token(
+            described.provider,
             described.base_url.as_deref(),
             &secret,
             state.http.clone(),

@@ -963,7 +963,7 @@ pub async fn create_remote(
         .preset
         .as_deref()
         .filter(|p| !p.is_empty())
-        .map(goodaccess::preset)
+        .map(|k| ProviderKind::GoodAccess.profile().preset(k))
         .transpose()
         .map_err(err)?;
     let mut scopes: Vec<String> = preset
@@ -989,7 +989,7 @@ pub async fn create_remote(
     )
     .map_err(err)?;
     let warnings = preset
-        .map(|p| goodaccess::beyond_preset(&request.scopes, p))
+        .map(|p| p.beyond(&request.scopes))
         .unwrap_or_default();
     // Checked before the provider acts. The vault is not held across the call (the
     // window stays usable); store_created keeps the secret even if the name was taken

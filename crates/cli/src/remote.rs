@@ -247,6 +247,7 @@ pub fn integration(
                 let secret = read_secret(&format!("{} managing token", described.label))?;
                 // Tried at the new host before anything is stored.
                 runtime()?.block_on(form::check_managing_token(
+                    described.provider,
                     described.base_url.as_deref(),
                     &secret,
                     http(),
@@ -312,7 +313,11 @@ pub fn verify(vault: &mut Vault, token: &str) -> Result<()> {
 pub fn create(vault: &mut Vault, a: CreateArgs) -> Result<()> {
     let i = vault.find_integration(&a.integration)?;
     let mut scopes = Vec::new();
-    let preset = a.preset.as_deref().map(goodaccess::preset).transpose()?;
+    let preset = a
+        .preset
+        .as_deref()
+        .map(|k| i.provider.profile().preset(k))
+        .transpose()?;
     if let Some(p) = preset {
         scopes.extend(p.scopes.iter().map(|s| s.to_string()));
     }
@@ -331,7 +336,7 @@ pub fn create(vault: &mut Vault, a: CreateArgs) -> Result<()> {
         SystemClock.now(),
     )?;
     if let Some(p) = preset {
-        let extra = goodaccess::beyond_preset(&request.scopes, p);
+        let extra = p.beyond(&request.scopes);
         if !extra.is_empty() {
             errln!(
                 "tw: warning: least privilege: {} {} beyond the '{}' preset",

@@ -15,7 +15,6 @@ pub mod reconcile;
 pub mod reminders;
 pub mod rotation;
 pub mod safefs;
-pub mod sandbox;
 pub mod secret;
 pub mod settings;
 pub mod trust;
@@ -25,5 +24,7 @@ pub mod vault;
 pub use age::secrecy::{ExposeSecret, SecretString};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use model::{NewToken, ProviderKind, TokenRecord, TokenState};
+/// The simulated GoodAccess with demo tokens (under `providers/`: it knows one).
+pub use providers::sandbox;
 pub use secret::TokenSecret;
 pub use vault::{Vault, VaultError, VaultPaths};

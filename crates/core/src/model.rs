@@ -2,70 +2,10 @@
 //! no secret: lists and views cannot leak what they never had.
 
 use crate::secret::TokenSecret;
-use crate::validate::InvalidInput;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-/// The platforms Tokenwarden knows (DESIGN.md section 4). Serialized by their keys.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum ProviderKind {
-    GoodAccess,
-    GoodPayments,
-    AgencyAccess,
-    PlatformApi,
-    Custom,
-}
-
-impl ProviderKind {
-    pub const ALL: [ProviderKind; 5] = [
-        ProviderKind::GoodAccess,
-        ProviderKind::GoodPayments,
-        ProviderKind::AgencyAccess,
-        ProviderKind::PlatformApi,
-        ProviderKind::Custom,
-    ];
-
-    /// The stable key stored in the vault and typed on the command line.
-    pub fn key(self) -> &'static str {
-        match self {
-            ProviderKind::GoodAccess => "goodaccess",
-            ProviderKind::GoodPayments => "goodpayments",
-            ProviderKind::AgencyAccess => "agencyaccess",
-            ProviderKind::PlatformApi => "platform-api",
-            ProviderKind::Custom => "custom",
-        }
-    }
-
-    /// The name people know the platform by.
-    pub fn display_name(self) -> &'static str {
-        match self {
-            ProviderKind::GoodAccess => "GoodAccess",
-            ProviderKind::GoodPayments => "goodPayments",
-            ProviderKind::AgencyAccess => "AgencyAccess",
-            ProviderKind::PlatformApi => "API Management",
-            ProviderKind::Custom => "Custom HTTP",
-        }
-    }
-
-    pub fn parse(raw: &str) -> Result<Self, InvalidInput> {
-        let wanted = raw.trim().to_ascii_lowercase();
-        Self::ALL
-            .into_iter()
-            .find(|p| p.key() == wanted)
-            .ok_or_else(|| {
-                let known: Vec<&str> = Self::ALL.iter().map(|p| p.key()).collect();
-                InvalidInput::new(
-                    "provider",
-                    format!(
-                        "'{}' is not known; use one of {}",
-                        raw.trim(),
-                        known.join(", ")
-                    ),
-                )
-            })
-    }
-}
+pub use crate::providers::ProviderKind;
 
 /// Where a token is in its life (DESIGN.md section 3): rotation moves a token from
 /// `pending` to `current` to `previous`, then through `revoke_pending` to `revoked`.

@@ -2,10 +2,10 @@
 //! into what the vault stores. One place, so both front ends accept and refuse the
 //! same input with the same words.
 
-use super::simple::{AuthHeader, VerifySpec, AGENCYACCESS_DEFAULT_VERIFY};
-use super::{check_base_url, goodaccess, http::Http, Provider, ProviderError};
+use super::simple::{AuthHeader, VerifySpec};
+use super::{check_base_url, http::Http, ProviderError, ProviderKind, Reach};
 use crate::clock::Clock;
-use crate::model::{NewToken, ProviderKind};
+use crate::model::NewToken;
 use crate::secret::TokenSecret;
 use crate::validate::{self, InvalidInput};
 use crate::vault::integrations::{Integration, IntegrationSettings, NewIntegration};
@@ -38,11 +38,12 @@ pub struct IntegrationForm {
 
 /// The header a provider's credential travels in unless the admin says otherwise.
 pub fn default_header(kind: ProviderKind) -> AuthHeader {
-    match kind {
-        ProviderKind::AgencyAccess => AuthHeader::plain("X-Auth"),
-        // goodPayments' docs do not name the header: an assumption, overridable.
-        ProviderKind::GoodPayments => AuthHeader::plain("X-Api-Key"),
-        _ => AuthHeader::bearer(),
+    match kind.profile().reach {
+        Reach::VerifyUrl { header, scheme, .. } => AuthHeader {
+            name: header.to_string(),
+            scheme: scheme.map(str::to_string),
+        },
+        Reach::ManagingToken { .. } => AuthHeader::bearer(),
     }
 }
 
@@ -92,10 +93,8 @@ impl Described {
     /// base URL for a provider with a managing token, the verify URL for the others.
     pub fn endpoint_changes(&self, before: &Integration) -> Vec<EndpointChange> {
         let mut out = vec![];
-        if self.provider == ProviderKind::GoodAccess {
-            let base = |u: &Option<String>| {
-                endpoint_host(u.as_deref().unwrap_or(goodaccess::DEFAULT_BASE_URL))
-            };
+        if let Reach::ManagingToken { default_base_url } = self.provider.profile().reach {
+            let base = |u: &Option<String>| endpoint_host(u.as_deref().unwrap_or(default_base_url));
             let (from, to) = (base(&before.base_url), base(&self.base_url));
             if from != to {
                 out.push(EndpointChange {
@@ -143,10 +142,10 @@ impl IntegrationForm {
         ProviderKind::parse(&self.provider)
     }
 
-    /// Whether adding this integration needs a managing token (GoodAccess's API manages
-    /// tokens with one; the others are only verified against).
+    /// Whether adding this integration needs a managing token (an API that manages
+    /// tokens takes one; the others are only verified against).
     pub fn needs_credential(&self) -> bool {
-        self.provider().is_ok_and(|p| p == ProviderKind::GoodAccess)
+        self.provider().is_ok_and(|p| p.profile().managing_token())
     }
 
     /// Checks everything but the managing credential.
@@ -156,11 +155,10 @@ impl IntegrationForm {
             validate::token_name(&self.label).map_err(|e| InvalidInput::new("label", e.reason))?;
         let base_url = given(&self.base_url).map(check_base_url).transpose()?;
         let mut settings = IntegrationSettings::default();
-        if provider != ProviderKind::GoodAccess {
-            let url = given(&self.verify_url).map(str::to_string).or_else(|| {
-                (provider == ProviderKind::AgencyAccess)
-                    .then(|| AGENCYACCESS_DEFAULT_VERIFY.to_string())
-            });
+        if let Reach::VerifyUrl { default_url, .. } = provider.profile().reach {
+            let url = given(&self.verify_url)
+                .map(str::to_string)
+                .or_else(|| default_url.map(str::to_string));
             if let Some(url) = url {
                 let mut header = default_header(provider);
                 if let Some(h) = given(&self.header) {
@@ -187,19 +185,22 @@ impl IntegrationForm {
         })
     }
 
-    /// The integration to add, with its managing token for GoodAccess.
+    /// The integration to add, with its managing token where its API takes one.
     pub fn build(
         &self,
         credential: Option<TokenSecret>,
         now: DateTime<Utc>,
     ) -> Result<NewIntegration, InvalidInput> {
         let d = self.describe()?;
-        let credential = if d.provider == ProviderKind::GoodAccess {
+        let credential = if d.provider.profile().managing_token() {
+            let name = d.provider.display_name();
             let secret = credential.ok_or_else(|| {
                 InvalidInput::new(
                     "managing token",
-                    "a GoodAccess integration needs its managing token: create one in the \
-                     GoodAccess dashboard with the token.* scopes and paste it",
+                    format!(
+                        "a {name} integration needs its managing token: create one in the \
+                         {name} dashboard with the scopes that manage tokens and paste it"
+                    ),
                 )
             })?;
             Some(self.managing_token(&d, secret, now)?)
@@ -225,7 +226,7 @@ impl IntegrationForm {
         secret: TokenSecret,
         now: DateTime<Utc>,
     ) -> Result<NewToken, InvalidInput> {
-        let scopes = goodaccess::check_scopes(&self.scopes)?;
+        let scopes = (d.provider.profile().check_scopes)(&self.scopes)?;
         let expires_at = validate::expiry(given(&self.expires).unwrap_or("never"), now)?;
         Ok(NewToken {
             provider: d.provider,
@@ -252,18 +253,34 @@ pub async fn check_credential(
     let Some(c) = &new.credential else {
         return Ok(());
     };
-    check_managing_token(new.base_url.as_deref(), &c.secret, http, clock).await
+    check_managing_token(
+        new.provider,
+        new.base_url.as_deref(),
+        &c.secret,
+        http,
+        clock,
+    )
+    .await
 }
 
-/// Tries a managing token against the GoodAccess API at `base_url` (the provider's
+/// Tries a managing token against its provider's API at `base_url` (the provider's
 /// own when `None`): for a new integration, and for one moved to another host.
 pub async fn check_managing_token(
+    provider: ProviderKind,
     base_url: Option<&str>,
     secret: &TokenSecret,
     http: Http,
     clock: Arc<dyn Clock>,
 ) -> Result<(), ProviderError> {
-    let base = base_url.unwrap_or(goodaccess::DEFAULT_BASE_URL);
-    let client = goodaccess::GoodAccess::new(http, base, secret.clone(), clock)?;
+    let probe = Integration {
+        id: String::new(),
+        provider,
+        label: "(new)".into(),
+        base_url: base_url.map(str::to_string),
+        credential_token_id: None,
+        settings: IntegrationSettings::default(),
+        created_at: Utc::now(),
+    };
+    let client = (provider.profile().connect)(&probe, Some(secret.clone()), http, clock)?;
     client.verify(secret).await
 }

@@ -1,15 +1,20 @@
-//! Provider clients. Each provider says what its API can do ([`Capabilities`]) and
-//! implements only that; the rest of [`Provider`]'s methods answer
-//! `Unsupported { provider, operation }` by default. The rotation engine and the UI
-//! follow the capabilities (DESIGN.md section 4).
+//! Provider clients, and everything Tokenwarden knows of each provider. What a kind of
+//! provider can do is one table (`kind.rs`): the rotation engine, the actions, the CLI
+//! and the window ask it, and each client implements only what its row says; the rest
+//! of [`Provider`]'s methods answer `Unsupported { provider, operation }` by default
+//! (docs/ARCHITECTURE.md, "Providers").
 
 pub mod form;
 pub mod goodaccess;
+pub mod guides;
 pub mod http;
+pub mod kind;
+pub mod sandbox;
 pub mod simple;
 pub mod simulator;
 
-use crate::model::ProviderKind;
+pub use kind::{catalog, Capabilities, CatalogEntry, Profile, ProviderKind, Reach};
+
 use crate::secret::TokenSecret;
 use crate::validate::InvalidInput;
 use chrono::{DateTime, Utc};
@@ -51,14 +56,23 @@ pub enum RotationMode {
     GuidedSingleKey,
 }
 
-/// What a provider's API can do.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub struct Capabilities {
-    pub verify: bool,
-    pub list: bool,
-    pub create: bool,
-    pub revoke: bool,
-    pub rotation: RotationMode,
+/// A named least-privilege set of scopes, offered when creating a token.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct Preset {
+    pub key: &'static str,
+    pub title: &'static str,
+    pub scopes: &'static [&'static str],
+}
+
+impl Preset {
+    /// Scopes a token holds beyond what this preset needs: least-privilege warnings.
+    pub fn beyond(&self, scopes: &[String]) -> Vec<String> {
+        scopes
+            .iter()
+            .filter(|s| !self.scopes.contains(&s.as_str()))
+            .cloned()
+            .collect()
+    }
 }
 
 /// A token as a provider lists it: no secret (providers show it once, at creation).
@@ -171,9 +185,10 @@ pub enum ProviderError {
 }
 
 fn unsupported_hint(p: ProviderKind) -> &'static str {
-    match p {
-        ProviderKind::GoodAccess => "",
-        _ => "; do it in the provider's dashboard (Tokenwarden guides you through it)",
+    if p.profile().managing_token() {
+        ""
+    } else {
+        "; do it in the provider's dashboard (Tokenwarden guides you through it)"
     }
 }
 
@@ -191,7 +206,11 @@ impl ProviderError {
 pub trait Provider: Send + Sync {
     fn kind(&self) -> ProviderKind;
 
-    fn capabilities(&self) -> Capabilities;
+    /// What this client can do: its kind's row of the table, unless the client knows
+    /// better (a verify-only integration without a verify URL cannot verify).
+    fn capabilities(&self) -> Capabilities {
+        self.kind().profile().capabilities
+    }
 
     fn unsupported(&self, operation: Operation) -> ProviderError {
         ProviderError::Unsupported {
@@ -250,36 +269,25 @@ pub fn check_base_url(raw: &str) -> Result<String, InvalidInput> {
     Ok(s.to_string())
 }
 
-/// Checks the scopes and allowed IPs of a token added by hand, the way its provider
-/// spells and limits them (GoodAccess's scope names; goodPayments' IPv4 whitelist of 1
-/// to 5 addresses). Blank entries are dropped.
+/// Checks the scopes and allowed IPs of a token the way its provider spells and
+/// limits them (its row of the table says how). Blank entries are dropped first.
 pub fn check_token_fields(
     provider: ProviderKind,
     scopes: &[String],
     allowed_ips: &[String],
 ) -> Result<(Vec<String>, Vec<String>), InvalidInput> {
+    let profile = provider.profile();
     let scopes = scopes
         .iter()
         .filter(|s| !s.trim().is_empty())
         .map(|s| crate::validate::scope(s))
         .collect::<Result<Vec<_>, _>>()?;
-    let scopes = match provider {
-        ProviderKind::GoodAccess => goodaccess::check_scopes(&scopes)?,
-        _ => scopes,
-    };
     let ips: Vec<String> = allowed_ips
         .iter()
         .filter(|s| !s.trim().is_empty())
         .cloned()
         .collect();
-    let ips = match provider {
-        ProviderKind::GoodPayments => simple::check_goodpayments_whitelist(&ips)?,
-        _ => ips
-            .iter()
-            .map(|s| crate::validate::allowed_ip(s))
-            .collect::<Result<Vec<_>, _>>()?,
-    };
-    Ok((scopes, ips))
+    Ok(((profile.check_scopes)(&scopes)?, (profile.check_ips)(&ips)?))
 }
 
 /// Names the fields of a JSON object for an error, never their values.
@@ -310,26 +318,5 @@ pub fn connect(
     http: http::Http,
     clock: std::sync::Arc<dyn crate::clock::Clock>,
 ) -> Result<Box<dyn Provider>, ProviderError> {
-    match integration.provider {
-        ProviderKind::GoodAccess => {
-            let credential = credential.ok_or_else(|| {
-                InvalidInput::new(
-                    "integration",
-                    format!("'{}' has no managing token", integration.label),
-                )
-            })?;
-            let base = integration
-                .base_url
-                .as_deref()
-                .unwrap_or(goodaccess::DEFAULT_BASE_URL);
-            Ok(Box::new(goodaccess::GoodAccess::new(
-                http, base, credential, clock,
-            )?))
-        }
-        kind => Ok(Box::new(simple::VerifyOnly::new(
-            kind,
-            http,
-            integration.settings.verify.clone(),
-        )?)),
-    }
+    (integration.provider.profile().connect)(integration, credential, http, clock)
 }

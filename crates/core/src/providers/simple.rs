@@ -3,11 +3,13 @@
 //! created, rotated and deleted in their dashboards, with Tokenwarden guiding.
 
 use super::http::{Call, Http};
-use super::{check_base_url, Capabilities, Operation, Provider, ProviderError, RotationMode};
-use crate::model::ProviderKind;
+use super::{check_base_url, Capabilities, Operation, Provider, ProviderError, ProviderKind};
+use crate::clock::Clock;
 use crate::secret::TokenSecret;
 use crate::validate::{self, InvalidInput};
+use crate::vault::integrations::Integration;
 use serde::{Deserialize, Serialize};
+use std::sync::Arc;
 
 /// How a credential is sent.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -93,6 +95,21 @@ impl VerifySpec {
 /// path: this default is an assumption, and every integration can set its own.
 pub const AGENCYACCESS_DEFAULT_VERIFY: &str = "https://api.agencyaccess.co/api/clients/list";
 
+/// The client of a verify-only integration (the provider table names this for every
+/// kind without a token API).
+pub fn connect(
+    integration: &Integration,
+    _credential: Option<TokenSecret>,
+    http: Http,
+    _clock: Arc<dyn Clock>,
+) -> Result<Box<dyn Provider>, ProviderError> {
+    Ok(Box::new(VerifyOnly::new(
+        integration.provider,
+        http,
+        integration.settings.verify.clone(),
+    )?))
+}
+
 /// A provider reached only to verify.
 pub struct VerifyOnly {
     kind: ProviderKind,
@@ -120,13 +137,7 @@ impl Provider for VerifyOnly {
     fn capabilities(&self) -> Capabilities {
         Capabilities {
             verify: self.spec.is_some(),
-            list: false,
-            create: false,
-            revoke: false,
-            rotation: match self.kind {
-                ProviderKind::GoodPayments => RotationMode::GuidedSingleKey,
-                _ => RotationMode::GuidedOverlap,
-            },
+            ..self.kind.profile().capabilities
         }
     }
 

@@ -9,7 +9,7 @@ use super::policy::{self, PolicyMode};
 use super::{store, Orphan, Plan, Rotation, RotationError, Step};
 use crate::audit::{AuditAction, AuditEvent};
 use crate::clock::Clock;
-use crate::model::{NewToken, ProviderKind, TokenRecord, TokenState};
+use crate::model::{NewToken, TokenRecord, TokenState};
 use crate::providers::http::Http;
 use crate::providers::{
     connect, CreateRequest, CreatedToken, Provider, ProviderError, RemoteToken, RotationMode,
@@ -1276,7 +1276,7 @@ pub(crate) fn check_rotatable(
 ) -> Result<Integration, RotationError> {
     let open = store::open_for(vault.connection(), &token.id)?;
     super::refuse_busy_or_retired(token, open.as_ref())?;
-    if token.provider != ProviderKind::GoodAccess {
+    if !token.provider.profile().rotates_by_api() {
         return Err(RotationError::Unsupported {
             provider: token.provider,
             operation: "automatic rotation",

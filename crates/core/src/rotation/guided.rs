@@ -2,19 +2,19 @@
 //! take there, then the new secret pasted here, stored, verified and switched to, and
 //! the old one retired.
 //!
-//! goodPayments has one key per account, and «Update key» kills the old one at once:
-//! the guide warns first and carries the IP whitelist over. API Management tokens are
-//! JWTs with unique names: the guide proposes a new name and reads the new expiry from
-//! the token itself.
+//! What differs by provider comes from its row of the provider table: the steps (and
+//! a warning, where the new key kills the old one at once: `GuidedSingleKey`), whether
+//! the new token needs a new name, and whether the new expiry is read from the key.
 
 use super::engine::{Outcome, Report, SharedVault};
 use super::policy::{self, PolicyMode};
 use super::{store, Plan, Rotation, RotationError, Step};
 use crate::audit::{AuditAction, AuditEvent};
 use crate::clock::Clock;
-use crate::model::{NewToken, ProviderKind, TokenRecord, TokenState};
+use crate::model::{NewToken, ProviderKind, TokenState};
+use crate::providers::guides::{Guidance, GuideFacts};
 use crate::providers::http::Http;
-use crate::providers::{connect, simple, ProviderError, RotationMode};
+use crate::providers::{connect, ProviderError, RotationMode};
 use crate::secret::TokenSecret;
 use crate::validate::{self, InvalidInput};
 use crate::vault::{Vault, VaultError};
@@ -44,14 +44,7 @@ pub struct Guide {
     pub step: Step,
 }
 
-fn mode_for(provider: ProviderKind) -> RotationMode {
-    match provider {
-        ProviderKind::GoodPayments => RotationMode::GuidedSingleKey,
-        _ => RotationMode::GuidedOverlap,
-    }
-}
-
-/// A new unique name for an API Management token: the old name with today's date.
+/// A new unique name, where the provider wants one: the old name with today's date.
 fn proposed_name(vault: &Vault, old: &str, today: DateTime<Utc>) -> String {
     let base = old
         .rsplit_once(' ')
@@ -78,61 +71,14 @@ fn proposed_name(vault: &Vault, old: &str, today: DateTime<Utc>) -> String {
     name
 }
 
-fn steps_for(token: &TokenRecord, plan: &Plan) -> (Option<String>, Vec<String>) {
-    let ips = if plan.allowed_ips.is_empty() {
-        "(none recorded: add the addresses your scripts call from)".to_string()
-    } else {
-        plan.allowed_ips.join(", ")
-    };
-    match token.provider {
-        ProviderKind::GoodPayments => (
-            Some("«Update key» disables the old key the moment you confirm it: every script using it fails until it has the new one. Pick a quiet moment; scripts run through `tw exec` pick up the new key at their next start.".into()),
-            vec![
-                "Open the «API» section of your goodPayments Dashboard.".into(),
-                format!("Check that the IP whitelist still holds {ips} (1 to 5 IPv4 addresses; the new key keeps this whitelist)."),
-                "Click «Update key» and confirm.".into(),
-                "Copy the new key from the window that opens and paste it here.".into(),
-            ],
-        ),
-        ProviderKind::AgencyAccess => (
-            None,
-            vec![
-                "Open Dashboard → API → Authentication in AgencyAccess.".into(),
-                format!(
-                    "Select the same capabilities as the old key{}.",
-                    if plan.scopes.is_empty() { String::new() } else { format!(": {}", plan.scopes.join(", ")) }
-                ),
-                "Click «Generate API Key» and copy the key (it is shown once).".into(),
-                "Paste it here; Tokenwarden stores and verifies it.".into(),
-                format!("Once your scripts use it, delete the old key ('{}') in the dashboard and confirm here.", token.name),
-            ],
-        ),
-        ProviderKind::PlatformApi => (
-            None,
-            vec![
-                "Open the platform's API Management dashboard.".into(),
-                format!("In the token creation section, enter the Token Name '{}' (names must be unique).", plan.name),
-                "Set the expiration (or No Expiration); Tokenwarden reads it from the new token.".into(),
-                "Click Create, copy the token with its Copy button (it is shown once) and paste it here.".into(),
-                format!("Once your scripts use it, delete '{}' under Existing API Tokens and confirm here.", token.name),
-            ],
-        ),
-        _ => (
-            None,
-            vec![
-                format!("Create a new key for '{}' in the provider's dashboard, with the same permissions{}.", token.name,
-                    if plan.scopes.is_empty() { String::new() } else { format!(" ({})", plan.scopes.join(", ")) }),
-                format!("Restrict it to the same addresses: {ips}."),
-                "Paste the new key here; Tokenwarden stores and verifies it.".into(),
-                "Once your scripts use it, delete the old key in the dashboard and confirm here.".into(),
-            ],
-        ),
-    }
-}
-
 fn guide_of(vault: &Vault, r: &Rotation) -> Result<Guide, RotationError> {
     let token = vault.get_token(&r.token_id)?;
-    let (warning, steps) = steps_for(&token, &r.plan);
+    let Guidance { warning, steps } = (token.provider.profile().guide)(&GuideFacts {
+        token_name: &token.name,
+        new_name: &r.plan.name,
+        scopes: &r.plan.scopes,
+        allowed_ips: &r.plan.allowed_ips,
+    });
     Ok(Guide {
         rotation_id: r.id.clone(),
         token_id: token.id.clone(),
@@ -165,12 +111,14 @@ pub fn begin(vault: &mut Vault, token_id: &str) -> Result<Guide, RotationError> 
         return Err(RotationError::PolicyNever { name: token.name });
     }
     let now = vault.now();
-    let name = match token.provider {
-        ProviderKind::PlatformApi => proposed_name(vault, &token.name, now),
-        _ => token.name.clone(),
+    let profile = token.provider.profile();
+    let name = if profile.unique_names {
+        proposed_name(vault, &token.name, now)
+    } else {
+        token.name.clone()
     };
     let plan = Plan {
-        mode: mode_for(token.provider),
+        mode: profile.guided_mode(),
         provider: token.provider,
         integration_id: token.integration_id.clone(),
         name,
@@ -295,10 +243,14 @@ pub async fn submit(
         Some(n) => validate::token_name(n)?,
         None => r.plan.name.clone(),
     };
-    if r.plan.provider == ProviderKind::PlatformApi && name.eq_ignore_ascii_case(&old.name) {
+    let profile = r.plan.provider.profile();
+    if profile.unique_names && name.eq_ignore_ascii_case(&old.name) {
         return Err(InvalidInput::new(
             "name",
-            format!("'{name}' is the old token's; API Management names must be unique"),
+            format!(
+                "'{name}' is the old token's; {} names must be unique",
+                profile.name
+            ),
         )
         .into());
     }
@@ -306,10 +258,10 @@ pub async fn submit(
         // Checked before storing: the switch would hit the unique name of current tokens.
         vault.lock().await.check_name_free(&name)?;
     }
-    let expires_at = match (expires_at, r.plan.provider) {
+    let expires_at = match (expires_at, profile.expiry_in_secret) {
         (Some(e), _) => Some(e),
-        (None, ProviderKind::PlatformApi) => simple::jwt_claims(secret.expose())?.expires_at,
-        (None, _) => None,
+        (None, Some(read)) => read(secret.expose())?,
+        (None, None) => None,
     };
     r.plan.name = name.clone();
     r.plan.expires_at = expires_at;

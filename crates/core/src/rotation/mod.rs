@@ -230,9 +230,10 @@ pub enum RotationError {
 }
 
 /// Whether a token rotates through its provider's API (one click), rather than by a
-/// guide through the dashboard: GoodAccess tokens reached through an integration.
+/// guide through the dashboard: its provider's API rotates, and an integration
+/// reaches it.
 pub fn is_automatic(token: &crate::model::TokenRecord) -> bool {
-    token.provider == ProviderKind::GoodAccess && token.integration_id.is_some()
+    token.provider.profile().rotates_by_api() && token.integration_id.is_some()
 }
 
 /// Refuses a token that is not current, or already in a rotation (`open`).

@@ -7,7 +7,7 @@ use crate::clock::Clock;
 use crate::model::{NewToken, ProviderKind};
 use crate::providers::http::Http;
 use crate::providers::simulator::Simulator;
-use crate::providers::{connect, goodaccess, CreateRequest, ProviderError};
+use crate::providers::{connect, CreateRequest, ProviderError};
 use crate::secret::TokenSecret;
 use crate::validate::InvalidInput;
 use crate::vault::integrations::{IntegrationSettings, NewIntegration};
@@ -120,7 +120,10 @@ impl Sandbox {
 
     async fn seed(&self, vault: &mut Vault, http: Http) -> Result<(), SandboxError> {
         let now = vault.now();
-        let managing_scopes = goodaccess::preset("token-management")?.scopes;
+        let managing_scopes = ProviderKind::GoodAccess
+            .profile()
+            .preset("token-management")?
+            .scopes;
         let (managing_id, managing) = self.sim.seed_goodaccess(
             "Tokenwarden sandbox managing token",
             managing_scopes,
@@ -152,7 +155,7 @@ impl Sandbox {
             ("Inventory dashboard", "inventory", 45, &[]),
         ];
         for (name, preset, days, ips) in demos {
-            let p = goodaccess::preset(preset)?;
+            let p = ProviderKind::GoodAccess.profile().preset(preset)?;
             let created = client
                 .create(&CreateRequest {
                     name: name.into(),
