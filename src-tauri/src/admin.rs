@@ -12,7 +12,7 @@ use tokenwarden_core::providers::form::{self, IntegrationForm};
 use tokenwarden_core::reauth::{self, OsCheck, Proof, ReauthError, Reauthenticated, Sensitive};
 use tokenwarden_core::rotation::policy::{self, Policy, PolicyMode};
 use tokenwarden_core::vault::integrations::EndpointConsent;
-use tokenwarden_core::{reminders, settings, SecretString, TokenSecret, Vault};
+use tokenwarden_core::{settings, SecretString, TokenSecret, Vault};
 
 /// What the page gives as proof of the person for a sensitive action: a passphrase
 /// vault's passphrase, or the phrase typed (a keyring vault where the OS cannot check).
@@ -308,7 +308,9 @@ pub async fn set_settings(
     proof: Option<ProofInput>,
 ) -> Result<AppSettings, AppError> {
     use tauri_plugin_autostart::ManagerExt;
-    let leads = reminders::parse_days(&reminder_days).map_err(err)?;
+    let leads = settings::LeadDays::parse(&reminder_days)
+        .map_err(err)?
+        .or_defaults();
     let wanted = settings::Settings {
         auto_lock_minutes,
         reminder_lead_days: leads,

@@ -1040,14 +1040,11 @@ pub async fn list_integrations(state: State<'_, AppState>) -> Res<Vec<Integratio
     let tokens = vault.list_tokens().map_err(err)?;
     let mut out = vec![];
     for i in vault.list_integrations().map_err(err)? {
-        let reminder_days: Option<String> = vault
-            .connection()
-            .query_row(
-                "SELECT reminder_lead_days FROM integrations WHERE id = ?1",
-                [&i.id],
-                |r| r.get(0),
-            )
-            .map_err(err)?;
+        let reminder_days = vault
+            .integration_defaults(&i.id)
+            .map_err(err)?
+            .lead_days
+            .map(|d| tokenwarden_core::settings::lead_days_text(&d));
         out.push(IntegrationRow {
             managing_token: i
                 .credential_token_id
@@ -1064,7 +1061,7 @@ pub async fn list_integrations(state: State<'_, AppState>) -> Res<Vec<Integratio
             label: i.label,
             provider: i.provider.display_name().to_string(),
             base_url: i.base_url,
-            reminder_days: reminder_days.map(|d| d.trim_matches(['[', ']']).to_string()),
+            reminder_days,
         });
     }
     Ok(out)
@@ -1138,22 +1135,10 @@ pub async fn set_integration_reminders(
     id: String,
     days: String,
 ) -> Res<()> {
-    let leads = if days.trim().is_empty() {
-        None
-    } else {
-        Some(
-            days.split(|c: char| c == ',' || c.is_whitespace())
-                .filter(|d| !d.is_empty())
-                .map(|d| {
-                    d.parse::<u32>()
-                        .map_err(|_| format!("remind: '{d}' is not a number of days"))
-                })
-                .collect::<Result<Vec<_>, _>>()?,
-        )
-    };
+    let leads = tokenwarden_core::settings::LeadDays::parse(&days).map_err(err)?;
     let shared = state.shared()?;
     let mut vault = shared.lock().await;
-    tokenwarden_core::reminders::set_integration_leads(&mut vault, &id, leads).map_err(err)
+    tokenwarden_core::reminders::set_integration_leads(&mut vault, &id, &leads).map_err(err)
 }
 
 /// The page reports activity (throttled): the auto-lock counts idle time from it.

@@ -151,7 +151,7 @@ enum Command {
         /// The vault's default, for every token without its own or its integration's
         #[arg(long, conflicts_with_all = ["token", "integration"])]
         all: bool,
-        /// e.g. 30,7,1,0 (0: at expiry; "" for none), or default
+        /// e.g. 30,7,1,0 (0: at expiry); none for no reminders; default (or "") to inherit
         #[arg(long)]
         days: String,
     },

@@ -3,6 +3,7 @@
 use crate::output;
 use anyhow::{bail, Result};
 use std::path::Path;
+use tokenwarden_core::settings::{lead_days_text, LeadDays};
 use tokenwarden_core::{calendar, reminders, Vault};
 
 pub fn show(vault: &mut Vault, within: i64, fire: bool, json: bool) -> Result<()> {
@@ -67,14 +68,6 @@ pub fn snooze(vault: &mut Vault, token: &str, days: i64) -> Result<()> {
     Ok(())
 }
 
-/// `30,7,1,0`, or `default` for the inherited lead times.
-fn parse_days(raw: &str) -> Result<Option<Vec<u32>>> {
-    if raw.trim().eq_ignore_ascii_case("default") {
-        return Ok(None);
-    }
-    Ok(Some(reminders::parse_days(raw)?))
-}
-
 pub fn remind(
     vault: &mut Vault,
     token: Option<String>,
@@ -82,33 +75,28 @@ pub fn remind(
     all: bool,
     days: &str,
 ) -> Result<()> {
-    let leads = parse_days(days)?;
-    let shown = leads
-        .as_ref()
-        .map(|l| match l.as_slice() {
-            [] => "no time (reminders off)".to_string(),
-            l => {
-                l.iter().map(u32::to_string).collect::<Vec<_>>().join(", ") + " days before expiry"
-            }
-        })
-        .unwrap_or_else(|| "the defaults".into());
+    let leads = LeadDays::parse(days)?;
+    let shown = match leads.stored() {
+        None => "the defaults".to_string(),
+        Some([]) => "no time (reminders off)".to_string(),
+        Some(l) => format!("{} days before expiry", lead_days_text(l)),
+    };
     match (token, integration) {
         (None, None) if all => {
             let mut settings = tokenwarden_core::settings::get(vault)?;
-            settings.reminder_lead_days =
-                leads.unwrap_or_else(|| reminders::DEFAULT_LEAD_DAYS.to_vec());
+            settings.reminder_lead_days = leads.or_defaults();
             // Lead times only: the auto-lock is left as it is, so no proof is needed.
             tokenwarden_core::settings::set(vault, settings, None)?;
             outln!("tokens without their own lead times remind at {shown}");
         }
         (Some(t), None) => {
             let t = vault.find_token(&t)?;
-            reminders::set_token_leads(vault, &t, leads)?;
+            reminders::set_token_leads(vault, &t, &leads)?;
             outln!("{} reminds at {shown}", t.name);
         }
         (None, Some(i)) => {
             let i = vault.find_integration(&i)?;
-            reminders::set_integration_leads(vault, &i.id, leads)?;
+            reminders::set_integration_leads(vault, &i.id, &leads)?;
             outln!(
                 "tokens of {} remind at {shown} unless set on the token",
                 i.label

@@ -63,7 +63,7 @@ fn setup(background: usize) -> Setup {
             label: "Bench".into(),
             base_url: Some(sim.url()),
             settings: IntegrationSettings::default(),
-            credential: Some(token("managing", &rid, &managing, &MANAGING, None)),
+            credential: Some(token("managing", &rid, &managing, &MANAGING, None).into()),
         })
         .unwrap();
     // Tokens the vault holds besides: saves cost what the whole vault weighs.

@@ -94,8 +94,7 @@ fn memory_child(dir: &Path) {
     reset_peak();
     let mut vault = open(dir);
     let load_peak = status_kib("VmHWM:").saturating_sub(base);
-    let plain: i64 = vault
-        .connection()
+    let plain: i64 = tokenwarden_core::vault::testing::connection(&vault)
         .query_row(
             "SELECT page_count * page_size FROM pragma_page_count, pragma_page_size",
             [],

@@ -9,8 +9,8 @@
 //! A small JSON file beside the vault (`vault.age.custody`) says which mode the vault
 //! uses, its id (the keyring entry's name) and its public key. It holds nothing secret.
 
+use crate::paths::VaultPaths;
 use crate::safefs::{self, Durability, Folder, FsError, SMALL_FILE};
-use crate::vault::VaultPaths;
 use age::secrecy::{ExposeSecret, SecretString};
 use age::x25519;
 use serde::{Deserialize, Serialize};

@@ -3,18 +3,19 @@
 //! and benchmarks without a display.
 #![forbid(unsafe_code)]
 
-pub mod audit;
 pub mod calendar;
 pub mod clock;
 pub mod custody;
 pub mod hardening;
 pub mod model;
+pub mod paths;
 pub mod providers;
 pub mod reauth;
 pub mod reconcile;
 pub mod reminders;
 pub mod rotation;
 pub mod safefs;
+pub mod sandbox;
 pub mod secret;
 pub mod settings;
 pub mod trust;
@@ -24,7 +25,7 @@ pub mod vault;
 pub use age::secrecy::{ExposeSecret, SecretString};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use model::{NewToken, ProviderKind, TokenRecord, TokenState};
-/// The simulated GoodAccess with demo tokens (under `providers/`: it knows one).
-pub use providers::sandbox;
 pub use secret::TokenSecret;
+/// The audit log: under `vault/` (it is one of its tables), named at the top.
+pub use vault::audit;
 pub use vault::{Vault, VaultError, VaultPaths};

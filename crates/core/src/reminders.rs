@@ -1,5 +1,5 @@
-//! Expiry reminders (DESIGN.md section 6). One scheduler for the app and the CLI, with
-//! an injectable clock.
+//! Expiry reminders (docs/ARCHITECTURE.md, "Reminders"). One scheduler for the app and
+//! the CLI, with an injectable clock.
 //!
 //! Lead times default to 30, 7 and 1 days and 0 (at expiry), overridable per token and
 //! per integration (a token's own setting wins). Each (token, lead time, expiry) fires
@@ -8,16 +8,14 @@
 //! token is shown; several tokens at once make one summary. A snoozed reminder waits.
 
 use crate::audit::{AuditAction, AuditEvent};
-use crate::clock::{from_db, to_db};
+use crate::clock::to_db;
 use crate::model::{ProviderKind, TokenRecord, TokenState};
-use crate::vault::{Vault, VaultError};
+use crate::settings::LeadDays;
+use crate::vault::{self, integrations, tokens, Vault, VaultError};
 use chrono::{DateTime, Duration, Utc};
-use rusqlite::params;
 use serde::Serialize;
 
-pub const DEFAULT_LEAD_DAYS: [u32; 4] = [30, 7, 1, 0];
-/// The longest lead time accepted: a year.
-pub const MAX_LEAD_DAYS: u32 = 366;
+pub use crate::settings::{check_leads, DEFAULT_LEAD_DAYS, MAX_LEAD_DAYS};
 
 /// A reminder that has come due.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -101,42 +99,6 @@ impl Digest {
     }
 }
 
-fn parse_leads(json: Option<String>) -> Option<Vec<u32>> {
-    json.and_then(|j| serde_json::from_str(&j).ok())
-}
-
-/// Checks a list of lead times: each 0 to 366 days, deduplicated, most distant first.
-pub fn check_leads(leads: &[u32]) -> Result<Vec<u32>, crate::validate::InvalidInput> {
-    if let Some(bad) = leads.iter().find(|d| **d > MAX_LEAD_DAYS) {
-        return Err(crate::validate::InvalidInput::new(
-            "remind",
-            format!("{bad} days is more than {MAX_LEAD_DAYS}"),
-        ));
-    }
-    let mut v = leads.to_vec();
-    v.sort_unstable_by(|a, b| b.cmp(a));
-    v.dedup();
-    Ok(v)
-}
-
-/// Reads lead times as a person types them: "30, 7, 1, 0" (commas or spaces); empty
-/// is no reminders at all.
-pub fn parse_days(raw: &str) -> Result<Vec<u32>, crate::validate::InvalidInput> {
-    let days = raw
-        .split(|c: char| c == ',' || c.is_whitespace())
-        .filter(|d| !d.is_empty())
-        .map(|d| {
-            d.parse::<u32>().map_err(|_| {
-                crate::validate::InvalidInput::new(
-                    "remind",
-                    format!("'{d}' is not a whole number of days"),
-                )
-            })
-        })
-        .collect::<Result<Vec<_>, _>>()?;
-    check_leads(&days)
-}
-
 struct Candidate {
     token: TokenRecord,
     expires_at: DateTime<Utc>,
@@ -145,23 +107,7 @@ struct Candidate {
 
 fn candidates(vault: &Vault) -> Result<Vec<Candidate>, VaultError> {
     let conn = vault.connection();
-    let mut overrides = conn
-        .prepare_cached(
-            "SELECT t.id, t.reminder_lead_days, i.reminder_lead_days
-             FROM tokens t LEFT JOIN integrations i ON i.id = t.integration_id",
-        )
-        .map_err(VaultError::sql("reading reminder settings"))?;
-    let map: std::collections::HashMap<String, Vec<u32>> = overrides
-        .query_map([], |r| {
-            let id: String = r.get(0)?;
-            let own = parse_leads(r.get(1)?);
-            let integration = parse_leads(r.get(2)?);
-            Ok((id, own.or(integration)))
-        })
-        .map_err(VaultError::sql("reading reminder settings"))?
-        .filter_map(|r| r.ok())
-        .filter_map(|(id, leads)| leads.map(|l| (id, l)))
-        .collect();
+    let overrides = tokens::lead_day_overrides(conn)?;
     let defaults = crate::settings::lead_days(conn)?;
     Ok(vault
         .list_tokens()?
@@ -169,7 +115,10 @@ fn candidates(vault: &Vault) -> Result<Vec<Candidate>, VaultError> {
         .filter(|t| matches!(t.state, TokenState::Current | TokenState::RevokePending))
         .filter_map(|t| {
             let expires_at = t.expires_at?;
-            let leads = map.get(&t.id).cloned().unwrap_or_else(|| defaults.clone());
+            let leads = overrides
+                .get(&t.id)
+                .cloned()
+                .unwrap_or_else(|| defaults.clone());
             Some(Candidate {
                 token: t,
                 expires_at,
@@ -183,9 +132,6 @@ fn candidates(vault: &Vault) -> Result<Vec<Candidate>, VaultError> {
 /// grouped per token with the most urgent first.
 pub fn due(vault: &Vault, now: DateTime<Utc>) -> Result<Digest, VaultError> {
     let conn = vault.connection();
-    let mut state = conn
-        .prepare_cached("SELECT due_at, fired_at, snoozed_until FROM reminders WHERE token_id = ?1 AND lead_days = ?2")
-        .map_err(VaultError::sql("reading reminders"))?;
     let mut items = Vec::new();
     for c in candidates(vault)? {
         let mut covers = Vec::new();
@@ -195,20 +141,12 @@ pub fn due(vault: &Vault, now: DateTime<Utc>) -> Result<Digest, VaultError> {
             if due_at > now {
                 continue;
             }
-            let row: Option<(String, Option<String>, Option<String>)> = state
-                .query_row(params![c.token.id, lead], |r| {
-                    Ok((r.get(0)?, r.get(1)?, r.get(2)?))
-                })
-                .ok();
-            if let Some((stored_due, fired, snoozed)) = row {
+            if let Some(r) = vault::reminders::recorded(conn, &c.token.id, lead)? {
                 // Same expiry: fired once already, or snoozed until later.
-                if stored_due == to_db(due_at) {
-                    if fired.is_some() {
-                        continue;
-                    }
-                    if snoozed.and_then(|s| from_db(&s)).is_some_and(|s| s > now) {
-                        continue;
-                    }
+                if r.due_at == to_db(due_at)
+                    && (r.fired || r.snoozed_until.is_some_and(|s| s > now))
+                {
+                    continue;
                 }
             }
             covers.push(lead);
@@ -237,13 +175,13 @@ pub fn mark_fired(vault: &mut Vault, digest: &Digest) -> Result<(), VaultError> 
     if digest.is_empty() {
         return Ok(());
     }
-    let rows: Vec<(String, u32, String)> = digest
+    let rows: Vec<(String, u32, DateTime<Utc>)> = digest
         .items
         .iter()
         .flat_map(|i| {
             i.covers.iter().map(|lead| {
                 let due = i.reminder.expires_at - Duration::days(i64::from(*lead));
-                (i.reminder.token_id.clone(), *lead, to_db(due))
+                (i.reminder.token_id.clone(), *lead, due)
             })
         })
         .collect();
@@ -254,17 +192,8 @@ pub fn mark_fired(vault: &mut Vault, digest: &Digest) -> Result<(), VaultError> 
         .collect();
     let detail = serde_json::json!({ "tokens": names, "count": rows.len() });
     vault.change(|tx, now| {
-        let mut up = tx
-            .prepare_cached(
-                "INSERT INTO reminders (token_id, lead_days, due_at, fired_at, snoozed_until)
-                 VALUES (?1, ?2, ?3, ?4, NULL)
-                 ON CONFLICT (token_id, lead_days) DO UPDATE
-                 SET due_at = excluded.due_at, fired_at = excluded.fired_at, snoozed_until = NULL",
-            )
-            .map_err(VaultError::sql("recording reminders"))?;
         for (id, lead, due) in &rows {
-            up.execute(params![id, lead, due, to_db(now)])
-                .map_err(VaultError::sql("recording reminders"))?;
+            vault::reminders::record_fired(tx, id, *lead, *due, now)?;
         }
         Ok((
             (),
@@ -294,16 +223,12 @@ pub fn snooze(
     vault.change(|tx, _| {
         for lead in &item.covers {
             let due = expires - Duration::days(i64::from(*lead));
-            tx.execute(
-                "INSERT INTO reminders (token_id, lead_days, due_at, fired_at, snoozed_until)
-                 VALUES (?1, ?2, ?3, NULL, ?4)
-                 ON CONFLICT (token_id, lead_days) DO UPDATE
-                 SET due_at = excluded.due_at, fired_at = NULL, snoozed_until = excluded.snoozed_until",
-                params![token.id, lead, to_db(due), to_db(until)],
-            )
-            .map_err(VaultError::sql("snoozing"))?;
+            vault::reminders::record_snooze(tx, &token.id, *lead, due, until)?;
         }
-        Ok(((), vec![AuditEvent::vault(AuditAction::ReminderSnoozed, detail)]))
+        Ok((
+            (),
+            vec![AuditEvent::vault(AuditAction::ReminderSnoozed, detail)],
+        ))
     })?;
     Ok(n)
 }
@@ -330,61 +255,36 @@ pub fn upcoming(
         .collect())
 }
 
-/// Checks lead times and gives them with their stored (JSON) form.
-fn stored_leads(leads: Option<Vec<u32>>) -> Result<(Option<Vec<u32>>, Option<String>), VaultError> {
-    let leads = leads.map(|l| check_leads(&l)).transpose()?;
-    let json = leads
-        .as_ref()
-        .map(|l| serde_json::to_string(l).expect("numbers serialize"));
-    Ok((leads, json))
-}
-
-/// Sets a token's own lead times (`None`: the integration's, else the defaults).
+/// Sets a token's own lead times (`Inherit`: the integration's, else the vault's).
 pub fn set_token_leads(
     vault: &mut Vault,
     token: &TokenRecord,
-    leads: Option<Vec<u32>>,
+    leads: &LeadDays,
 ) -> Result<(), VaultError> {
-    let (leads, json) = stored_leads(leads)?;
     let event = AuditEvent::token(
         AuditAction::TokenUpdated,
         &token.id,
         &token.name,
-        serde_json::json!({ "reminder_lead_days": leads }),
+        serde_json::json!({ "reminder_lead_days": leads.stored() }),
     );
     vault.change(|tx, now| {
-        tx.execute(
-            "UPDATE tokens SET reminder_lead_days = ?1, updated_at = ?2 WHERE id = ?3",
-            params![json, to_db(now), token.id],
-        )
-        .map_err(VaultError::sql("setting lead times"))?;
+        tokens::set_lead_days(tx, &token.id, leads.stored(), now)?;
         Ok(((), vec![event]))
     })
 }
 
-/// Sets an integration's default lead times for its tokens.
+/// Sets an integration's default lead times for its tokens (`Inherit`: the vault's).
 pub fn set_integration_leads(
     vault: &mut Vault,
     integration_id: &str,
-    leads: Option<Vec<u32>>,
+    leads: &LeadDays,
 ) -> Result<(), VaultError> {
-    let (leads, json) = stored_leads(leads)?;
     let event = AuditEvent::vault(
         AuditAction::IntegrationUpdated,
-        serde_json::json!({ "integration": integration_id, "reminder_lead_days": leads }),
+        serde_json::json!({ "integration": integration_id, "reminder_lead_days": leads.stored() }),
     );
     vault.change(|tx, now| {
-        let n = tx
-            .execute(
-                "UPDATE integrations SET reminder_lead_days = ?1, updated_at = ?2 WHERE id = ?3",
-                params![json, to_db(now), integration_id],
-            )
-            .map_err(VaultError::sql("setting lead times"))?;
-        if n == 0 {
-            return Err(VaultError::IntegrationNotFound {
-                query: integration_id.to_string(),
-            });
-        }
+        integrations::set_lead_days(tx, integration_id, leads.stored(), now)?;
         Ok(((), vec![event]))
     })
 }

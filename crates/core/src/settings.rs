@@ -3,10 +3,8 @@
 //! gets unless its integration or itself says otherwise. Changes are audited.
 
 use crate::audit::{AuditAction, AuditEvent};
-use crate::reminders::{check_leads, DEFAULT_LEAD_DAYS};
 use crate::validate::InvalidInput;
-use crate::vault::{Vault, VaultError};
-use rusqlite::OptionalExtension;
+use crate::vault::{meta, Vault, VaultError};
 use serde::{Deserialize, Serialize};
 
 /// Lock after this many idle minutes unless set: a quarter of an hour.
@@ -16,6 +14,87 @@ pub const MAX_AUTO_LOCK_MINUTES: u32 = 24 * 60;
 
 const AUTO_LOCK_KEY: &str = "settings.auto_lock_minutes";
 const LEADS_KEY: &str = "settings.reminder_lead_days";
+
+/// Remind 30, 7 and 1 day before expiry, and at expiry, unless set otherwise.
+pub const DEFAULT_LEAD_DAYS: [u32; 4] = [30, 7, 1, 0];
+/// The most distant lead time accepted: a year.
+pub const MAX_LEAD_DAYS: u32 = 366;
+
+/// Checks a list of lead times: each 0 to 366 days, deduplicated, most distant first.
+pub fn check_leads(leads: &[u32]) -> Result<Vec<u32>, InvalidInput> {
+    if let Some(bad) = leads.iter().find(|d| **d > MAX_LEAD_DAYS) {
+        return Err(InvalidInput::new(
+            "remind",
+            format!("{bad} days is more than {MAX_LEAD_DAYS}"),
+        ));
+    }
+    let mut v = leads.to_vec();
+    v.sort_unstable_by(|a, b| b.cmp(a));
+    v.dedup();
+    Ok(v)
+}
+
+/// Lead times as a person gives them, the same in every front end: empty or
+/// `default` inherits (the integration's, else the vault's), `none` turns reminders
+/// off, else days before expiry ("30, 7, 1, 0": commas or spaces; 0 is at expiry).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LeadDays {
+    Inherit,
+    Days(Vec<u32>),
+}
+
+impl LeadDays {
+    pub fn parse(raw: &str) -> Result<LeadDays, InvalidInput> {
+        let raw = raw.trim();
+        if raw.is_empty() || raw.eq_ignore_ascii_case("default") {
+            return Ok(LeadDays::Inherit);
+        }
+        if raw.eq_ignore_ascii_case("none") || raw.eq_ignore_ascii_case("off") {
+            return Ok(LeadDays::Days(vec![]));
+        }
+        let days = raw
+            .split(|c: char| c == ',' || c.is_whitespace())
+            .filter(|d| !d.is_empty())
+            .map(|d| {
+                d.parse::<u32>().map_err(|_| {
+                    InvalidInput::new(
+                        "remind",
+                        format!("'{d}' is not a whole number of days (or 'none', or empty for the defaults)"),
+                    )
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(LeadDays::Days(check_leads(&days)?))
+    }
+
+    /// What is stored: `None` inherits.
+    pub fn stored(&self) -> Option<&[u32]> {
+        match self {
+            LeadDays::Inherit => None,
+            LeadDays::Days(d) => Some(d),
+        }
+    }
+
+    /// The vault-wide setting: inheriting there means the built-in defaults.
+    pub fn or_defaults(self) -> Vec<u32> {
+        match self {
+            LeadDays::Inherit => DEFAULT_LEAD_DAYS.to_vec(),
+            LeadDays::Days(d) => d,
+        }
+    }
+}
+
+/// Lead times as they are shown and typed back: "30, 7, 1, 0", or "none".
+pub fn lead_days_text(days: &[u32]) -> String {
+    if days.is_empty() {
+        "none".into()
+    } else {
+        days.iter()
+            .map(u32::to_string)
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Settings {
@@ -47,9 +126,7 @@ pub fn check_auto_lock(minutes: u32) -> Result<u32, InvalidInput> {
 }
 
 fn read(conn: &rusqlite::Connection, key: &str) -> Result<Option<String>, VaultError> {
-    conn.query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
-        .optional()
-        .map_err(VaultError::sql("reading settings"))
+    meta::get(conn, key)
 }
 
 /// The vault's default lead times (the built-in ones until someone sets their own).
@@ -110,17 +187,8 @@ pub fn set(
     };
     let leads_json = serde_json::to_string(&leads).expect("numbers serialize");
     vault.change(|tx, _| {
-        for (key, value) in [
-            (AUTO_LOCK_KEY, minutes.to_string()),
-            (LEADS_KEY, leads_json.clone()),
-        ] {
-            tx.execute(
-                "INSERT INTO meta (key, value) VALUES (?1, ?2)
-                 ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                rusqlite::params![key, value],
-            )
-            .map_err(VaultError::sql("saving settings"))?;
-        }
+        meta::put(tx, AUTO_LOCK_KEY, &minutes.to_string())?;
+        meta::put(tx, LEADS_KEY, &leads_json)?;
         let ev = AuditEvent::vault(
             AuditAction::SettingsChanged,
             serde_json::json!({

@@ -89,9 +89,17 @@ fn the_vault_default_lead_times_cover_tokens_without_their_own() {
         "its own lead times win: {due}"
     );
 
-    let off = run(home.tw(["remind", "--all", "--days", ""]), None);
+    let off = run(home.tw(["remind", "--all", "--days", "none"]), None);
     assert_ok(&off);
     assert!(stdout(&off).contains("reminders off"), "{}", stdout(&off));
+    // Empty is the defaults, as in the app: never "off" by a field left blank.
+    let blank = run(home.tw(["remind", "--all", "--days", ""]), None);
+    assert_ok(&blank);
+    assert!(
+        stdout(&blank).contains("the defaults"),
+        "{}",
+        stdout(&blank)
+    );
     // clap refuses the mix, with its usage text.
     let both = run(home.tw(["remind", "own", "--all", "--days", "3"]), None);
     assert!(!both.status.success());

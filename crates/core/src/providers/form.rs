@@ -2,13 +2,12 @@
 //! into what the vault stores. One place, so both front ends accept and refuse the
 //! same input with the same words.
 
+use super::integration::{Integration, IntegrationSettings, ManagingToken, NewIntegration};
 use super::simple::{AuthHeader, VerifySpec};
 use super::{check_base_url, http::Http, ProviderError, ProviderKind, Reach};
 use crate::clock::Clock;
-use crate::model::NewToken;
 use crate::secret::TokenSecret;
 use crate::validate::{self, InvalidInput};
-use crate::vault::integrations::{Integration, IntegrationSettings, NewIntegration};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
@@ -225,17 +224,14 @@ impl IntegrationForm {
         d: &Described,
         secret: TokenSecret,
         now: DateTime<Utc>,
-    ) -> Result<NewToken, InvalidInput> {
+    ) -> Result<ManagingToken, InvalidInput> {
         let scopes = (d.provider.profile().check_scopes)(&self.scopes)?;
         let expires_at = validate::expiry(given(&self.expires).unwrap_or("never"), now)?;
-        Ok(NewToken {
-            provider: d.provider,
-            integration_id: None,
-            remote_id: None,
+        Ok(ManagingToken {
             name: format!("{} managing token", d.label),
+            remote_id: None,
             secret,
             scopes,
-            allowed_ips: vec![],
             expires_at,
             notes: "Used by Tokenwarden to manage this integration's tokens.".into(),
         })

@@ -3,8 +3,8 @@
 //! redirect, `Retry-After` honoured on 429, 5xx retried with bounded backoff only for
 //! idempotent calls (never a create).
 
+use super::ProviderKind;
 use super::{Operation, ProviderError};
-use crate::model::ProviderKind;
 use std::time::Duration;
 
 /// Largest response body read; a larger one is refused unread.

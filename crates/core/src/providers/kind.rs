@@ -6,11 +6,11 @@
 
 use super::guides::{self, Guidance, GuideFacts};
 use super::http::Http;
+use super::integration::Integration;
 use super::{goodaccess, simple, Preset, Provider, ProviderError, RotationMode};
 use crate::clock::Clock;
 use crate::secret::TokenSecret;
 use crate::validate::{self, InvalidInput};
-use crate::vault::integrations::Integration;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use std::sync::Arc;

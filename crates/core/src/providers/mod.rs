@@ -8,8 +8,8 @@ pub mod form;
 pub mod goodaccess;
 pub mod guides;
 pub mod http;
+pub mod integration;
 pub mod kind;
-pub mod sandbox;
 pub mod simple;
 pub mod simulator;
 
@@ -313,7 +313,7 @@ pub(crate) fn field_names(v: &serde_json::Value) -> String {
 /// Builds the client for an integration. `credential` is its managing token, for
 /// providers that have one.
 pub fn connect(
-    integration: &crate::vault::integrations::Integration,
+    integration: &integration::Integration,
     credential: Option<TokenSecret>,
     http: http::Http,
     clock: std::sync::Arc<dyn crate::clock::Clock>,

@@ -3,11 +3,11 @@
 //! created, rotated and deleted in their dashboards, with Tokenwarden guiding.
 
 use super::http::{Call, Http};
+use super::integration::Integration;
 use super::{check_base_url, Capabilities, Operation, Provider, ProviderError, ProviderKind};
 use crate::clock::Clock;
 use crate::secret::TokenSecret;
 use crate::validate::{self, InvalidInput};
-use crate::vault::integrations::Integration;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 

@@ -19,8 +19,8 @@
 //! Each connection carries one request (`Connection: close`), so a dropped answer is
 //! exactly one lost answer.
 
+use super::ProviderKind;
 use crate::clock::Clock;
-use crate::model::ProviderKind;
 use crate::providers::goodaccess::{self, EXPIRES_FORMAT};
 use chrono::{DateTime, Utc};
 use serde_json::{json, Value};

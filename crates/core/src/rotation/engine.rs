@@ -6,7 +6,7 @@
 
 use super::intent;
 use super::policy::{self, PolicyMode};
-use super::{store, Orphan, Plan, Rotation, RotationError, Step};
+use super::{Orphan, Plan, Rotation, RotationError, Step};
 use crate::audit::{AuditAction, AuditEvent};
 use crate::clock::Clock;
 use crate::model::{NewToken, TokenRecord, TokenState};
@@ -14,8 +14,8 @@ use crate::providers::http::Http;
 use crate::providers::{
     connect, CreateRequest, CreatedToken, Provider, ProviderError, RemoteToken, RotationMode,
 };
-use crate::vault::integrations::Integration;
-use crate::vault::{Vault, VaultError};
+use crate::vault::integrations::{self, Integration};
+use crate::vault::{rotations, tokens, Vault, VaultError};
 use chrono::{DateTime, Duration as Days, Utc};
 use serde::Serialize;
 use std::sync::Arc;
@@ -292,7 +292,7 @@ impl Engine {
                 // not know yet.
                 let known = {
                     let v = self.vault.lock().await;
-                    store::known_remote_ids(v.connection(), &integration.id)?
+                    tokens::known_remote_ids(v.connection(), &integration.id)?
                 };
                 let hits: Vec<RemoteToken> = provider
                     .list()
@@ -444,7 +444,7 @@ impl Engine {
         }
         let open = {
             let v = self.vault.lock().await;
-            match store::list(v.connection(), true) {
+            match rotations::list(v.connection(), true) {
                 Ok(l) => l,
                 Err(e) => {
                     out.push(Err(e.into()));
@@ -496,7 +496,7 @@ impl Engine {
         if let Some(folder) = &notes.folder {
             let now = self.clock.now();
             for f in notes.found {
-                match store::get(v.connection(), &f.intent.rotation_id)? {
+                match rotations::get(v.connection(), &f.intent.rotation_id)? {
                     Some(mut r) if r.token_id == f.intent.token_id && r.is_open() => {
                         // The time only places the orphan search; it is kept within
                         // the rotation's own life.
@@ -504,7 +504,7 @@ impl Engine {
                         if r.step == Step::Planned && !r.plan.create_attempts.contains(&at) {
                             r.plan.create_attempts.push(at);
                             let staged = v.stage(|tx, now| {
-                                store::update(tx, &r, now)?;
+                                rotations::update(tx, &r, now)?;
                                 Ok((
                                     (),
                                     vec![step_event(
@@ -543,7 +543,7 @@ impl Engine {
         loop {
             let r = {
                 let v = self.vault.lock().await;
-                store::get(v.connection(), rotation_id)?.ok_or_else(|| {
+                rotations::get(v.connection(), rotation_id)?.ok_or_else(|| {
                     RotationError::RotationNotFound {
                         query: rotation_id.to_string(),
                     }
@@ -653,7 +653,7 @@ impl Engine {
             }),
         );
         let (_, staged) = v.stage(|tx, now| {
-            store::update(tx, &r, now)?;
+            rotations::update(tx, &r, now)?;
             Ok(((), vec![event]))
         })?;
         v.flush_through(staged)?;
@@ -690,7 +690,7 @@ impl Engine {
         let known = {
             let v = self.vault.lock().await;
             let iid = r.plan.integration_id.clone().unwrap_or_default();
-            store::known_remote_ids(v.connection(), &iid).unwrap_or_default()
+            tokens::known_remote_ids(v.connection(), &iid).unwrap_or_default()
         };
         let mut found = 0;
         for t in listed {
@@ -743,7 +743,7 @@ impl Engine {
                             }),
                         );
                         let (_, staged) = v.stage(|tx, now| {
-                            store::update(tx, &r, now)?;
+                            rotations::update(tx, &r, now)?;
                             Ok(((), vec![event]))
                         })?;
                         v.flush_through(staged)?;
@@ -762,7 +762,7 @@ impl Engine {
                 let mut v = self.vault.lock().await;
                 let rr = r.clone();
                 v.stage(|tx, now| {
-                    store::update(tx, &rr, now)?;
+                    rotations::update(tx, &rr, now)?;
                     Ok(((), vec![attempt_event(&rr, attempt + 1)]))
                 })?
                 .1
@@ -836,10 +836,10 @@ impl Engine {
             }
             let mut rr = r.clone();
             let staged = (|| {
-                let exists = store::get(v.connection(), &rr.id)?.is_some();
+                let exists = rotations::get(v.connection(), &rr.id)?.is_some();
                 v.stage(|tx, now| {
                     if !exists {
-                        store::insert(tx, &rr, now)?;
+                        rotations::insert(tx, &rr, now)?;
                     }
                     let (new_id, ev) = crate::vault::tokens::insert_token_as(
                         tx,
@@ -851,7 +851,7 @@ impl Engine {
                     rr.new_token_id = Some(new_id.clone());
                     rr.step = Step::Stored;
                     rr.plan.next_attempt_at = None;
-                    store::update(tx, &rr, now)?;
+                    rotations::update(tx, &rr, now)?;
                     Ok((new_id, vec![ev]))
                 })
             })();
@@ -945,12 +945,8 @@ impl Engine {
             let new_id = r.new_token_id.clone().unwrap_or_default();
             let rr = r.clone();
             let _ = v.stage(|tx, now| {
-                tx.execute(
-                    "UPDATE tokens SET last_verified_at = ?1, updated_at = ?1 WHERE id = ?2",
-                    rusqlite::params![crate::clock::to_db(now), new_id],
-                )
-                .map_err(VaultError::sql("recording a verify"))?;
-                store::update(tx, &rr, now)?;
+                tokens::set_verified(tx, &new_id, now)?;
+                rotations::update(tx, &rr, now)?;
                 let ev = AuditEvent::token(
                     AuditAction::TokenVerified,
                     &new_id,
@@ -1012,7 +1008,7 @@ impl Engine {
             };
             let rr = r.clone();
             let (_, staged) = v.stage(|tx, now| {
-                store::set_token_state(tx, &new_id, state, now)?;
+                tokens::set_state(tx, &new_id, state, now)?;
                 let ev = AuditEvent::token(
                     AuditAction::TokenRevoked,
                     &new_id,
@@ -1043,16 +1039,12 @@ impl Engine {
             let rr = r.clone();
             let (_, staged) = v.stage(|tx, now| {
                 // The old one first: one current token per name.
-                store::set_token_state(tx, &rr.token_id, TokenState::Previous, now)?;
-                store::set_token_state(tx, &new_id, TokenState::Current, now)?;
-                if rr.plan.managing {
-                    tx.execute(
-                        "UPDATE integrations SET credential_token_id = ?1, updated_at = ?2 WHERE id = ?3",
-                        rusqlite::params![new_id, crate::clock::to_db(now), rr.plan.integration_id],
-                    )
-                    .map_err(VaultError::sql("switching the managing token"))?;
+                tokens::set_state(tx, &rr.token_id, TokenState::Previous, now)?;
+                tokens::set_state(tx, &new_id, TokenState::Current, now)?;
+                if let (true, Some(iid)) = (rr.plan.managing, &rr.plan.integration_id) {
+                    integrations::set_credential(tx, iid, &new_id, now)?;
                 }
-                store::update(tx, &rr, now)?;
+                rotations::update(tx, &rr, now)?;
                 let ev = AuditEvent::token(
                     AuditAction::TokenRotated,
                     &rr.token_id,
@@ -1095,8 +1087,8 @@ impl Engine {
                 // Staged only: losing it to a crash costs one repeated revoke (a 404
                 // counts), so it rides with the next save; `Engine::finish` forces it.
                 let _ = v.stage(|tx, now| {
-                    store::set_token_state(tx, &rr.token_id, TokenState::Revoked, now)?;
-                    store::update(tx, &rr, now)?;
+                    tokens::set_state(tx, &rr.token_id, TokenState::Revoked, now)?;
+                    rotations::update(tx, &rr, now)?;
                     let revoked = AuditEvent::token(
                         AuditAction::TokenRevoked,
                         &rr.token_id,
@@ -1125,7 +1117,7 @@ impl Engine {
                     let mut v = self.vault.lock().await;
                     let id = r.token_id.clone();
                     let _ = v.stage(|tx, now| {
-                        store::set_token_state(tx, &id, TokenState::RevokePending, now)?;
+                        tokens::set_state(tx, &id, TokenState::RevokePending, now)?;
                         Ok(((), vec![step_event(&r, "revoke failed; retried later")]))
                     })?;
                 }
@@ -1138,7 +1130,7 @@ impl Engine {
     pub async fn revoke_orphans(&self, rotation_id: &str) -> Result<Vec<Orphan>, RotationError> {
         let mut r = {
             let v = self.vault.lock().await;
-            store::get(v.connection(), rotation_id)?.ok_or_else(|| {
+            rotations::get(v.connection(), rotation_id)?.ok_or_else(|| {
                 RotationError::RotationNotFound {
                     query: rotation_id.to_string(),
                 }
@@ -1173,7 +1165,7 @@ impl Engine {
                 })
                 .collect();
             v.change(|tx, now| {
-                store::update(tx, &rr, now)?;
+                rotations::update(tx, &rr, now)?;
                 Ok(((), events))
             })?;
         }
@@ -1188,7 +1180,7 @@ impl Engine {
     pub async fn abandon(&self, rotation_id: &str) -> Result<Report, RotationError> {
         let r = {
             let v = self.vault.lock().await;
-            store::get(v.connection(), rotation_id)?.ok_or_else(|| {
+            rotations::get(v.connection(), rotation_id)?.ok_or_else(|| {
                 RotationError::RotationNotFound {
                     query: rotation_id.to_string(),
                 }
@@ -1220,7 +1212,7 @@ impl Engine {
             let mut v = self.vault.lock().await;
             let name = r.plan.name.clone();
             v.change(|tx, now| {
-                store::set_token_state(tx, &new_id, TokenState::Revoked, now)?;
+                tokens::set_state(tx, &new_id, TokenState::Revoked, now)?;
                 let ev = AuditEvent::token(
                     AuditAction::TokenRevoked,
                     &new_id,
@@ -1245,7 +1237,7 @@ impl Engine {
 
 /// The rotation, if the vault already holds its store of the token `remote_id`.
 fn stored_already(vault: &Vault, rotation_id: &str, remote_id: &str) -> Option<Rotation> {
-    let r = store::get(vault.connection(), rotation_id).ok()??;
+    let r = rotations::get(vault.connection(), rotation_id).ok()??;
     let new = vault.get_token(r.new_token_id.as_deref()?).ok()?;
     (r.step >= Step::Stored && new.remote_id.as_deref() == Some(remote_id)).then_some(r)
 }
@@ -1274,7 +1266,7 @@ pub(crate) fn check_rotatable(
     vault: &Vault,
     token: &TokenRecord,
 ) -> Result<Integration, RotationError> {
-    let open = store::open_for(vault.connection(), &token.id)?;
+    let open = rotations::open_for(vault.connection(), &token.id)?;
     super::refuse_busy_or_retired(token, open.as_ref())?;
     if !token.provider.profile().rotates_by_api() {
         return Err(RotationError::Unsupported {
@@ -1324,7 +1316,7 @@ pub(crate) fn start(
         }),
     );
     let _ = vault.stage(|tx, now| {
-        store::insert(tx, &r, now)?;
+        rotations::insert(tx, &r, now)?;
         Ok(((), vec![event]))
     })?;
     Ok(r)

@@ -8,7 +8,7 @@
 
 use super::engine::{Outcome, Report, SharedVault};
 use super::policy::{self, PolicyMode};
-use super::{store, Plan, Rotation, RotationError, Step};
+use super::{Plan, Rotation, RotationError, Step};
 use crate::audit::{AuditAction, AuditEvent};
 use crate::clock::Clock;
 use crate::model::{NewToken, ProviderKind, TokenState};
@@ -17,7 +17,7 @@ use crate::providers::http::Http;
 use crate::providers::{connect, ProviderError, RotationMode};
 use crate::secret::TokenSecret;
 use crate::validate::{self, InvalidInput};
-use crate::vault::{Vault, VaultError};
+use crate::vault::{rotations, tokens, Vault};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use std::sync::Arc;
@@ -98,7 +98,7 @@ fn guide_of(vault: &Vault, r: &Rotation) -> Result<Guide, RotationError> {
 /// returns the one already open for this token.
 pub fn begin(vault: &mut Vault, token_id: &str) -> Result<Guide, RotationError> {
     let token = vault.get_token(token_id)?;
-    let open = store::open_for(vault.connection(), &token.id)?;
+    let open = rotations::open_for(vault.connection(), &token.id)?;
     if let Some(open) = open
         .as_ref()
         .filter(|o| o.plan.mode != RotationMode::Automatic)
@@ -138,7 +138,7 @@ pub fn begin(vault: &mut Vault, token_id: &str) -> Result<Guide, RotationError> 
 }
 
 fn open_guided(vault: &Vault, rotation_id: &str) -> Result<Rotation, RotationError> {
-    let r = store::get(vault.connection(), rotation_id)?.ok_or_else(|| {
+    let r = rotations::get(vault.connection(), rotation_id)?.ok_or_else(|| {
         RotationError::RotationNotFound {
             query: rotation_id.to_string(),
         }
@@ -285,7 +285,7 @@ pub async fn submit(
         let (_, staged) = v.stage(|tx, now| {
             if let Some(earlier) = &replaced {
                 // Kept for the record, never used: it did not verify.
-                store::set_token_state(tx, earlier, TokenState::Revoked, now)?;
+                tokens::set_state(tx, earlier, TokenState::Revoked, now)?;
             }
             let (new_id, ev) = crate::vault::tokens::insert_token_as(
                 tx,
@@ -296,7 +296,7 @@ pub async fn submit(
             )?;
             rr.new_token_id = Some(new_id);
             rr.step = Step::Stored;
-            store::update(tx, rr, now)?;
+            rotations::update(tx, rr, now)?;
             Ok(((), vec![ev]))
         })?;
         v.flush_through(staged)?;
@@ -352,7 +352,7 @@ pub async fn submit(
                     r.attempts += 1;
                     let rr = r.clone();
                     v.change(|tx, now| {
-                        store::update(tx, &rr, now)?;
+                        rotations::update(tx, &rr, now)?;
                         Ok((
                             (),
                             vec![AuditEvent::token(
@@ -386,7 +386,7 @@ pub async fn submit(
     let rr = r.clone();
     let new_id = r.new_token_id.clone().unwrap_or_default();
     v.change(|tx, now| {
-        store::set_token_state(
+        tokens::set_state(
             tx,
             &rr.token_id,
             if single {
@@ -396,13 +396,9 @@ pub async fn submit(
             },
             now,
         )?;
-        store::set_token_state(tx, &new_id, TokenState::Current, now)?;
-        tx.execute(
-            "UPDATE tokens SET last_verified_at = ?1 WHERE id = ?2",
-            rusqlite::params![crate::clock::to_db(now), new_id],
-        )
-        .map_err(VaultError::sql("recording a verify"))?;
-        store::update(tx, &rr, now)?;
+        tokens::set_state(tx, &new_id, TokenState::Current, now)?;
+        tokens::set_verified(tx, &new_id, now)?;
+        rotations::update(tx, &rr, now)?;
         let mut events = vec![AuditEvent::token(
             AuditAction::TokenRotated,
             &rr.token_id,
@@ -512,8 +508,8 @@ pub async fn confirm_retired(
     let mut v = vault.lock().await;
     let rr = r.clone();
     v.change(|tx, now| {
-        store::set_token_state(tx, &rr.token_id, TokenState::Revoked, now)?;
-        store::update(tx, &rr, now)?;
+        tokens::set_state(tx, &rr.token_id, TokenState::Revoked, now)?;
+        rotations::update(tx, &rr, now)?;
         Ok((
             (),
             vec![

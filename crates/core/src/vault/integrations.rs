@@ -1,60 +1,19 @@
-//! Integrations: a provider account (label, base URL, how to verify) and, for
-//! providers whose API manages tokens, the managing credential, kept as a token row of
-//! its own so it is listed, reminded and rotated like any other.
+//! The integrations table: a provider account (label, base URL, how to verify) and,
+//! for providers whose API manages tokens, the managing credential, kept as a token
+//! row of its own so it is listed, reminded and rotated like any other. The records
+//! are the providers' (`providers::integration`); this module stores them.
 
 use super::{Vault, VaultError};
 use crate::audit::{AuditAction, AuditEvent};
 use crate::clock::{from_db, to_db};
-use crate::model::{NewToken, ProviderKind, TokenRecord, TokenState};
-use crate::providers::simple::VerifySpec;
+use crate::model::policy::Policy;
+use crate::model::{NewToken, ProviderKind, TokenRecord};
+pub use crate::providers::integration::{
+    EndpointConsent, Integration, IntegrationSettings, ManagingToken, NewIntegration,
+};
 use crate::secret::TokenSecret;
+use chrono::{DateTime, Utc};
 use rusqlite::{params, OptionalExtension, Row};
-use serde::{Deserialize, Serialize};
-
-/// Provider-specific settings, stored as JSON.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct IntegrationSettings {
-    /// How tokens of a verify-only provider are checked.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub verify: Option<VerifySpec>,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Integration {
-    pub id: String,
-    pub provider: ProviderKind,
-    pub label: String,
-    pub base_url: Option<String>,
-    pub credential_token_id: Option<String>,
-    pub settings: IntegrationSettings,
-    pub created_at: chrono::DateTime<chrono::Utc>,
-}
-
-impl Integration {
-    pub fn short_id(&self) -> &str {
-        &self.id[..8.min(self.id.len())]
-    }
-}
-
-/// What a person gave for an edit that moves an integration to another host.
-#[derive(Debug, Clone, Default)]
-pub struct EndpointConsent {
-    /// The managing token, given again for the new API host (GoodAccess).
-    pub credential: Option<NewToken>,
-    /// The new verify host, typed again (verify-only providers).
-    pub confirm_host: Option<String>,
-}
-
-/// An integration to add; its managing credential, where the provider has one, becomes
-/// a token of the integration in the same transaction.
-#[derive(Debug, Clone)]
-pub struct NewIntegration {
-    pub provider: ProviderKind,
-    pub label: String,
-    pub base_url: Option<String>,
-    pub settings: IntegrationSettings,
-    pub credential: Option<NewToken>,
-}
 
 const SELECT: &str = "SELECT id, provider, label, base_url, credential_token_id, settings, created_at FROM integrations";
 
@@ -80,16 +39,110 @@ fn row(r: &Row<'_>) -> rusqlite::Result<Integration> {
     })
 }
 
+/// The token row a managing token is kept as.
+fn managing_token_row(c: ManagingToken, provider: ProviderKind, integration_id: &str) -> NewToken {
+    NewToken {
+        provider,
+        integration_id: Some(integration_id.to_string()),
+        remote_id: c.remote_id,
+        name: c.name,
+        secret: c.secret,
+        scopes: c.scopes,
+        allowed_ips: vec![],
+        expires_at: c.expires_at,
+        notes: c.notes,
+    }
+}
+
+/// Makes `token_id` the integration's managing token (a rotated managing token).
+pub(crate) fn set_credential(
+    tx: &rusqlite::Transaction<'_>,
+    integration_id: &str,
+    token_id: &str,
+    now: DateTime<Utc>,
+) -> Result<(), VaultError> {
+    tx.execute(
+        "UPDATE integrations SET credential_token_id = ?1, updated_at = ?2 WHERE id = ?3",
+        params![token_id, to_db(now), integration_id],
+    )
+    .map_err(VaultError::sql("switching the managing token"))?;
+    Ok(())
+}
+
+/// Sets (or clears) an integration's default rotation policy for its tokens.
+pub(crate) fn set_policy(
+    tx: &rusqlite::Transaction<'_>,
+    integration_id: &str,
+    policy: Option<Policy>,
+    now: DateTime<Utc>,
+) -> Result<(), VaultError> {
+    let json = policy.map(|p| serde_json::to_string(&p).expect("a policy serializes"));
+    tx.execute(
+        "UPDATE integrations SET rotation_policy = ?1, updated_at = ?2 WHERE id = ?3",
+        params![json, to_db(now), integration_id],
+    )
+    .map_err(VaultError::sql("setting a rotation policy"))?;
+    Ok(())
+}
+
+/// Sets (or clears) an integration's default lead times; refuses an unknown one.
+pub(crate) fn set_lead_days(
+    tx: &rusqlite::Transaction<'_>,
+    integration_id: &str,
+    leads: Option<&[u32]>,
+    now: DateTime<Utc>,
+) -> Result<(), VaultError> {
+    let json = leads.map(|l| serde_json::to_string(l).expect("numbers serialize"));
+    let n = tx
+        .execute(
+            "UPDATE integrations SET reminder_lead_days = ?1, updated_at = ?2 WHERE id = ?3",
+            params![json, to_db(now), integration_id],
+        )
+        .map_err(VaultError::sql("setting lead times"))?;
+    if n == 0 {
+        return Err(VaultError::IntegrationNotFound {
+            query: integration_id.to_string(),
+        });
+    }
+    Ok(())
+}
+
+/// An integration's own settings for its tokens: rotation policy and lead times.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Defaults {
+    pub policy: Option<Policy>,
+    pub lead_days: Option<Vec<u32>>,
+}
+
 impl Vault {
+    /// What an integration sets for its tokens, where it does.
+    pub fn integration_defaults(&self, integration_id: &str) -> Result<Defaults, VaultError> {
+        let (policy, leads): (Option<String>, Option<String>) = self
+            .conn
+            .query_row(
+                "SELECT rotation_policy, reminder_lead_days FROM integrations WHERE id = ?1",
+                [integration_id],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()
+            .map_err(VaultError::sql("reading an integration"))?
+            .ok_or_else(|| VaultError::IntegrationNotFound {
+                query: integration_id.to_string(),
+            })?;
+        Ok(Defaults {
+            policy: policy.and_then(|j| serde_json::from_str(&j).ok()),
+            lead_days: leads.and_then(|j| serde_json::from_str(&j).ok()),
+        })
+    }
+
     pub fn add_integration(&mut self, new: NewIntegration) -> Result<Integration, VaultError> {
         let label = crate::validate::token_name(&new.label)
             .map_err(|e| crate::validate::InvalidInput::new("label", e.reason))?;
         self.check_label_free(&label, None)?;
         let id = uuid::Uuid::new_v4().to_string();
-        let credential = new.credential.map(|mut c| {
-            c.integration_id = Some(id.clone());
-            c
-        });
+        let credential = new
+            .credential
+            .map(|c| managing_token_row(c, new.provider, &id));
         let settings = serde_json::to_string(&new.settings).expect("settings serialize");
         let iid = id.clone();
         self.change(|tx, now| {
@@ -266,8 +319,8 @@ impl Vault {
             changes.iter().find(|c| c.field == "base_url"),
             consent.credential,
         ) {
-            (Some(moved), Some(mut c)) => {
-                c.integration_id = Some(i.id.clone());
+            (Some(moved), Some(c)) => {
+                let mut c = managing_token_row(c, i.provider, &i.id);
                 // The old managing token stays (it still works at the old host) under
                 // its name: the new one is named for its host.
                 if self.check_name_free(&c.name).is_err() {
@@ -348,21 +401,6 @@ impl Vault {
             .transpose()
     }
 
-    /// A token's secret for a call to its provider (verify), not shown to anyone.
-    pub fn secret_for_call(&self, token_id: &str) -> Result<TokenSecret, VaultError> {
-        let secret: String = self
-            .conn
-            .query_row("SELECT secret FROM tokens WHERE id = ?1", [token_id], |r| {
-                r.get(0)
-            })
-            .optional()
-            .map_err(VaultError::sql("reading a secret"))?
-            .ok_or_else(|| VaultError::TokenNotFound {
-                query: token_id.to_string(),
-            })?;
-        Ok(TokenSecret::from_vault(secret))
-    }
-
     /// Tokens of one integration.
     pub fn integration_tokens(&self, integration_id: &str) -> Result<Vec<TokenRecord>, VaultError> {
         Ok(self
@@ -413,48 +451,6 @@ impl Vault {
             integration: integration.label.clone(),
             provider: integration.provider.display_name(),
             error: Box::new(e),
-        })
-    }
-
-    /// Records a successful verify.
-    pub fn record_verified(&mut self, token: &TokenRecord) -> Result<(), VaultError> {
-        let t = token.clone();
-        self.change(|tx, now| {
-            tx.execute(
-                "UPDATE tokens SET last_verified_at = ?1, updated_at = ?1 WHERE id = ?2",
-                params![to_db(now), t.id],
-            )
-            .map_err(VaultError::sql("recording a verify"))?;
-            let ev = AuditEvent::token(
-                AuditAction::TokenVerified,
-                &t.id,
-                &t.name,
-                serde_json::json!({}),
-            );
-            Ok(((), vec![ev]))
-        })
-    }
-
-    /// Marks a token revoked (its secret is kept: the record of what existed).
-    pub fn mark_revoked(
-        &mut self,
-        token: &TokenRecord,
-        already_gone: bool,
-    ) -> Result<(), VaultError> {
-        let t = token.clone();
-        self.change(|tx, now| {
-            tx.execute(
-                "UPDATE tokens SET state = ?1, updated_at = ?2 WHERE id = ?3",
-                params![TokenState::Revoked.key(), to_db(now), t.id],
-            )
-            .map_err(VaultError::sql("recording a revoke"))?;
-            let ev = AuditEvent::token(
-                AuditAction::TokenRevoked,
-                &t.id,
-                &t.name,
-                serde_json::json!({ "remote_id": t.remote_id, "already_gone": already_gone }),
-            );
-            Ok(((), vec![ev]))
         })
     }
 }

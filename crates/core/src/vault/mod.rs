@@ -8,18 +8,20 @@
 //! forged file, an older copy put back, or a custody record pointing at another key
 //! is refused and left as it is.
 
+pub mod audit;
 mod auth;
 mod file;
 pub mod integrations;
 mod lock;
-mod paths;
+pub(crate) mod meta;
+pub(crate) mod reminders;
+pub(crate) mod rotations;
 pub mod schema;
 pub(crate) mod tokens;
 
-pub use paths::{VaultPaths, VAULT_ENV};
+pub use crate::paths::{VaultPaths, VAULT_ENV};
 pub use tokens::RevealPurpose;
 
-use crate::audit::{self, AuditAction, AuditEntry, AuditEvent, Verdict};
 use crate::clock::Clock;
 use crate::custody::{self, CustodyError, CustodyMode, CustodyOutcome, CustodyRecord, KeyRequest};
 use crate::reauth::{Proof, Reauthenticated, Sensitive};
@@ -27,6 +29,7 @@ use crate::safefs::{Folder, FsError, Kind};
 use crate::trust::{TrustError, TrustStore};
 use age::secrecy::SecretString;
 use age::x25519;
+use audit::{AuditAction, AuditEntry, AuditEvent, Verdict};
 use chrono::{DateTime, Utc};
 use rusqlite::Connection;
 use std::path::{Path, PathBuf};
@@ -36,6 +39,11 @@ use std::sync::Arc;
 #[cfg(feature = "testing")]
 pub mod testing {
     use super::*;
+
+    /// The open vault's database, for tests that look at how SQLite holds it.
+    pub fn connection(vault: &Vault) -> &rusqlite::Connection {
+        &vault.conn
+    }
 
     /// Seals a hand-made SQLite image as the vault, as only a holder of its key can,
     /// at the next generation: for tests that need a vault of a shape this version
@@ -558,11 +566,8 @@ impl Vault {
             };
             vault.configure()?;
             vault.change(|tx, now| {
-                tx.execute(
-                    "INSERT INTO meta (key, value) VALUES ('vault_id', ?1), ('created_at', ?2)",
-                    rusqlite::params![vault_id, crate::clock::to_db(now)],
-                )
-                .map_err(VaultError::sql("writing metadata"))?;
+                meta::put(tx, meta::VAULT_ID, &vault_id)?;
+                meta::put(tx, meta::CREATED_AT, &crate::clock::to_db(now))?;
                 let event = AuditEvent::vault(
                     AuditAction::VaultCreated,
                     serde_json::json!({ "custody": outcome.mode }),
@@ -786,12 +791,7 @@ impl Vault {
                 });
             }
         }
-        let inner_id: Option<String> = vault
-            .conn
-            .query_row("SELECT value FROM meta WHERE key = 'vault_id'", [], |r| {
-                r.get(0)
-            })
-            .ok();
+        let inner_id = meta::get(&vault.conn, meta::VAULT_ID).ok().flatten();
         if inner_id.as_deref() != Some(vault.custody.vault_id.as_str()) {
             return Err(VaultError::Forged {
                 path: vault.paths.vault().to_path_buf(),
@@ -996,8 +996,9 @@ impl Vault {
         self.clock.now()
     }
 
-    /// The read-only view of the database, for queries other modules own.
-    pub fn connection(&self) -> &Connection {
+    /// The database, for the table modules under `vault/` and the core's readers;
+    /// nothing outside the core runs SQL on it.
+    pub(crate) fn connection(&self) -> &Connection {
         &self.conn
     }
 

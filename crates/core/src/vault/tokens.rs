@@ -1,10 +1,14 @@
-//! Token rows: add, list, find, reveal, remove. Lists read every column but the secret.
+//! The tokens table: add, edit, list, find, reveal, remove, and each column other
+//! modules change (state, verified, policy, lead times). Nothing else writes it. Lists
+//! read every column but the secret.
 
 use super::{Vault, VaultError};
 use crate::audit::{AuditAction, AuditEvent};
 use crate::clock::{from_db, to_db};
+use crate::model::policy::Policy;
 use crate::model::{NewToken, ProviderKind, TokenRecord, TokenState};
 use crate::secret::TokenSecret;
+use chrono::{DateTime, Utc};
 use rusqlite::{params, OptionalExtension, Row};
 
 /// Why a secret leaves the vault: each is audited under its own action.
@@ -145,6 +149,128 @@ pub(crate) fn insert_token_as(
         }),
     );
     Ok((id, event))
+}
+
+/// Sets a token's state (a promotion changes nothing else: names and secrets stay).
+pub(crate) fn set_state(
+    tx: &rusqlite::Transaction<'_>,
+    token_id: &str,
+    state: TokenState,
+    now: DateTime<Utc>,
+) -> Result<(), VaultError> {
+    tx.prepare_cached("UPDATE tokens SET state = ?1, updated_at = ?2 WHERE id = ?3")
+        .and_then(|mut q| q.execute(params![state.key(), to_db(now), token_id]))
+        .map_err(VaultError::sql("changing a token's state"))?;
+    Ok(())
+}
+
+/// Records that a token was verified at its provider `now`.
+pub(crate) fn set_verified(
+    tx: &rusqlite::Transaction<'_>,
+    token_id: &str,
+    now: DateTime<Utc>,
+) -> Result<(), VaultError> {
+    tx.prepare_cached("UPDATE tokens SET last_verified_at = ?1, updated_at = ?1 WHERE id = ?2")
+        .and_then(|mut q| q.execute(params![to_db(now), token_id]))
+        .map_err(VaultError::sql("recording a verify"))?;
+    Ok(())
+}
+
+/// Sets (or with `None` clears) a token's own rotation policy.
+pub(crate) fn set_policy(
+    tx: &rusqlite::Transaction<'_>,
+    token_id: &str,
+    policy: Option<Policy>,
+    now: DateTime<Utc>,
+) -> Result<(), VaultError> {
+    let json = policy.map(|p| serde_json::to_string(&p).expect("a policy serializes"));
+    tx.execute(
+        "UPDATE tokens SET rotation_policy = ?1, updated_at = ?2 WHERE id = ?3",
+        params![json, to_db(now), token_id],
+    )
+    .map_err(VaultError::sql("setting a rotation policy"))?;
+    Ok(())
+}
+
+/// Sets (or with `None` clears) a token's own reminder lead times.
+pub(crate) fn set_lead_days(
+    tx: &rusqlite::Transaction<'_>,
+    token_id: &str,
+    leads: Option<&[u32]>,
+    now: DateTime<Utc>,
+) -> Result<(), VaultError> {
+    let json = leads.map(|l| serde_json::to_string(l).expect("numbers serialize"));
+    tx.execute(
+        "UPDATE tokens SET reminder_lead_days = ?1, updated_at = ?2 WHERE id = ?3",
+        params![json, to_db(now), token_id],
+    )
+    .map_err(VaultError::sql("setting lead times"))?;
+    Ok(())
+}
+
+fn json_of<T: serde::de::DeserializeOwned>(json: Option<String>) -> Option<T> {
+    json.and_then(|j| serde_json::from_str(&j).ok())
+}
+
+/// A token's own rotation policy and its integration's, where set.
+pub(crate) fn policies(
+    conn: &rusqlite::Connection,
+    token_id: &str,
+) -> Result<(Option<Policy>, Option<Policy>), VaultError> {
+    let (own, inherited): (Option<String>, Option<String>) = conn
+        .prepare_cached(
+            "SELECT t.rotation_policy, i.rotation_policy FROM tokens t
+             LEFT JOIN integrations i ON i.id = t.integration_id WHERE t.id = ?1",
+        )
+        .and_then(|mut q| {
+            q.query_row([token_id], |r| Ok((r.get(0)?, r.get(1)?)))
+                .optional()
+        })
+        .map_err(VaultError::sql("reading a rotation policy"))?
+        .unwrap_or((None, None));
+    Ok((json_of(own), json_of(inherited)))
+}
+
+/// Every token's lead times where it or its integration sets them (its own first).
+pub(crate) fn lead_day_overrides(
+    conn: &rusqlite::Connection,
+) -> Result<std::collections::HashMap<String, Vec<u32>>, VaultError> {
+    let mut stmt = conn
+        .prepare_cached(
+            "SELECT t.id, t.reminder_lead_days, i.reminder_lead_days
+             FROM tokens t LEFT JOIN integrations i ON i.id = t.integration_id",
+        )
+        .map_err(VaultError::sql("reading reminder settings"))?;
+    let rows = stmt
+        .query_map([], |r| {
+            let id: String = r.get(0)?;
+            let own: Option<Vec<u32>> = json_of(r.get(1)?);
+            let integration: Option<Vec<u32>> = json_of(r.get(2)?);
+            Ok((id, own.or(integration)))
+        })
+        .map_err(VaultError::sql("reading reminder settings"))?;
+    Ok(rows
+        .filter_map(|r| r.ok())
+        .filter_map(|(id, leads)| leads.map(|l| (id, l)))
+        .collect())
+}
+
+/// Every remote id the vault knows for an integration: what is not among them at the
+/// provider was created outside Tokenwarden, or by a create whose answer was lost.
+pub(crate) fn known_remote_ids(
+    conn: &rusqlite::Connection,
+    integration_id: &str,
+) -> Result<std::collections::HashSet<String>, VaultError> {
+    let mut stmt = conn
+        .prepare_cached(
+            "SELECT remote_id FROM tokens WHERE integration_id = ?1 AND remote_id IS NOT NULL",
+        )
+        .map_err(VaultError::sql("reading remote ids"))?;
+    let rows = stmt
+        .query_map([integration_id], |r| r.get::<_, String>(0))
+        .map_err(VaultError::sql("reading remote ids"))?;
+    rows.collect::<Result<_, _>>()
+        .map_err(VaultError::sql("reading remote ids"))
 }
 
 /// Shortest id prefix accepted when finding a token by id.
@@ -346,5 +472,54 @@ impl Vault {
             Ok(((), vec![event]))
         })?;
         Ok(record)
+    }
+
+    /// A token's secret for a call to its provider (verify), not shown to anyone.
+    pub fn secret_for_call(&self, token_id: &str) -> Result<TokenSecret, VaultError> {
+        let secret: String = self
+            .conn
+            .query_row("SELECT secret FROM tokens WHERE id = ?1", [token_id], |r| {
+                r.get(0)
+            })
+            .optional()
+            .map_err(VaultError::sql("reading a secret"))?
+            .ok_or_else(|| VaultError::TokenNotFound {
+                query: token_id.to_string(),
+            })?;
+        Ok(TokenSecret::from_vault(secret))
+    }
+
+    /// Records a successful verify.
+    pub fn record_verified(&mut self, token: &TokenRecord) -> Result<(), VaultError> {
+        let t = token.clone();
+        self.change(|tx, now| {
+            set_verified(tx, &t.id, now)?;
+            let ev = AuditEvent::token(
+                AuditAction::TokenVerified,
+                &t.id,
+                &t.name,
+                serde_json::json!({}),
+            );
+            Ok(((), vec![ev]))
+        })
+    }
+
+    /// Marks a token revoked (its secret is kept: the record of what existed).
+    pub fn mark_revoked(
+        &mut self,
+        token: &TokenRecord,
+        already_gone: bool,
+    ) -> Result<(), VaultError> {
+        let t = token.clone();
+        self.change(|tx, now| {
+            set_state(tx, &t.id, TokenState::Revoked, now)?;
+            let ev = AuditEvent::token(
+                AuditAction::TokenRevoked,
+                &t.id,
+                &t.name,
+                serde_json::json!({ "remote_id": t.remote_id, "already_gone": already_gone }),
+            );
+            Ok(((), vec![ev]))
+        })
     }
 }

@@ -743,7 +743,7 @@ fn only_our_temp_files_are_removed_and_links_are_not_followed() {
 #[test]
 fn the_vaults_temporary_data_stays_in_memory() {
     let (_tv, vault) = new_vault();
-    let conn = vault.connection();
+    let conn = tokenwarden_core::vault::testing::connection(&vault);
     let store: i64 = conn
         .query_row("PRAGMA temp_store", [], |r| r.get(0))
         .unwrap();

@@ -6,6 +6,7 @@ use chrono::Duration;
 use std::sync::Arc;
 use tokenwarden_core::custody::KeyRequest;
 use tokenwarden_core::reminders::{self, Digest};
+use tokenwarden_core::settings::LeadDays;
 use tokenwarden_core::vault::integrations::{IntegrationSettings, NewIntegration};
 use tokenwarden_core::{Clock, ManualClock, ProviderKind, SecretString, Vault};
 
@@ -149,8 +150,8 @@ fn token_overrides_win_over_integration_overrides_over_defaults() {
     b.integration_id = Some(i.id.clone());
     vault.add_token(a).unwrap();
     let b = vault.add_token(b).unwrap();
-    reminders::set_integration_leads(&mut vault, &i.id, Some(vec![14, 3])).unwrap();
-    reminders::set_token_leads(&mut vault, &b, Some(vec![2])).unwrap();
+    reminders::set_integration_leads(&mut vault, &i.id, &LeadDays::Days(vec![14, 3])).unwrap();
+    reminders::set_token_leads(&mut vault, &b, &LeadDays::parse("2").unwrap()).unwrap();
 
     // 20 days left: the default 30 would be due, the overrides are not.
     assert!(reminders::due(&vault, clock.now()).unwrap().is_empty());
@@ -179,7 +180,7 @@ fn the_vault_default_replaces_the_built_in_lead_times_and_travels_with_the_vault
     vault.add_token(expiring("api", &clock, 20 * 24)).unwrap();
     let mut s = tokenwarden_core::settings::get(&vault).unwrap();
     assert_eq!(s.reminder_lead_days, reminders::DEFAULT_LEAD_DAYS.to_vec());
-    s.reminder_lead_days = reminders::parse_days("3, 14 14").unwrap();
+    s.reminder_lead_days = LeadDays::parse("3, 14 14").unwrap().or_defaults();
     assert_eq!(s.reminder_lead_days, vec![14, 3]);
     tokenwarden_core::settings::set(&mut vault, s, None).unwrap();
     // 20 days left: the built-in 30 would be due now; the vault's own are not.
@@ -191,18 +192,22 @@ fn the_vault_default_replaces_the_built_in_lead_times_and_travels_with_the_vault
         leads(&fire(&mut vault, &clock)),
         [("api".to_string(), 14, vec![14])]
     );
-    // Empty: no reminders at all; bad input is refused with the field named.
+    // "none": no reminders at all (empty would mean the defaults); bad input is
+    // refused with the field named.
+    assert_eq!(LeadDays::parse(" ").unwrap(), LeadDays::Inherit);
+    assert_eq!(LeadDays::parse("default").unwrap(), LeadDays::Inherit);
     let mut s = tokenwarden_core::settings::get(&vault).unwrap();
-    s.reminder_lead_days = reminders::parse_days("").unwrap();
+    s.reminder_lead_days = LeadDays::parse("none").unwrap().or_defaults();
+    assert!(s.reminder_lead_days.is_empty());
     tokenwarden_core::settings::set(&mut vault, s, None).unwrap();
     clock.advance(Duration::days(12)); // 1 day left, past the 3-day lead
     assert!(reminders::due(&vault, clock.now()).unwrap().is_empty());
-    let err = reminders::parse_days("7, soon").unwrap_err().to_string();
+    let err = LeadDays::parse("7, soon").unwrap_err().to_string();
     assert!(
         err.contains("'soon' is not a whole number of days"),
         "{err}"
     );
-    assert!(reminders::parse_days("400").is_err());
+    assert!(LeadDays::parse("400").is_err());
     let audit: Vec<String> = vault
         .audit_entries(None)
         .unwrap()

@@ -72,17 +72,20 @@ impl Fixture {
                 label: "Acme".into(),
                 base_url: Some(sim.url()),
                 settings: IntegrationSettings::default(),
-                credential: Some(NewToken {
-                    provider: ProviderKind::GoodAccess,
-                    integration_id: None,
-                    remote_id: Some(rid),
-                    name: "managing".into(),
-                    secret: TokenSecret::new(secret).unwrap(),
-                    scopes: MANAGING.iter().map(|s| s.to_string()).collect(),
-                    allowed_ips: vec![],
-                    expires_at: Some(exp),
-                    notes: String::new(),
-                }),
+                credential: Some(
+                    NewToken {
+                        provider: ProviderKind::GoodAccess,
+                        integration_id: None,
+                        remote_id: Some(rid),
+                        name: "managing".into(),
+                        secret: TokenSecret::new(secret).unwrap(),
+                        scopes: MANAGING.iter().map(|s| s.to_string()).collect(),
+                        allowed_ips: vec![],
+                        expires_at: Some(exp),
+                        notes: String::new(),
+                    }
+                    .into(),
+                ),
             })
             .unwrap();
         let managing_id = i.credential_token_id.clone().unwrap();

@@ -19,6 +19,7 @@ mod scopes;
 pub use scopes::{check_scopes, Scope, PRESETS, SCOPES};
 
 use super::http::{Answer, Call, Http};
+use super::integration::Integration;
 use super::{
     check_base_url, CreateRequest, CreatedToken, Operation, Provider, ProviderError, ProviderKind,
     RemoteToken, Revoked,
@@ -26,7 +27,6 @@ use super::{
 use crate::clock::Clock;
 use crate::secret::TokenSecret;
 use crate::validate::{self, InvalidInput};
-use crate::vault::integrations::Integration;
 use chrono::{DateTime, Utc};
 use std::sync::Arc;
 

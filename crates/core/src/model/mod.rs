@@ -1,6 +1,9 @@
 //! What the vault holds, as the rest of the program sees it. A [`TokenRecord`] carries
 //! no secret: lists and views cannot leak what they never had.
 
+pub mod policy;
+pub mod rotation;
+
 use crate::secret::TokenSecret;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -102,5 +105,20 @@ impl TokenRecord {
 
     pub fn is_expired(&self, now: DateTime<Utc>) -> bool {
         self.expires_at.is_some_and(|e| e <= now)
+    }
+}
+
+/// A token given as an integration's managing token keeps its name, secret, remote
+/// id, scopes, expiry and notes (its provider and integration are the integration's).
+impl From<NewToken> for crate::providers::integration::ManagingToken {
+    fn from(t: NewToken) -> Self {
+        Self {
+            name: t.name,
+            remote_id: t.remote_id,
+            secret: t.secret,
+            scopes: t.scopes,
+            expires_at: t.expires_at,
+            notes: t.notes,
+        }
     }
 }

@@ -10,7 +10,7 @@ use crate::providers::simulator::Simulator;
 use crate::providers::{connect, CreateRequest, ProviderError};
 use crate::secret::TokenSecret;
 use crate::validate::InvalidInput;
-use crate::vault::integrations::{IntegrationSettings, NewIntegration};
+use crate::vault::integrations::{IntegrationSettings, ManagingToken, NewIntegration};
 use crate::vault::{Vault, VaultError, VaultPaths};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -135,14 +135,11 @@ impl Sandbox {
             label: LABEL.into(),
             base_url: Some(self.url()),
             settings: IntegrationSettings::default(),
-            credential: Some(NewToken {
-                provider: ProviderKind::GoodAccess,
-                integration_id: None,
+            credential: Some(ManagingToken {
                 remote_id: Some(managing_id),
                 name: "Sandbox managing token".into(),
                 secret: TokenSecret::new(managing)?,
                 scopes: managing_scopes.iter().map(|s| s.to_string()).collect(),
-                allowed_ips: vec![],
                 expires_at: Some(now + chrono::Duration::days(365)),
                 notes: "The sandbox's managing token (simulated GoodAccess).".into(),
             }),

@@ -1,8 +1,9 @@
 //! The rotations table: one row per rotation, its last durable step and its plan.
+//! The rotation engine and guided rotation read and write rotations only through here.
 
-use super::{Plan, Rotation, Step};
+use super::VaultError;
 use crate::clock::{from_db, to_db};
-use crate::vault::VaultError;
+use crate::model::rotation::{Plan, Rotation, Step};
 use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
@@ -149,35 +150,4 @@ pub(crate) fn update(
 
 fn plan_json(p: &Plan) -> String {
     serde_json::to_string(p).expect("a plan serializes")
-}
-
-/// Sets a token's state (and, for a promotion, nothing else: names and secrets stay).
-pub(crate) fn set_token_state(
-    tx: &rusqlite::Transaction<'_>,
-    token_id: &str,
-    state: crate::model::TokenState,
-    now: DateTime<Utc>,
-) -> Result<(), VaultError> {
-    tx.prepare_cached("UPDATE tokens SET state = ?1, updated_at = ?2 WHERE id = ?3")
-        .and_then(|mut q| q.execute(params![state.key(), to_db(now), token_id]))
-        .map_err(VaultError::sql("changing a token's state"))?;
-    Ok(())
-}
-
-/// Every remote id the vault knows for an integration: what is not among them at the
-/// provider was created outside Tokenwarden, or by a create whose answer was lost.
-pub(crate) fn known_remote_ids(
-    conn: &Connection,
-    integration_id: &str,
-) -> Result<std::collections::HashSet<String>, VaultError> {
-    let mut stmt = conn
-        .prepare_cached(
-            "SELECT remote_id FROM tokens WHERE integration_id = ?1 AND remote_id IS NOT NULL",
-        )
-        .map_err(VaultError::sql("reading remote ids"))?;
-    let rows = stmt
-        .query_map([integration_id], |r| r.get::<_, String>(0))
-        .map_err(VaultError::sql("reading remote ids"))?;
-    rows.collect::<Result<_, _>>()
-        .map_err(VaultError::sql("reading remote ids"))
 }
