@@ -7,6 +7,7 @@
 //! the new token needs a new name, and whether the new expiry is read from the key.
 
 use super::engine::{Outcome, Report, SharedVault};
+use super::machine::{record, Keep};
 use super::policy::{self, PolicyMode};
 use super::{Plan, Rotation, RotationError, Step};
 use crate::audit::{AuditAction, AuditEvent};
@@ -268,7 +269,6 @@ pub async fn submit(
 
     // Stored first, durably, before it is tried anywhere.
     {
-        let mut v = vault.lock().await;
         let new = NewToken {
             provider: old.provider,
             integration_id: old.integration_id.clone(),
@@ -280,26 +280,24 @@ pub async fn submit(
             expires_at,
             notes: old.notes.clone(),
         };
-        let rr = &mut r;
-        let replaced = rr.new_token_id.take();
-        let (_, staged) = v.stage(|tx, now| {
+        let replaced = r.new_token_id.take();
+        record(vault, &mut r, Keep::Durable, |tx, now, r| {
             if let Some(earlier) = &replaced {
                 // Kept for the record, never used: it did not verify.
                 tokens::set_state(tx, earlier, TokenState::Revoked, now)?;
             }
-            let (new_id, ev) = crate::vault::tokens::insert_token_as(
+            let (new_id, ev) = tokens::insert_token_as(
                 tx,
                 &new,
                 &crate::clock::to_db(now),
                 TokenState::Pending,
-                Some(&rr.token_id),
+                Some(&r.token_id),
             )?;
-            rr.new_token_id = Some(new_id);
-            rr.step = Step::Stored;
-            rotations::update(tx, rr, now)?;
-            Ok(((), vec![ev]))
-        })?;
-        v.flush_through(staged)?;
+            r.new_token_id = Some(new_id);
+            r.step = Step::Stored;
+            Ok(vec![ev])
+        })
+        .await?;
     }
 
     // Verified where the integration says how.
@@ -347,22 +345,17 @@ pub async fn submit(
                     // Kept pending: the person can paste again after checking, or
                     // abandon; the old token stays current.
                     let detail = e.map(|e| e.to_string()).unwrap_or_default();
-                    let mut v = vault.lock().await;
                     r.last_error = Some(detail.clone());
                     r.attempts += 1;
-                    let rr = r.clone();
-                    v.change(|tx, now| {
-                        rotations::update(tx, &rr, now)?;
-                        Ok((
-                            (),
-                            vec![AuditEvent::token(
-                                AuditAction::RotationFailed,
-                                &rr.token_id,
-                                &rr.token_name,
-                                serde_json::json!({ "rotation": rr.id, "step": "stored", "error": detail }),
-                            )],
-                        ))
-                    })?;
+                    record(vault, &mut r, Keep::Durable, |_, _, r| {
+                        Ok(vec![AuditEvent::token(
+                            AuditAction::RotationFailed,
+                            &r.token_id,
+                            &r.token_name,
+                            serde_json::json!({ "rotation": r.id, "step": "stored", "error": detail }),
+                        )])
+                    })
+                    .await?;
                     return Err(RotationError::GuidedNotVerified {
                         name: old.name.clone(),
                         detail,
@@ -382,13 +375,11 @@ pub async fn submit(
     if single {
         r.finished_at = Some(now);
     }
-    let mut v = vault.lock().await;
-    let rr = r.clone();
     let new_id = r.new_token_id.clone().unwrap_or_default();
-    v.change(|tx, now| {
+    record(vault, &mut r, Keep::Durable, |tx, now, r| {
         tokens::set_state(
             tx,
-            &rr.token_id,
+            &r.token_id,
             if single {
                 TokenState::Revoked
             } else {
@@ -398,32 +389,32 @@ pub async fn submit(
         )?;
         tokens::set_state(tx, &new_id, TokenState::Current, now)?;
         tokens::set_verified(tx, &new_id, now)?;
-        rotations::update(tx, &rr, now)?;
         let mut events = vec![AuditEvent::token(
             AuditAction::TokenRotated,
-            &rr.token_id,
-            &rr.token_name,
+            &r.token_id,
+            &r.token_name,
             serde_json::json!({
-                "rotation": rr.id, "new_token": new_id, "guided": true,
-                "verified_by": verified_by, "new_name": rr.plan.name,
+                "rotation": r.id, "new_token": new_id, "guided": true,
+                "verified_by": verified_by, "new_name": r.plan.name,
             }),
         )];
         if single {
             events.push(AuditEvent::token(
                 AuditAction::TokenRevoked,
-                &rr.token_id,
-                &rr.token_name,
-                serde_json::json!({ "rotation": rr.id, "reason": "replaced in the dashboard (single key)" }),
+                &r.token_id,
+                &r.token_name,
+                serde_json::json!({ "rotation": r.id, "reason": "replaced in the dashboard (single key)" }),
             ));
             events.push(AuditEvent::token(
                 AuditAction::RotationFinished,
-                &rr.token_id,
-                &rr.token_name,
-                serde_json::json!({ "rotation": rr.id, "new_token": new_id }),
+                &r.token_id,
+                &r.token_name,
+                serde_json::json!({ "rotation": r.id, "new_token": new_id }),
             ));
         }
-        Ok(((), events))
-    })?;
+        Ok(events)
+    })
+    .await?;
     let outcome = if single {
         Outcome::Done
     } else {
@@ -505,29 +496,24 @@ pub async fn confirm_retired(
     }
     r.step = Step::Done;
     r.finished_at = Some(clock.now());
-    let mut v = vault.lock().await;
-    let rr = r.clone();
-    v.change(|tx, now| {
-        tokens::set_state(tx, &rr.token_id, TokenState::Revoked, now)?;
-        rotations::update(tx, &rr, now)?;
-        Ok((
-            (),
-            vec![
-                AuditEvent::token(
-                    AuditAction::TokenRevoked,
-                    &rr.token_id,
-                    &rr.token_name,
-                    serde_json::json!({ "rotation": rr.id, "deleted_in_dashboard": true, "checked": checked, "forced": force }),
-                ),
-                AuditEvent::token(
-                    AuditAction::RotationFinished,
-                    &rr.token_id,
-                    &rr.token_name,
-                    serde_json::json!({ "rotation": rr.id, "new_token": rr.new_token_id }),
-                ),
-            ],
-        ))
-    })?;
+    record(vault, &mut r, Keep::Durable, |tx, now, r| {
+        tokens::set_state(tx, &r.token_id, TokenState::Revoked, now)?;
+        Ok(vec![
+            AuditEvent::token(
+                AuditAction::TokenRevoked,
+                &r.token_id,
+                &r.token_name,
+                serde_json::json!({ "rotation": r.id, "deleted_in_dashboard": true, "checked": checked, "forced": force }),
+            ),
+            AuditEvent::token(
+                AuditAction::RotationFinished,
+                &r.token_id,
+                &r.token_name,
+                serde_json::json!({ "rotation": r.id, "new_token": r.new_token_id }),
+            ),
+        ])
+    })
+    .await?;
     Ok(Report {
         rotation_id: r.id.clone(),
         token_id: r.token_id.clone(),

@@ -33,7 +33,10 @@
 pub mod engine;
 pub mod guided;
 mod intent;
+mod machine;
 pub mod policy;
+mod recovery;
+mod steps;
 
 pub use crate::model::rotation::{Orphan, Plan, Rotation, Step};
 pub use engine::{Engine, EngineConfig, Flow, NoObserver, Observer, Outcome, Report, SharedVault};
