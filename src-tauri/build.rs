@@ -12,6 +12,8 @@ const COMMANDS: &[&str] = &[
     "reveal_secret",
     "copy_secret",
     "add_token",
+    "edit_token",
+    "remove_token",
     "rotate_token",
     "rotate_due",
     "guided_begin",
@@ -20,7 +22,6 @@ const COMMANDS: &[&str] = &[
     "audit_log",
     "start_sandbox",
     "check_reminders",
-    "create_options",
     "create_remote",
     "list_integrations",
     "verify_integration",
@@ -39,6 +40,7 @@ const COMMANDS: &[&str] = &[
     "remove_recipient",
     "export_identity",
     "change_custody",
+    "provider_catalog",
 ];
 
 fn main() {

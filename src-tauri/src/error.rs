@@ -1,14 +1,18 @@
-//! The error a command gives the page: `{kind, message}`, with the phrase a typed
-//! confirmation needs when that is what is asked. The page shows `message`, and acts
-//! on `kind` where there is something to do (ask for a proof of the person, offer to
-//! restore the previous generation, ask for a moved integration's credential).
+//! The error every command gives the page: `{kind, message}` (and the phrase a typed
+//! confirmation needs, when that is what is asked). The page shows `message`, and acts
+//! on `kind` where there is something to do: ask for a proof of the person, offer to
+//! restore the previous generation, ask for a moved integration's credential, confirm
+//! a rotation that asks first, open a guided rotation.
 
 use serde::Serialize;
+use tokenwarden_core::actions::ActionError;
+use tokenwarden_core::custody::CustodyError;
 use tokenwarden_core::reauth::ReauthError;
 use tokenwarden_core::vault::SeenIn;
 use tokenwarden_core::VaultError;
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, thiserror::Error)]
+#[error("{message}")]
 pub struct AppError {
     pub kind: &'static str,
     pub message: String,
@@ -16,6 +20,8 @@ pub struct AppError {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub phrase: Option<&'static str>,
 }
+
+pub type Result<T> = std::result::Result<T, AppError>;
 
 impl AppError {
     pub fn new(kind: &'static str, message: impl Into<String>) -> Self {
@@ -25,17 +31,18 @@ impl AppError {
             phrase: None,
         }
     }
-}
 
-impl From<String> for AppError {
-    fn from(message: String) -> Self {
-        AppError::new("error", message)
+    /// The vault is not open (locked, or not unlocked yet).
+    pub fn locked() -> Self {
+        Self::new("locked", "the vault is locked; unlock it first")
     }
-}
 
-impl From<&str> for AppError {
-    fn from(message: &str) -> Self {
-        AppError::new("error", message)
+    /// A background task the command waited for ended without an answer.
+    pub fn interrupted() -> Self {
+        Self::new(
+            "error",
+            "the work was interrupted before it finished; try again",
+        )
     }
 }
 
@@ -50,53 +57,74 @@ fn reauth_kind(e: &ReauthError) -> &'static str {
     }
 }
 
-impl From<ReauthError> for AppError {
-    fn from(e: ReauthError) -> Self {
-        AppError::new(reauth_kind(&e), e.to_string())
+fn vault_kind(e: &VaultError) -> &'static str {
+    match e {
+        VaultError::Reauth(r) => reauth_kind(r),
+        VaultError::Custody(CustodyError::WrongPassphrase { .. }) => "wrong_passphrase",
+        VaultError::RolledBack {
+            seen_in: SeenIn::Previous { .. },
+            ..
+        } => "rolled_back_previous_newer",
+        VaultError::RolledBack { .. } => "rolled_back",
+        VaultError::Forged {
+            previous: Some(_), ..
+        }
+        | VaultError::Damaged {
+            previous: Some(_), ..
+        } => "restorable",
+        VaultError::Forged { .. } => "forged",
+        VaultError::Damaged { .. } => "damaged",
+        VaultError::EndpointChange { field, .. } if *field == "base_url" => "endpoint_credential",
+        VaultError::EndpointChange { .. } => "endpoint_confirm",
+        _ => "error",
     }
 }
 
 impl From<VaultError> for AppError {
     fn from(e: VaultError) -> Self {
+        AppError::new(vault_kind(&e), e.to_string())
+    }
+}
+
+impl From<ActionError> for AppError {
+    fn from(e: ActionError) -> Self {
         let kind = match &e {
-            VaultError::Reauth(r) => reauth_kind(r),
-            VaultError::Custody(tokenwarden_core::custody::CustodyError::WrongPassphrase {
-                ..
-            }) => "wrong_passphrase",
-            VaultError::RolledBack {
-                seen_in: SeenIn::Previous { .. },
-                ..
-            } => "rolled_back_previous_newer",
-            VaultError::RolledBack { .. } => "rolled_back",
-            VaultError::Forged {
-                previous: Some(_), ..
+            ActionError::TypedNeeded { action, .. } => {
+                return AppError {
+                    kind: "reauth_typed",
+                    message: e.to_string(),
+                    phrase: Some(action.phrase()),
+                }
             }
-            | VaultError::Damaged {
-                previous: Some(_), ..
-            } => "restorable",
-            VaultError::Forged { .. } => "forged",
-            VaultError::Damaged { .. } => "damaged",
-            VaultError::EndpointChange { field, .. } if *field == "base_url" => {
-                "endpoint_credential"
-            }
-            VaultError::EndpointChange { .. } => "endpoint_confirm",
-            _ => "error",
+            ActionError::Reauth(r) => reauth_kind(r),
+            ActionError::AsksFirst { .. } => "asks_first",
+            ActionError::Guided { .. } => "guided",
+            e => e.vault().map(vault_kind).unwrap_or("error"),
         };
         AppError::new(kind, e.to_string())
     }
 }
 
-impl AppError {
-    /// The OS could not check the person: the page asks for the phrase typed.
-    pub fn typed_needed(action: tokenwarden_core::reauth::Sensitive, why: &str) -> Self {
-        AppError {
-            kind: "reauth_typed",
-            message: format!(
-                "To {}, confirm it is you: the OS cannot check here ({why}). Type '{}' to go on.",
-                action.describe(),
-                action.phrase()
-            ),
-            phrase: Some(action.phrase()),
-        }
+impl From<CustodyError> for AppError {
+    fn from(e: CustodyError) -> Self {
+        VaultError::from(e).into()
+    }
+}
+
+impl From<tokenwarden_core::validate::InvalidInput> for AppError {
+    fn from(e: tokenwarden_core::validate::InvalidInput) -> Self {
+        AppError::new("invalid", e.to_string())
+    }
+}
+
+impl From<tauri::Error> for AppError {
+    fn from(e: tauri::Error) -> Self {
+        AppError::new("error", e.to_string())
+    }
+}
+
+impl From<tokio::task::JoinError> for AppError {
+    fn from(_: tokio::task::JoinError) -> Self {
+        AppError::interrupted()
     }
 }

@@ -467,10 +467,15 @@ fn setup_screens_custody_and_auto_lock_in_the_window() {
     );
     let refused = s.js_async(
         "const done = arguments[arguments.length - 1];\
-         window.__TAURI__.core.invoke('list_tokens').then(() => done('listed'), e => done(String(e)));",
+         window.__TAURI__.core.invoke('list_tokens').then(() => done('listed'), e => done(e));",
         json!([]),
     );
-    assert!(refused.as_str().unwrap().contains("locked"), "{refused}");
+    // Every command refuses as {kind, message}: the page can act on the kind.
+    assert_eq!(refused["kind"], "locked", "{refused}");
+    assert!(
+        refused["message"].as_str().unwrap().contains("locked"),
+        "{refused}"
+    );
     wait_message(&s, "Locked after the idle time");
     shot(&display, "16-auto-locked.png");
     // No passphrase typed in this run is still held by the page.

@@ -3,6 +3,7 @@
 
 mod admin;
 mod e2e;
+mod permissions;
 mod support;
 mod trust;
 mod window;

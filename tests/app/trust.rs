@@ -133,13 +133,13 @@ fn recovery_and_a_lock_during_a_rotation_in_the_window() {
         }}),
     );
     let id = row["id"].as_str().unwrap().to_string();
-    s.js("return loadTokens();", json!([]));
+    s.js("return tw.loadTokens();", json!([]));
     sim.inject(FaultRule::new(
         "POST /api/v1/token",
         1,
         Fault::Delay(Duration::from_secs(4)),
     ));
-    s.js("startRotation(arguments[0]);", json!([id]));
+    s.js("tw.startRotation(arguments[0]);", json!([id]));
     std::thread::sleep(Duration::from_millis(700));
     s.click("#lock-btn");
     wait_message(&s, "the vault locks as soon as it ends");

@@ -499,7 +499,7 @@ pub fn change(
                         // Every copy of this vault folder made while the key was in the
                         // keyring shares that entry: say how such a copy opens again.
                         Ok(()) => format!(
-                            "the vault key is now in {} behind your passphrase; the OS keyring no longer holds it (a copy of this vault made while it did now opens only after `tw identity custody keyring` here, or with an exported key)",
+                            "the vault key is now in {} behind your passphrase; the OS keyring no longer holds it (a copy of this vault made while it did now opens only after the key is moved back to the keyring here, or with an exported key)",
                             path.display()
                         ),
                         Err(e) => format!(

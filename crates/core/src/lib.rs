@@ -3,6 +3,7 @@
 //! and benchmarks without a display.
 #![forbid(unsafe_code)]
 
+pub mod actions;
 pub mod calendar;
 pub mod clock;
 pub mod custody;

@@ -25,6 +25,53 @@ pub struct Drift {
     pub fields: Vec<&'static str>,
 }
 
+/// One thing reconcile found, in words both front ends show.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Finding {
+    /// `unmanaged`, `vanished` or `differs`.
+    pub kind: &'static str,
+    pub name: String,
+    pub text: String,
+}
+
+impl ReconcileReport {
+    /// What was found, one line each: unmanaged, then vanished, then differing tokens.
+    pub fn findings(&self) -> Vec<Finding> {
+        let mut out = vec![];
+        for r in &self.unmanaged {
+            out.push(Finding {
+                kind: "unmanaged",
+                name: r.name.clone(),
+                text: format!(
+                    "remote id {}, expires {}: made outside Tokenwarden; its secret is unknown here",
+                    r.remote_id,
+                    r.expires_at
+                        .map(|e| e.format("%Y-%m-%d").to_string())
+                        .unwrap_or_else(|| "-".into())
+                ),
+            });
+        }
+        for t in &self.vanished {
+            out.push(Finding {
+                kind: "vanished",
+                name: t.name.clone(),
+                text: format!(
+                    "{}: no longer listed by the provider (revoked or deleted elsewhere)",
+                    t.short_id()
+                ),
+            });
+        }
+        for d in &self.drifted {
+            out.push(Finding {
+                kind: "differs",
+                name: d.token.name.clone(),
+                text: format!("{}: {}", d.token.short_id(), d.fields.join(", ")),
+            });
+        }
+        out
+    }
+}
+
 fn sorted(v: &[String]) -> Vec<String> {
     let mut v = v.to_vec();
     v.sort();

@@ -43,6 +43,13 @@ impl TokenSecret {
         Ok(Self(secret))
     }
 
+    /// A secret as a person pastes or pipes it: whitespace around it (a trailing
+    /// newline, a space picked up with a selection) is no part of any token, and is
+    /// dropped the same way whichever front end it came through.
+    pub fn pasted(raw: &str) -> Result<Self, crate::validate::InvalidInput> {
+        Self::new(raw.trim().to_string())
+    }
+
     /// A secret read back from the vault: stored by this or an earlier version, whose
     /// checks it passed then. Only emptiness is refused (a secret column never is).
     pub(crate) fn from_vault(value: String) -> Self {

@@ -168,29 +168,37 @@ pub fn ipv4(raw: &str) -> Result<String, InvalidInput> {
 /// RFC 3339 time. It must lie after `now`: a token recorded as already expired is a
 /// typo far more often than a wish.
 pub fn expiry(raw: &str, now: DateTime<Utc>) -> Result<Option<DateTime<Utc>>, InvalidInput> {
+    let at = parse_expiry(raw)?;
+    if at.is_some_and(|at| at <= now) {
+        return Err(InvalidInput::new(
+            "expires",
+            format!("'{}' is in the past", raw.trim()),
+        ));
+    }
+    Ok(at)
+}
+
+/// An expiry as written (`YYYY-MM-DD`, RFC 3339, `never`), past or not: for telling
+/// whether an edit leaves a token's expiry as it was.
+pub fn parse_expiry(raw: &str) -> Result<Option<DateTime<Utc>>, InvalidInput> {
     let s = raw.trim();
     if s.eq_ignore_ascii_case("never") {
         return Ok(None);
     }
-    let at = if let Ok(date) = NaiveDate::parse_from_str(s, "%Y-%m-%d") {
-        date.and_hms_opt(0, 0, 0)
-            .expect("midnight exists")
-            .and_utc()
-    } else if let Ok(t) = DateTime::parse_from_rfc3339(s) {
-        t.with_timezone(&Utc)
-    } else {
-        return Err(InvalidInput::new(
-            "expires",
-            format!("'{s}' is not a date (YYYY-MM-DD), an RFC 3339 time or 'never'"),
-        ));
-    };
-    if at <= now {
-        return Err(InvalidInput::new(
-            "expires",
-            format!("'{s}' is in the past"),
+    if let Ok(date) = NaiveDate::parse_from_str(s, "%Y-%m-%d") {
+        return Ok(Some(
+            date.and_hms_opt(0, 0, 0)
+                .expect("midnight exists")
+                .and_utc(),
         ));
     }
-    Ok(Some(at))
+    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
+        return Ok(Some(t.with_timezone(&Utc)));
+    }
+    Err(InvalidInput::new(
+        "expires",
+        format!("'{s}' is not a date (YYYY-MM-DD), an RFC 3339 time or 'never'"),
+    ))
 }
 
 #[cfg(test)]

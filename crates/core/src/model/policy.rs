@@ -89,3 +89,27 @@ pub enum PolicySource {
     Integration,
     Default,
 }
+
+impl PolicySource {
+    /// Where it comes from, as said after it ("from the token").
+    pub fn key(self) -> &'static str {
+        match self {
+            PolicySource::Token => "token",
+            PolicySource::Integration => "integration",
+            PolicySource::Default => "default",
+        }
+    }
+}
+
+impl Policy {
+    /// The policy in words: "one-click, rotates by itself 7 days before expiry".
+    pub fn describe(&self) -> String {
+        match self.auto_days {
+            Some(d) => format!(
+                "{}, rotates by itself {d} days before expiry",
+                self.mode.key()
+            ),
+            None => self.mode.key().to_string(),
+        }
+    }
+}

@@ -49,6 +49,20 @@ impl Step {
         Step::ALL.into_iter().find(|s| s.key() == k)
     }
 
+    /// What reaching this step means, as progress is shown.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Step::Planned => "planned",
+            Step::Created => "new token created at the provider",
+            Step::Stored => "new token stored in the vault (pending)",
+            Step::Verified => "new token verified",
+            Step::Promoted => "switched to the new token",
+            Step::Revoked => "old token revoked",
+            Step::Done => "done",
+            Step::Abandoned => "abandoned",
+        }
+    }
+
     pub fn is_final(self) -> bool {
         matches!(self, Step::Done | Step::Abandoned)
     }
@@ -114,6 +128,21 @@ pub struct Rotation {
     pub started_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub finished_at: Option<DateTime<Utc>>,
+}
+
+impl Plan {
+    /// What the rotation will make, in words (shown before a rotation that asks first).
+    pub fn describe(&self) -> String {
+        format!(
+            "new token '{}' with scopes [{}], allowed IPs [{}], expiring {}; then the old one is revoked",
+            self.name,
+            self.scopes.join(", "),
+            self.allowed_ips.join(", "),
+            self.expires_at
+                .map(|e| e.format("%Y-%m-%d %H:%M UTC").to_string())
+                .unwrap_or_else(|| "never".into())
+        )
+    }
 }
 
 impl Rotation {

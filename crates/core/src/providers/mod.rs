@@ -234,6 +234,16 @@ pub trait Provider: Send + Sync {
         Err(self.unsupported(Operation::Get))
     }
 
+    /// Checks a create request the way this provider would, before anything is sent:
+    /// every field named on failure. Returns it as the provider spells it.
+    fn check_create(
+        &self,
+        request: &CreateRequest,
+        _now: DateTime<Utc>,
+    ) -> Result<CreateRequest, InvalidInput> {
+        Ok(request.clone())
+    }
+
     async fn create(&self, _request: &CreateRequest) -> Result<CreatedToken, ProviderError> {
         Err(self.unsupported(Operation::Create))
     }

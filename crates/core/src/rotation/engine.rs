@@ -127,6 +127,25 @@ impl Report {
         }
     }
 
+    /// How it ended, in words: "rotated", "waiting: …", "failed: …".
+    pub fn summary(&self) -> String {
+        match &self.outcome {
+            Outcome::Done => "rotated".into(),
+            Outcome::Stopped => format!("stopped after {}", self.step),
+            Outcome::Waiting { reason } => format!("waiting: {reason}"),
+            Outcome::Failed {
+                error,
+                resumable: true,
+            } => format!("unfinished, retried at the next start: {error}"),
+            Outcome::Failed { error, .. } => format!("failed: {error}"),
+        }
+    }
+
+    /// Tokens the provider holds that a lost create answer left, not yet revoked.
+    pub fn live_orphans(&self) -> usize {
+        self.orphans.iter().filter(|o| !o.revoked).count()
+    }
+
     pub fn is_done(&self) -> bool {
         self.outcome == Outcome::Done
     }

@@ -54,7 +54,7 @@ pub enum RotationError {
     Provider(#[from] ProviderError),
     #[error(transparent)]
     Invalid(#[from] crate::validate::InvalidInput),
-    #[error("token '{name}' is already being rotated (rotation {rotation}, at step {step}); `tw rotations` shows it, and it resumes at the next start")]
+    #[error("token '{name}' is already being rotated (rotation {rotation}, at step {step}); it resumes at the next start")]
     AlreadyRotating {
         name: String,
         rotation: String,
@@ -62,16 +62,16 @@ pub enum RotationError {
     },
     #[error("token '{name}' is {state}; only a current token can be rotated")]
     NotCurrent { name: String, state: &'static str },
-    #[error("token '{name}' belongs to no integration, so Tokenwarden cannot reach its provider; attach it with `tw add --integration` or rotate it by hand")]
+    #[error("token '{name}' belongs to no integration, so Tokenwarden cannot reach its provider; attach it to one, or rotate it by hand")]
     NoIntegration { name: String },
     #[error("token '{name}' has no remote id and the provider lists {found} tokens of that name; Tokenwarden cannot tell which one to revoke; rotate it in the dashboard")]
     NoRemoteId { name: String, found: usize },
-    #[error("{}: {operation} is done in the provider's dashboard; Tokenwarden guides you through it (`tw rotate` in a terminal, or the app)", provider.display_name())]
+    #[error("{}: {operation} is done in the provider's dashboard; Tokenwarden guides you through it", provider.display_name())]
     Unsupported {
         provider: ProviderKind,
         operation: &'static str,
     },
-    #[error("token '{name}' has the rotation policy 'never' (a person rotates it); change it with `tw policy {name} --mode ask` first")]
+    #[error("token '{name}' has the rotation policy 'never' (a person rotates it); change its policy to 'ask' first")]
     PolicyNever { name: String },
     #[error("token '{name}': the provider created the new token with other {field} than asked ({detail}); the new token was revoked and the old one is untouched")]
     Mismatch {
@@ -81,13 +81,13 @@ pub enum RotationError {
     },
     #[error("token '{name}': the new token did not verify ({detail}); the old token is untouched and still current; the rotation is retried at the next start")]
     NotVerified { name: String, detail: String },
-    #[error("token '{name}': the vault could not record the new token ({detail}); the new token was revoked at the provider{}; the old one is untouched", if *revoked { "" } else { " as far as it answered (check `tw reconcile`)" })]
+    #[error("token '{name}': the vault could not record the new token ({detail}); the new token was revoked at the provider{}; the old one is untouched", if *revoked { "" } else { " as far as it answered (reconcile the integration to check)" })]
     NotStored {
         name: String,
         detail: String,
         revoked: bool,
     },
-    #[error("no rotation matches '{query}'; `tw rotations --all` lists them")]
+    #[error("no rotation matches '{query}'")]
     RotationNotFound { query: String },
     #[error("rotation {rotation} of '{name}' is at step {step}: {why}")]
     WrongStep {
@@ -98,9 +98,9 @@ pub enum RotationError {
     },
     #[error("token '{name}': the old key still works at the provider; delete it in the dashboard first, then confirm again")]
     OldStillWorks { name: String },
-    #[error("token '{name}': the provider answers this machine 403 for the old key, which is restricted to other addresses, so whether it is deleted cannot be told from here; confirm with --force once you have deleted it")]
+    #[error("token '{name}': the provider answers this machine 403 for the old key, which is restricted to other addresses, so whether it is deleted cannot be told from here; once you have deleted it, confirm again, forced")]
     CannotTell { name: String },
-    #[error("token '{name}': the new key did not verify ({detail}); it is kept pending and the old one stays current: check it and paste it again, or accept it unverified (--force)")]
+    #[error("token '{name}': the new key did not verify ({detail}); it is kept pending and the old one stays current: check it and paste it again, or accept it unverified")]
     GuidedNotVerified { name: String, detail: String },
 }
 

@@ -20,7 +20,7 @@ pub mod schema;
 pub(crate) mod tokens;
 
 pub use crate::paths::{VaultPaths, VAULT_ENV};
-pub use tokens::RevealPurpose;
+pub use tokens::{RevealPurpose, TokenChanges};
 
 use crate::clock::Clock;
 use crate::custody::{self, CustodyError, CustodyMode, CustodyOutcome, CustodyRecord, KeyRequest};
@@ -161,7 +161,7 @@ impl std::fmt::Display for SeenIn {
 
 #[derive(Debug, thiserror::Error)]
 pub enum VaultError {
-    #[error("no vault at {path}; create one with `tw init` or the app's first-run screen")]
+    #[error("no vault at {path}; create one first")]
     NotFound { path: PathBuf },
     #[error("a vault already exists at {path}; it is left as it is")]
     AlreadyExists { path: PathBuf },
@@ -232,9 +232,9 @@ pub enum VaultError {
     },
     #[error("an integration labelled '{label}' already exists (id {id}); choose another label")]
     DuplicateIntegration { label: String, id: String },
-    #[error("no integration matches '{query}'; `tw integration list` shows them")]
+    #[error("no integration matches '{query}'")]
     IntegrationNotFound { query: String },
-    #[error("no token matches '{query}'; `tw list` shows names and ids")]
+    #[error("no token matches '{query}'")]
     TokenNotFound { query: String },
     #[error("'{query}' matches {count} tokens ({ids}); use a longer id")]
     Ambiguous {
@@ -465,6 +465,33 @@ pub struct Restored {
     pub kept: PathBuf,
     /// When the restored generation is older than the one before the newest seen.
     pub older: Option<AcceptedOlder>,
+}
+
+impl AcceptedOlder {
+    /// What keeping an older copy means, for the person.
+    pub fn describe(&self) -> String {
+        format!(
+            "Kept the older copy (generation {}, older than generation {} seen before); recorded in the audit log. Check the recipients and the token list: an older copy may hold what was removed since.",
+            self.found, self.seen
+        )
+    }
+}
+
+impl Restored {
+    /// What the restore did, for the person.
+    pub fn describe(&self) -> String {
+        let mut n = format!(
+            "Restored the previous generation; the file it replaces is kept as {}.",
+            self.kept.display()
+        );
+        if let Some(o) = &self.older {
+            n.push_str(&format!(
+                " It is generation {}, older than generation {} seen before: what changed since is undone (recorded in the audit log). Check the recipients and the token list.",
+                o.found, o.seen
+            ));
+        }
+        n
+    }
 }
 
 /// A vault's folder, checked, its lock held: where every open starts.

@@ -273,6 +273,17 @@ pub(crate) fn known_remote_ids(
         .map_err(VaultError::sql("reading remote ids"))
 }
 
+/// What an edit may change of a token: all but its provider, secret, state and line.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TokenChanges {
+    pub name: String,
+    pub integration_id: Option<String>,
+    pub scopes: Vec<String>,
+    pub allowed_ips: Vec<String>,
+    pub expires_at: Option<DateTime<Utc>>,
+    pub notes: String,
+}
+
 /// Shortest id prefix accepted when finding a token by id.
 const MIN_ID_PREFIX: usize = 4;
 
@@ -455,6 +466,74 @@ impl Vault {
             let event = AuditEvent::token(action, &record.id, &record.name, detail);
             Ok((secret, vec![event]))
         })
+    }
+
+    /// Changes what a person may edit of a token; audited with the fields changed
+    /// (a note's text is not copied into the log). A current token keeps its name
+    /// unique.
+    pub fn edit_token(
+        &mut self,
+        id: &str,
+        changes: TokenChanges,
+    ) -> Result<TokenRecord, VaultError> {
+        let before = self.get_token(id)?;
+        if before.state == TokenState::Current && !changes.name.eq_ignore_ascii_case(&before.name) {
+            name_free(&self.conn, &changes.name)?;
+        }
+        let mut changed = serde_json::Map::new();
+        if changes.name != before.name {
+            changed.insert("name".into(), serde_json::json!(changes.name));
+        }
+        if changes.integration_id != before.integration_id {
+            changed.insert(
+                "integration".into(),
+                serde_json::json!(changes.integration_id),
+            );
+        }
+        if changes.scopes != before.scopes {
+            changed.insert("scopes".into(), serde_json::json!(changes.scopes));
+        }
+        if changes.allowed_ips != before.allowed_ips {
+            changed.insert("allowed_ips".into(), serde_json::json!(changes.allowed_ips));
+        }
+        if changes.expires_at != before.expires_at {
+            changed.insert(
+                "expires_at".into(),
+                serde_json::json!(changes.expires_at.map(to_db)),
+            );
+        }
+        if changes.notes != before.notes {
+            changed.insert("notes".into(), serde_json::json!("changed"));
+        }
+        if changed.is_empty() {
+            return Ok(before);
+        }
+        let c = changes.clone();
+        self.change(|tx, now| {
+            tx.execute(
+                "UPDATE tokens SET name = ?1, integration_id = ?2, scopes = ?3, allowed_ips = ?4,
+                    expires_at = ?5, notes = ?6, updated_at = ?7 WHERE id = ?8",
+                params![
+                    c.name,
+                    c.integration_id,
+                    serde_json::to_string(&c.scopes).expect("strings serialize"),
+                    serde_json::to_string(&c.allowed_ips).expect("strings serialize"),
+                    c.expires_at.map(to_db),
+                    c.notes,
+                    to_db(now),
+                    before.id,
+                ],
+            )
+            .map_err(VaultError::sql("editing a token"))?;
+            let ev = AuditEvent::token(
+                AuditAction::TokenUpdated,
+                &before.id,
+                &c.name,
+                serde_json::Value::Object(changed),
+            );
+            Ok(((), vec![ev]))
+        })?;
+        self.get_token(id)
     }
 
     /// Deletes a token and its secret for good (the audit log keeps its name and id).

@@ -124,6 +124,14 @@ impl Provider for GoodAccess {
         ProviderKind::GoodAccess
     }
 
+    fn check_create(
+        &self,
+        request: &CreateRequest,
+        now: DateTime<Utc>,
+    ) -> Result<CreateRequest, InvalidInput> {
+        check_create(request, now)
+    }
+
     async fn verify(&self, secret: &TokenSecret) -> Result<(), ProviderError> {
         let url = format!("{}/api/v1/test-connection", self.base_url);
         let call = Self::call(Operation::Verify, true);

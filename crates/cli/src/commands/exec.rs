@@ -1,0 +1,62 @@
+//! `tw exec`: a command run with current secrets in its environment, nowhere else.
+//! The vault is closed (and its lock released) before the command starts.
+
+use crate::context::Ctx;
+use anyhow::{anyhow, Context, Result};
+use clap::Args;
+
+#[derive(Args)]
+pub struct ExecArgs {
+    /// VAR=TOKEN: put the token's current secret in the variable VAR (repeat)
+    #[arg(short = 'e', long = "env", value_name = "VAR=TOKEN", required = true)]
+    env: Vec<String>,
+    /// The command and its arguments, after --
+    #[arg(last = true, required = true, value_name = "COMMAND")]
+    command: Vec<String>,
+}
+
+pub fn run(a: ExecArgs, ctx: &Ctx) -> Result<()> {
+    let pairs = a
+        .env
+        .iter()
+        .map(|pair| {
+            pair.split_once('=')
+                .map(|(v, t)| (v.to_string(), t.to_string()))
+                .ok_or_else(|| anyhow!("env: '{pair}' is not VAR=TOKEN"))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let program = a.command[0].clone();
+    let session = ctx.open_resumed()?;
+    let vars = ctx.run(session.secrets_for_program(&pairs, &program))?;
+    drop(session);
+    let mut cmd = std::process::Command::new(&program);
+    cmd.args(&a.command[1..]);
+    // Nothing that opens the vault goes to the program: not where the vault is, not
+    // the passphrase file. It gets the secrets it was given.
+    for (name, _) in std::env::vars_os() {
+        if name.to_str().is_some_and(|n| n.starts_with("TOKENWARDEN_")) {
+            cmd.env_remove(&name);
+        }
+    }
+    for (var, secret) in &vars {
+        cmd.env(var, secret.expose());
+    }
+    // Its own crashes may dump core as they would have (tw turned that off for itself).
+    if let Some(limit) = crate::CORE_LIMIT.get() {
+        limit.apply();
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::CommandExt;
+        // Replaces this process: signals, exit status and the terminal go straight to
+        // the command, and nothing of Tokenwarden stays in memory beside it.
+        let err = cmd.exec();
+        Err(err).with_context(|| format!("running {program}"))
+    }
+    #[cfg(not(unix))]
+    {
+        let status = cmd.status().with_context(|| format!("running {program}"))?;
+        drop(vars);
+        std::process::exit(status.code().unwrap_or(1));
+    }
+}

@@ -1,0 +1,326 @@
+//! What runs without the window: locking (asked, idle, after a rotation), the
+//! reminder tick with its notifications, resuming unfinished rotations, the tray's
+//! view, and clearing the clipboard.
+
+use crate::state::{held, AppState};
+use crate::tray;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+use tauri::{AppHandle, Emitter, Manager, Runtime};
+use tokenwarden_core::{reminders, TokenState, Vault};
+
+/// How often reminders are checked while the app runs (window open or not).
+pub const REMINDER_TICK: Duration = Duration::from_secs(60);
+pub const AUTO_LOCK_TICK: Duration = Duration::from_secs(5);
+/// How long after an unlock the first reminder pass waits (see `commands::vault`).
+pub const AFTER_UNLOCK: Duration = Duration::from_secs(2);
+
+/// Brings the main window back (from the tray, or a second launch).
+pub fn show_main<R: Runtime>(app: &AppHandle<R>) {
+    if let Some(w) = app.get_webview_window("main") {
+        let _ = w.show();
+        let _ = w.unminimize();
+        let _ = w.set_focus();
+    }
+}
+
+/// Why the vault was locked, for the page to say.
+#[derive(Clone, Copy, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LockReason {
+    /// The Lock button or the tray's Lock.
+    Asked,
+    /// The auto-lock after the idle minutes set in Settings.
+    Idle,
+    /// Lock was asked while a rotation ran; it ended.
+    AfterRotation,
+}
+
+/// Locks the vault: the decrypted database is dropped.
+pub fn lock_now<R: Runtime>(app: &AppHandle<R>, reason: LockReason) {
+    let state = app.state::<AppState>();
+    state.lock_pending.store(false, Ordering::SeqCst);
+    state.set(None);
+    state.locked.store(true, Ordering::SeqCst);
+    tray::update(
+        app,
+        &tray::TrayView {
+            health: tray::Health::Locked,
+            count: 0,
+            soonest: vec![],
+        },
+    );
+    let _ = app.emit("locked", reason);
+}
+
+/// Locks now if Lock was asked while a long operation ran and none runs any more.
+pub fn lock_if_pending<R: Runtime>(app: &AppHandle<R>) {
+    let state = app.state::<AppState>();
+    if state.lock_pending.load(Ordering::SeqCst) && !state.is_busy() {
+        tracing::info!("locked after the rotation that was running");
+        lock_now(app, LockReason::AfterRotation);
+    }
+}
+
+/// After a long operation (a rotation, a create): a Lock asked meanwhile takes effect,
+/// and the tray shows what changed.
+pub async fn after_long<R: Runtime>(app: &AppHandle<R>) {
+    lock_if_pending(app);
+    refresh_tray(app).await;
+}
+
+/// Continues unfinished rotations (those due for a retry), unless a long operation is
+/// under way, so the tick never drives a rotation a command is driving.
+pub async fn resume_rotations<R: Runtime>(app: &AppHandle<R>) {
+    let state = app.state::<AppState>();
+    if state.is_busy() {
+        return;
+    }
+    let Ok(session) = state.session() else {
+        return;
+    };
+    let busy = state.busy();
+    let resumed = session.resume(false, None).await;
+    drop(session);
+    drop(busy);
+    lock_if_pending(app);
+    match resumed {
+        Ok(r) => {
+            state.keep_notices(r.notices);
+            for e in &r.errors {
+                tracing::warn!(error = %e, "resuming a rotation");
+            }
+            for rep in &r.reports {
+                tracing::info!(token = %rep.token_name, step = %rep.step, "resumed a rotation");
+            }
+            if !r.reports.is_empty() {
+                let _ = app.emit("vault-changed", ());
+            }
+        }
+        Err(e) => tracing::warn!(error = %e, "resuming rotations"),
+    }
+}
+
+/// Recomputes the tray from the open vault.
+pub async fn refresh_tray<R: Runtime>(app: &AppHandle<R>) {
+    let state = app.state::<AppState>();
+    let Ok(shared) = state.shared() else {
+        return;
+    };
+    let vault = shared.lock().await;
+    let now = vault.now();
+    let Ok(tokens) = vault.list_tokens() else {
+        return;
+    };
+    drop(vault);
+    let live: Vec<_> = tokens
+        .iter()
+        .filter(|t| matches!(t.state, TokenState::Current | TokenState::RevokePending))
+        .filter(|t| t.expires_at.is_some())
+        .collect();
+    let expired = live.iter().filter(|t| t.is_expired(now)).count();
+    let soon = live
+        .iter()
+        .filter(|t| !t.is_expired(now) && t.days_left(now).is_some_and(|d| d < 7))
+        .count();
+    let health = if expired > 0 {
+        tray::Health::Expired
+    } else if soon > 0 {
+        tray::Health::Soon
+    } else {
+        tray::Health::Ok
+    };
+    let soonest: Vec<(String, String)> = live
+        .iter()
+        .take(tray::SLOTS)
+        .map(|t| {
+            let when = match t.days_left(now) {
+                _ if t.is_expired(now) => "expired".to_string(),
+                Some(0) => "< 1 day".to_string(),
+                Some(d) => format!("{d} d"),
+                None => String::new(),
+            };
+            (t.id.clone(), format!("{} — {when}", t.name))
+        })
+        .collect();
+    *held(&state.tray_tokens) = soonest.iter().map(|(id, _)| id.clone()).collect();
+    tray::update(
+        app,
+        &tray::TrayView {
+            health,
+            count: expired + soon,
+            soonest,
+        },
+    );
+}
+
+/// Shows an OS notification. Without a notification service (a bare session), logs
+/// why and goes on.
+pub fn notify<R: Runtime>(app: &AppHandle<R>, title: &str, body: &str) {
+    use tauri_plugin_notification::NotificationExt;
+    match app.notification().builder().title(title).body(body).show() {
+        Ok(()) => tracing::info!(title, "notification shown"),
+        Err(e) => tracing::warn!(error = %e, "could not show a notification"),
+    }
+}
+
+/// Opens a keyring vault while the window is still being built, so the page finds
+/// it open (about 40 ms of keyring and decryption off the launch path). Errors are
+/// left for the page's own attempt, which shows them.
+pub fn preopen(app: AppHandle) {
+    tauri::async_runtime::spawn(async move {
+        let state = app.state::<AppState>();
+        let _opening = state.opening.lock().await;
+        let keyring = matches!(
+            Vault::custody_mode(&state.paths),
+            Ok(tokenwarden_core::custody::CustodyMode::Keyring)
+        );
+        if !keyring || state.is_locked() {
+            return;
+        }
+        let h = app.clone();
+        let opened = tauri::async_runtime::spawn_blocking(move || {
+            crate::commands::vault::open_vault(&h.state::<AppState>(), None)
+        })
+        .await;
+        let Ok(opened) = opened else {
+            return;
+        };
+        match opened {
+            // Locked from the tray while the open ran: the lock wins.
+            Ok(true) if state.is_locked() => state.set(None),
+            Ok(true) => {
+                tracing::debug!(
+                    since_start_ms = state.since_start_ms(),
+                    "vault opened at start"
+                );
+                crate::commands::vault::opened(&app, &state).await;
+            }
+            Ok(false) => {}
+            Err(e) => tracing::debug!(error = %e, "not opened at start; the page will say why"),
+        }
+    });
+}
+
+/// Returns the heap's free pages to the OS a moment after a large piece of work (a
+/// vault opened, 10,000 rows sent to the page): glibc keeps freed memory in its arenas
+/// otherwise, and the app would hold its peak for as long as it runs in the tray.
+pub fn trim_memory_soon() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    tauri::async_runtime::spawn(async {
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        // SAFETY: malloc_trim only walks the allocator's own free lists; it takes the
+        // allocator's locks like any malloc call and has no preconditions.
+        let released = unsafe { libc::malloc_trim(0) };
+        tracing::debug!(released, "trimmed the heap");
+    });
+}
+
+/// Locks an open vault idle for longer than the auto-lock minutes, unless a long
+/// operation is under way (it would fail half-way).
+pub fn auto_lock<R: Runtime>(app: &AppHandle<R>) {
+    lock_if_pending(app);
+    let state = app.state::<AppState>();
+    let idle_since = *held(&state.last_activity);
+    let minutes = *held(&state.auto_lock);
+    if state.is_open()
+        && !state.is_busy()
+        && tokenwarden_core::settings::should_lock(minutes, idle_since, state.clock.now())
+    {
+        tracing::info!(minutes, "locked after idle time");
+        lock_now(app, LockReason::Idle);
+    }
+}
+
+/// Clears the clipboard if it still holds the secret last copied (after 30 s, and at
+/// Quit: a secret must not outlive the app on the clipboard).
+pub fn clear_clipboard<R: Runtime>(
+    app: &AppHandle<R>,
+    only: Option<&tokenwarden_core::TokenSecret>,
+) {
+    use tauri_plugin_clipboard_manager::ClipboardExt;
+    let state = app.state::<AppState>();
+    let mut clip = held(&state.clipboard);
+    let Some(secret) = clip.as_ref() else {
+        return;
+    };
+    // A later copy replaced it: that one's own timer clears it.
+    if only.is_some_and(|o| o.expose() != secret.expose()) {
+        return;
+    }
+    if app
+        .clipboard()
+        .read_text()
+        .is_ok_and(|t| t == secret.expose())
+    {
+        let _ = app.clipboard().write_text(String::new());
+        tracing::info!("cleared the clipboard");
+    }
+    *clip = None;
+}
+
+/// One reminder pass: due reminders become one notification (several tokens: one
+/// summary) and are marked fired; a locked passphrase vault says only that something
+/// is due. Also resumes unfinished rotations and refreshes the tray.
+pub async fn reminder_pass<R: Runtime>(app: &AppHandle<R>) {
+    let state = app.state::<AppState>();
+    let now = state.clock.now();
+    auto_lock(app);
+    resume_rotations(app).await;
+    match state.session() {
+        Ok(session) => {
+            match session.fire_reminders().await {
+                Ok(digest) => {
+                    if let Some((title, body)) = digest.notification(now) {
+                        notify(app, &title, &body);
+                    }
+                }
+                Err(e) => tracing::warn!(error = %e, "could not fire reminders"),
+            }
+            trim_memory_soon();
+        }
+        Err(_) => locked_pass(app, &state, now),
+    }
+    refresh_tray(app).await;
+}
+
+/// Locked: the next-due file (no names) is all there is to remind from.
+fn locked_pass<R: Runtime>(
+    app: &AppHandle<R>,
+    state: &AppState,
+    now: chrono::DateTime<chrono::Utc>,
+) {
+    let next = reminders::read_next_due(&state.paths);
+    let mut expiries: Vec<_> = next.iter().map(|n| n.expires_at).collect();
+    expiries.sort();
+    expiries.dedup();
+    let count = expiries
+        .iter()
+        .filter(|e| **e - now < chrono::Duration::days(7))
+        .count();
+    tray::update(
+        app,
+        &tray::TrayView {
+            health: tray::Health::Locked,
+            count,
+            soonest: vec![],
+        },
+    );
+    let due: Vec<_> = next.iter().filter(|n| n.due_at <= now).collect();
+    let newest = due.iter().map(|n| n.due_at).max();
+    let mut told = held(&state.told_locked);
+    if let (Some(newest), Some(first)) = (newest, due.iter().min_by_key(|n| n.expires_at)) {
+        if told.is_none_or(|t| t < newest) {
+            *told = Some(newest);
+            let days = (first.expires_at - now).num_days();
+            let body = if first.expires_at <= now {
+                "A token has expired; unlock Tokenwarden to see which.".to_string()
+            } else if days == 0 {
+                "A token expires within a day; unlock Tokenwarden to see which.".to_string()
+            } else {
+                format!("A token expires in {days} days; unlock Tokenwarden to see which.")
+            };
+            notify(app, "Tokenwarden", &body);
+        }
+    }
+}

@@ -1,0 +1,103 @@
+//! What the page asks of the app itself: the provider catalog, the audit log, the
+//! sandbox, a reminder pass, activity for the auto-lock, and its own readiness.
+
+use crate::background;
+use crate::commands::vault::{status, VaultStatus};
+use crate::error::{AppError, Result};
+use crate::state::{held, AppState};
+use serde::Serialize;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use tauri::{AppHandle, State};
+use tokenwarden_core::audit::{AuditEntry, Verdict};
+use tokenwarden_core::providers::{self, CatalogEntry};
+use tokenwarden_core::sandbox::{self, Sandbox};
+
+/// What each kind of provider can do: the page's one source for which buttons,
+/// fields and dialogs a provider gets.
+#[tauri::command]
+pub fn provider_catalog() -> Vec<CatalogEntry> {
+    providers::catalog()
+}
+
+#[derive(Serialize)]
+pub struct AuditView {
+    entries: Vec<AuditEntry>,
+    verdict: Verdict,
+}
+
+#[tauri::command]
+pub async fn audit_log(state: State<'_, AppState>) -> Result<AuditView> {
+    let (entries, verdict) = state.session()?.audit_log(true).await?;
+    Ok(AuditView { entries, verdict })
+}
+
+/// Starts the simulated GoodAccess with demo tokens (first run: try everything
+/// without an account). Kept running while the app runs.
+#[tauri::command]
+pub async fn start_sandbox(app: AppHandle, state: State<'_, AppState>) -> Result<VaultStatus> {
+    let shared = state.shared()?;
+    let existing = held(&state.sandbox).clone();
+    let (sb, new) = match existing {
+        Some(sb) => (sb, false),
+        None => {
+            let sb = Sandbox::start(state.clock.clone(), sandbox::state_path(&state.paths), 0)
+                .map_err(|e| AppError::new("error", e.to_string()))?;
+            (Arc::new(sb), true)
+        }
+    };
+    let seeded = {
+        let mut vault = shared.lock().await;
+        sb.attach(&mut vault, state.http.clone())
+            .await
+            .map_err(|e| AppError::new("error", e.to_string()))?
+    };
+    *held(&state.sandbox) = Some(Arc::clone(&sb));
+    if new {
+        // One keeper per sandbox: it saves the simulated accounts every few seconds.
+        let keeper = Arc::clone(&sb);
+        tauri::async_runtime::spawn(async move {
+            loop {
+                tokio::time::sleep(std::time::Duration::from_secs(5)).await;
+                let _ = keeper.save();
+            }
+        });
+    }
+    background::refresh_tray(&app).await;
+    let notice = if seeded {
+        "the sandbox is running: a simulated GoodAccess with three demo tokens"
+    } else {
+        "the sandbox is running again"
+    };
+    Ok(status(&state, None, Some(notice.into())))
+}
+
+/// Runs a reminder pass now (the page calls it after changes; the app runs one every
+/// minute anyway).
+#[tauri::command]
+pub async fn check_reminders(app: AppHandle) -> Result<()> {
+    background::reminder_pass(&app).await;
+    Ok(())
+}
+
+/// The page reports activity (throttled): the auto-lock counts idle time from it.
+#[tauri::command]
+pub fn touch(state: State<'_, AppState>) {
+    *held(&state.last_activity) = state.clock.now();
+}
+
+/// The page has drawn its first screen and answers input. Logged with the time since
+/// the process started; `TOKENWARDEN_READY_FILE` (the launch benchmark) also gets it.
+#[tauri::command]
+pub fn ui_ready(state: State<'_, AppState>, screen: String) -> Result<()> {
+    if state.ready.swap(true, Ordering::SeqCst) {
+        return Ok(());
+    }
+    let ms = state.since_start_ms();
+    tracing::info!(screen = %screen, ms, "window interactive");
+    if let Some(path) = std::env::var_os("TOKENWARDEN_READY_FILE") {
+        std::fs::write(&path, format!("{ms:.1} {screen}\n"))
+            .map_err(|e| AppError::new("error", format!("TOKENWARDEN_READY_FILE: {e}")))?;
+    }
+    Ok(())
+}

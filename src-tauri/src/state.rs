@@ -1,0 +1,133 @@
+//! The app's state: the open vault (shared with the rotation engine behind an async
+//! mutex; locking drops it, and with it the decrypted database) and what the window,
+//! the tray and the background ticks share.
+
+use crate::error::AppError;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use tokenwarden_core::actions::Session;
+use tokenwarden_core::providers::http::Http;
+use tokenwarden_core::rotation::SharedVault;
+use tokenwarden_core::sandbox::Sandbox;
+use tokenwarden_core::{Clock, TokenSecret, Vault, VaultPaths};
+
+pub struct AppState {
+    pub paths: VaultPaths,
+    pub vault: Mutex<Option<SharedVault>>,
+    pub http: Http,
+    pub clock: Arc<dyn Clock>,
+    pub sandbox: Mutex<Option<Arc<Sandbox>>>,
+    /// Token ids behind the tray menu's slots.
+    pub tray_tokens: Mutex<Vec<String>>,
+    /// The next-due time a locked app last told about (passphrase mode).
+    pub told_locked: Mutex<Option<chrono::DateTime<chrono::Utc>>>,
+    /// The page's last sign of a person, for the auto-lock.
+    pub last_activity: Mutex<chrono::DateTime<chrono::Utc>>,
+    /// Idle minutes before locking (0: never), read from the vault at unlock.
+    pub auto_lock: Mutex<u32>,
+    /// Locked by the person or the auto-lock: a keyring vault waits for "Unlock" then.
+    pub locked: AtomicBool,
+    /// Long operations under way (rotations, creates): no auto-lock, no resume meanwhile.
+    pub busy: AtomicUsize,
+    /// Lock was pressed while one ran: the vault locks as soon as it ends.
+    pub lock_pending: AtomicBool,
+    /// What opening set aside, for the page's next status.
+    pub notices: Mutex<Vec<String>>,
+    /// The secret last put on the clipboard, until it is cleared: Quit clears it too.
+    pub clipboard: Mutex<Option<TokenSecret>>,
+    /// When the process started, for the page's "ready" report.
+    pub started: std::time::Instant,
+    pub ready: AtomicBool,
+    /// Held while a vault is being opened (the start-up open and the page's).
+    pub opening: tokio::sync::Mutex<()>,
+}
+
+/// Marks a long operation for as long as it lives.
+pub struct Busy<'a>(&'a AtomicUsize);
+
+impl Drop for Busy<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// A poisoned lock still holds its value; the app goes on with it.
+pub fn held<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+impl AppState {
+    /// `started`: when the process started (the launch timings count from it).
+    pub fn new(
+        paths: VaultPaths,
+        http: Http,
+        clock: Arc<dyn Clock>,
+        started: std::time::Instant,
+    ) -> Self {
+        Self {
+            paths,
+            vault: Mutex::new(None),
+            http,
+            last_activity: Mutex::new(clock.now()),
+            clock,
+            sandbox: Mutex::new(None),
+            tray_tokens: Mutex::new(vec![]),
+            told_locked: Mutex::new(None),
+            auto_lock: Mutex::new(tokenwarden_core::settings::DEFAULT_AUTO_LOCK_MINUTES),
+            locked: AtomicBool::new(false),
+            busy: AtomicUsize::new(0),
+            lock_pending: AtomicBool::new(false),
+            notices: Mutex::new(vec![]),
+            clipboard: Mutex::new(None),
+            started,
+            ready: AtomicBool::new(false),
+            opening: tokio::sync::Mutex::new(()),
+        }
+    }
+
+    pub fn shared(&self) -> Result<SharedVault, AppError> {
+        held(&self.vault).clone().ok_or_else(AppError::locked)
+    }
+
+    /// The open vault with what the core's actions need.
+    pub fn session(&self) -> Result<Session, AppError> {
+        Ok(Session::new(
+            self.shared()?,
+            self.http.clone(),
+            Arc::clone(&self.clock),
+        ))
+    }
+
+    pub fn set(&self, vault: Option<Vault>) {
+        *held(&self.vault) = vault.map(|v| Arc::new(tokio::sync::Mutex::new(v)));
+    }
+
+    pub fn busy(&self) -> Busy<'_> {
+        self.busy.fetch_add(1, Ordering::SeqCst);
+        Busy(&self.busy)
+    }
+
+    pub fn is_busy(&self) -> bool {
+        self.busy.load(Ordering::SeqCst) > 0
+    }
+
+    pub fn is_open(&self) -> bool {
+        held(&self.vault).is_some()
+    }
+
+    pub fn is_locked(&self) -> bool {
+        self.locked.load(Ordering::SeqCst)
+    }
+
+    /// Milliseconds since the process started, for the launch timings in the log.
+    pub fn since_start_ms(&self) -> f64 {
+        self.started.elapsed().as_secs_f64() * 1000.0
+    }
+
+    /// Keeps what opening (or a resume) set aside, for the next status the page reads.
+    pub fn keep_notices(&self, found: Vec<String>) {
+        if !found.is_empty() {
+            held(&self.notices).extend(found);
+        }
+    }
+}

@@ -1,0 +1,97 @@
+// Small helpers over the page: finding and making elements, the status line, dates,
+// and which screen is shown. No command calls here (those are api.js's).
+
+export const $ = (id) => document.getElementById(id);
+
+export function el(tag, text, cls) {
+  const e = document.createElement(tag);
+  if (text !== undefined && text !== null) e.textContent = text;
+  if (cls) e.className = cls;
+  return e;
+}
+
+// The status line under the bar; an empty text hides it.
+export function say(text, kind) {
+  const m = $("message");
+  m.textContent = text || "";
+  m.className = "message " + (kind || "info");
+  m.hidden = !text;
+}
+
+const dateFmt = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
+const dayFmt = new Intl.DateTimeFormat(undefined, { dateStyle: "medium" });
+export const fmt = (iso) => (iso ? dateFmt.format(new Date(iso)) : "never");
+export const fmtDay = (iso) => (iso ? dayFmt.format(new Date(iso)) : "never");
+
+// Runs `fn` once the frame with the latest changes has been painted.
+export function afterPaint(fn) {
+  requestAnimationFrame(() => setTimeout(fn, 0));
+}
+
+export function expiryClass(days) {
+  if (days === null || days === undefined) return "ok";
+  if (days < 0) return "expired";
+  if (days < 7) return "soon";
+  return "ok";
+}
+
+export function leftText(days) {
+  if (days === null || days === undefined) return "never";
+  if (days < 0) return "expired";
+  if (days === 0) return "< 1 d";
+  return days + " d";
+}
+
+// "a_b" state keys as words.
+export const stateText = (state) => state.replace("_", " ");
+
+// Space- or comma-separated words of a field.
+export const words = (v) => v.split(/[\s,]+/).filter(Boolean);
+
+// Two clicks: the first arms the button (no modal confirm in a webview), which
+// disarms itself after a few seconds.
+const ARM_MS = 4000;
+export function armed(button) {
+  if (button.dataset.armed === "1") return true;
+  disarm(button);
+  button.dataset.label = button.textContent;
+  button.dataset.armed = "1";
+  button.textContent = `${button.dataset.label}? Click again`;
+  button.armTimer = setTimeout(() => disarm(button), ARM_MS);
+  return false;
+}
+
+export function disarm(button) {
+  clearTimeout(button.armTimer);
+  if (button.dataset.armed === "1") button.textContent = button.dataset.label;
+  button.dataset.armed = "";
+}
+
+// ---- screens ----------------------------------------------------------------
+
+export const SCREENS = ["tokens", "integrations", "audit", "settings"];
+const ALL_SECTIONS = ["create", "unlock", ...SCREENS];
+
+// What a module does when the screen changes (the drawer closes, typed passphrases
+// are cleared): registered by that module, so this one needs none of them.
+const showListeners = [];
+export function onShow(fn) {
+  showListeners.push(fn);
+}
+
+// Shows one section (null: none) and the bar's buttons that go with it.
+export function show(section) {
+  for (const id of ALL_SECTIONS) $(id).hidden = id !== section;
+  const inside = SCREENS.includes(section);
+  $("lock-btn").hidden = !inside;
+  $("nav").hidden = !inside;
+  for (const b of document.querySelectorAll("#nav button")) {
+    b.setAttribute("aria-current", b.dataset.screen === section ? "page" : "false");
+  }
+  for (const fn of showListeners) fn(section);
+}
+
+// The section on screen, or null.
+export function shown() {
+  return ALL_SECTIONS.find((id) => !$(id).hidden) ?? null;
+}

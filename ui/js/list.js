@@ -1,0 +1,186 @@
+// The token list: filter, sort, revoked on request, drawn a screenful at a time.
+
+import { $, el, say, fmtDay, afterPaint, expiryClass, leftText, stateText, show, SCREENS } from "./dom.js";
+import { call } from "./api.js";
+
+const BUFFER_ROWS = 10;      // drawn above and below the visible ones
+// The first load after an unlock draws the soonest-expiring screenful at once and
+// fetches the rest behind it: 10,000 rows take a quarter of a second to cross.
+const FIRST_ROWS = 60;
+
+let allRows = [];
+let shownRows = [];          // filtered and sorted: what the list scrolls through
+let rowHeight = 0;           // measured from the first row drawn
+let loadGeneration = 0;
+let partial = false;
+
+// What else follows a fresh list (the open drawer); registered by those modules.
+const loadListeners = [];
+export function onListLoaded(fn) {
+  loadListeners.push(fn);
+}
+
+export const rowById = (id) => allRows.find((r) => r.id === id);
+
+function scopesSummary(scopes) {
+  if (!scopes.length) return "—";
+  if (scopes.length <= 2) return scopes.join(", ");
+  return scopes.slice(0, 2).join(", ") + ` +${scopes.length - 2}`;
+}
+
+function providerCell(t) {
+  const td = el("td", t.provider);
+  if (t.integration) td.append(el("div", t.integration, "muted small"));
+  return td;
+}
+
+function sorted(rows) {
+  const by = $("sort").value;
+  if (by === "expiry") return rows; // the core lists soonest first
+  const key = by === "name" ? (t) => t.name.toLowerCase() : (t) => t.provider + t.name.toLowerCase();
+  return rows.slice().sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
+}
+
+function haystack(t) {
+  // Built once per load, not per keystroke: filtering 10,000 rows is then a scan.
+  if (t.hay === undefined) {
+    t.hay = (t.name + " " + t.provider + " " + (t.integration || "") + " " + t.scopes.join(" ")).toLowerCase();
+  }
+  return t.hay;
+}
+
+export function render() {
+  const q = $("filter").value.trim().toLowerCase();
+  // Revoked tokens are history (their lineage shows in the detail); shown on request.
+  const live = $("show-retired").checked ? allRows : allRows.filter((t) => t.state !== "revoked");
+  const matching = q ? live.filter((t) => haystack(t).includes(q)) : live;
+  shownRows = sorted(matching);
+  $("count").textContent = partial
+    ? "(loading…)"
+    : q ? `(${matching.length} of ${live.length})` : `(${live.length})`;
+  $("empty").hidden = allRows.length !== 0;
+  $("token-table").setAttribute("aria-rowcount", String(shownRows.length + 1));
+  paintRows();
+}
+
+function rowElement(t, index) {
+  const tr = el("tr");
+  tr.dataset.id = t.id;
+  tr.tabIndex = 0;
+  tr.setAttribute("aria-rowindex", String(index + 2));
+  const cls = expiryClass(t.days_left);
+  const rotate = el("button", t.rotation === "automatic" ? "Rotate" : "Rotate…", "small ghost");
+  rotate.dataset.rotate = t.id;
+  rotate.disabled = t.state !== "current";
+  rotate.setAttribute("aria-label", `Rotate ${t.name}`);
+  const scopes = el("td", scopesSummary(t.scopes), "scopes");
+  scopes.title = t.scopes.join("\n");
+  const actions = el("td");
+  actions.append(rotate);
+  tr.append(
+    el("td", t.name, "name"),
+    providerCell(t),
+    el("td", t.masked_secret, "mono"),
+    scopes,
+    el("td", fmtDay(t.expires_at)),
+    el("td", leftText(t.days_left), "left " + cls),
+    el("td", stateText(t.state), "state " + t.state),
+    actions
+  );
+  return tr;
+}
+
+function spacer(height) {
+  const tr = el("tr", null, "spacer");
+  tr.setAttribute("aria-hidden", "true");
+  const td = el("td");
+  td.colSpan = 8;
+  td.style.height = height + "px";
+  tr.append(td);
+  return tr;
+}
+
+// Only the rows in view (and a few around them) are in the page: filtering or
+// scrolling 10,000 tokens redraws a few dozen rows, not thousands.
+function paintRows() {
+  const wrap = $("list-wrap");
+  const top = wrap.getBoundingClientRect().top;
+  if (top > 0) wrap.style.maxHeight = Math.max(200, window.innerHeight - top - 16) + "px";
+  const h = rowHeight || 44;
+  const first = Math.max(0, Math.min(shownRows.length, Math.floor(wrap.scrollTop / h) - BUFFER_ROWS));
+  const last = Math.min(shownRows.length, first + Math.ceil((wrap.clientHeight || 600) / h) + 2 * BUFFER_ROWS);
+  const frag = document.createDocumentFragment();
+  if (first > 0) frag.append(spacer(first * h));
+  for (let i = first; i < last; i++) frag.append(rowElement(shownRows[i], i));
+  if (last < shownRows.length) frag.append(spacer((shownRows.length - last) * h));
+  $("rows").replaceChildren(frag);
+  if (!rowHeight && last > first) {
+    const measured = $("rows").querySelector("tr[data-id]").getBoundingClientRect().height;
+    if (measured > 0) {
+      rowHeight = measured;
+      if (Math.abs(measured - h) > 1) paintRows();
+    }
+  }
+}
+
+let paintPending = false;
+$("list-wrap").addEventListener("scroll", () => {
+  if (paintPending) return;
+  paintPending = true;
+  requestAnimationFrame(() => { paintPending = false; paintRows(); });
+});
+window.addEventListener("resize", () => { if (!$("tokens").hidden) paintRows(); });
+
+// Loads the list (and shows it unless another screen is up). Rejects with the
+// command's error; the rest of a progressive load reports its own.
+export async function loadTokens() {
+  const gen = ++loadGeneration;
+  const progressive = allRows.length === 0;
+  const rows = await call("list_tokens", progressive ? { limit: FIRST_ROWS } : {});
+  if (gen !== loadGeneration) return;
+  allRows = rows;
+  partial = progressive && rows.length === FIRST_ROWS;
+  if (SCREENS.every((id) => id === "tokens" || $(id).hidden)) show("tokens");
+  render();
+  for (const fn of loadListeners) fn();
+  if (partial) {
+    // After the first screen is painted, not beside it: two cores are not many.
+    afterPaint(() => {
+      call("list_tokens", {}).then((all) => {
+        if (gen !== loadGeneration) return;
+        allRows = all;
+        partial = false;
+        render();
+      }).catch((err) => say(err.message, "error"));
+    });
+  }
+}
+
+// Drops the list (the vault locked): one still on its way is dropped when it lands.
+export function forgetRows() {
+  loadGeneration++;
+  partial = false;
+  allRows = [];
+  render();
+}
+
+// A new filter, sort or revoked choice shows its list from the top.
+function renderFromTop() {
+  $("list-wrap").scrollTop = 0;
+  render();
+}
+
+// Each keystroke's time from the key event to the frame after the list was redrawn,
+// kept (the last 200) for the benchmark (benches/app.rs) to read.
+window.twPerf = { filter: [] };
+$("filter").addEventListener("input", (e) => {
+  const t0 = e.timeStamp;
+  renderFromTop();
+  afterPaint(() => {
+    const f = window.twPerf.filter;
+    f.push(performance.now() - t0);
+    if (f.length > 200) f.shift();
+  });
+});
+$("sort").addEventListener("change", renderFromTop);
+$("show-retired").addEventListener("change", renderFromTop);
