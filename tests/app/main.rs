@@ -3,6 +3,7 @@
 
 mod admin;
 mod e2e;
+mod parity;
 mod permissions;
 mod support;
 mod trust;

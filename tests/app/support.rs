@@ -25,14 +25,28 @@ pub fn shot(display: &Xvfb, name: &str) {
 /// Calls a command the way the page does, for what a test must learn from the app
 /// (ids, the sandbox's managing token) rather than from the screen.
 pub fn invoke(s: &Session, cmd: &str, args: serde_json::Value) -> serde_json::Value {
+    match try_invoke(s, cmd, args) {
+        Ok(v) => v,
+        Err(e) => panic!("{cmd}: {e}"),
+    }
+}
+
+/// A command's answer, or the error it refused with (`{kind, message}`).
+pub fn try_invoke(
+    s: &Session,
+    cmd: &str,
+    args: serde_json::Value,
+) -> Result<serde_json::Value, serde_json::Value> {
     let v = s.js_async(
         "const done = arguments[arguments.length - 1];\
          window.__TAURI__.core.invoke(arguments[0], arguments[1])\
-           .then(v => done({ ok: v }), e => done({ err: (e && e.message) || String(e) }));",
+           .then(v => done({ ok: v }), e => done({ err: e }));",
         json!([cmd, args]),
     );
-    assert!(v.get("err").is_none(), "{cmd}: {v}");
-    v["ok"].clone()
+    match v.get("err") {
+        Some(e) => Err(e.clone()),
+        None => Ok(v["ok"].clone()),
+    }
 }
 
 /// Waits until the page's message says `part`.
