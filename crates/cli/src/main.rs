@@ -55,7 +55,7 @@ enum Command {
     Integration(integration::IntegrationArgs),
     /// Check that a token works against its provider
     Verify(verify::VerifyArgs),
-    /// Create a token through its provider's API (GoodAccess) and store it at once
+    /// Create a token through its provider's API and store it at once
     Create(create::CreateArgs),
     /// Revoke a token at its provider and mark it revoked
     Revoke(revoke::RevokeArgs),

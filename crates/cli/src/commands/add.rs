@@ -8,8 +8,7 @@ use tokenwarden_core::VaultError;
 
 #[derive(Args)]
 pub struct AddArgs {
-    /// goodaccess, goodpayments, agencyaccess, platform-api or custom
-    #[arg(long)]
+    #[arg(long, help = crate::output::provider_keys())]
     provider: String,
     #[arg(long)]
     name: String,

@@ -15,9 +15,7 @@ pub struct CreateArgs {
     /// A scope (repeat); added to the preset's
     #[arg(long = "scope", value_name = "S")]
     scopes: Vec<String>,
-    /// One of the provider's presets (GoodAccess: logging, inventory, provisioning,
-    /// token-management)
-    #[arg(long)]
+    #[arg(long, help = crate::output::preset_keys())]
     preset: Option<String>,
     #[arg(long = "allow-ip", value_name = "IP")]
     allowed_ips: Vec<String>,

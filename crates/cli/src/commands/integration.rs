@@ -32,8 +32,7 @@ enum IntegrationCommand {
 
 #[derive(Args)]
 struct AddArgs {
-    /// goodaccess, goodpayments, agencyaccess, platform-api or custom
-    #[arg(long)]
+    #[arg(long, help = crate::output::provider_keys())]
     provider: String,
     #[arg(long)]
     label: String,
