@@ -220,6 +220,28 @@ pub fn print_audit(entries: &[AuditEntry]) -> Result<()> {
     Ok(())
 }
 
+/// The provider keys `--provider` takes, from the core's table (a new provider is
+/// listed without touching the command line).
+pub fn provider_keys() -> String {
+    let keys: Vec<&str> = tokenwarden_core::ProviderKind::all()
+        .map(|k| k.key())
+        .collect();
+    format!("The provider: {}", keys.join(", "))
+}
+
+/// The presets of every provider that has some, from the core's table.
+pub fn preset_keys() -> String {
+    let mut out = vec![];
+    for k in tokenwarden_core::ProviderKind::all() {
+        let p = k.profile();
+        if !p.presets.is_empty() {
+            let keys: Vec<&str> = p.presets.iter().map(|x| x.key).collect();
+            out.push(format!("{}: {}", p.name, keys.join(", ")));
+        }
+    }
+    format!("One of the provider's presets ({})", out.join("; "))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -258,26 +280,4 @@ mod tests {
         assert_eq!(days_left_text(&t, at(500)), "expired 0d ago");
         assert_eq!(days_left_text(&t, at(2 * 86_400_000 + 5)), "expired 2d ago");
     }
-}
-
-/// The provider keys `--provider` takes, from the core's table (a new provider is
-/// listed without touching the command line).
-pub fn provider_keys() -> String {
-    let keys: Vec<&str> = tokenwarden_core::ProviderKind::all()
-        .map(|k| k.key())
-        .collect();
-    format!("The provider: {}", keys.join(", "))
-}
-
-/// The presets of every provider that has some, from the core's table.
-pub fn preset_keys() -> String {
-    let mut out = vec![];
-    for k in tokenwarden_core::ProviderKind::all() {
-        let p = k.profile();
-        if !p.presets.is_empty() {
-            let keys: Vec<&str> = p.presets.iter().map(|x| x.key).collect();
-            out.push(format!("{}: {}", p.name, keys.join(", ")));
-        }
-    }
-    format!("One of the provider's presets ({})", out.join("; "))
 }
