@@ -45,7 +45,7 @@ const COMMANDS: &[&str] = &[
 
 fn main() {
     // The build script runs in the package root, where the capabilities are not in the
-    // default place: point tauri-build at src-tauri/capabilities (RECIPES.md).
+    // default place: point tauri-build at src-tauri/capabilities (docs/RECIPES.md).
     println!("cargo:rerun-if-changed=src-tauri/capabilities");
     println!("cargo:rerun-if-changed=tauri.conf.json");
     println!("cargo:rerun-if-changed=ui");

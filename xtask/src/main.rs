@@ -9,7 +9,7 @@ use std::env;
 use std::path::{Path, PathBuf};
 use std::process::{exit, Command};
 
-/// What building and running the app needs (RECIPES.md, measured on Debian 12).
+/// What building and running the app needs (docs/RECIPES.md, measured on Debian 12).
 const RUN_PACKAGES: &[&str] = &[
     "build-essential",
     "pkg-config",

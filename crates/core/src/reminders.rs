@@ -301,8 +301,8 @@ pub struct NextDue {
 const NEXT_DUE_MAX: usize = 64;
 
 /// Writes the coming reminder times, without names, beside the vault, so a locked app
-/// can still say "a token expires in 3 days, unlock to see which" (DESIGN.md section
-/// 6). Reminders already due now are included (they have not been seen). Written in
+/// can still say "a token expires in 3 days, unlock to see which" (docs/ARCHITECTURE.md,
+/// "Reminders"). Reminders already due now are included (they have not been seen). Written in
 /// both custody modes: a keyring vault the app (or its auto-lock) has locked waits for
 /// the person too.
 pub fn write_next_due(vault: &Vault) -> Result<(), VaultError> {

@@ -1,4 +1,4 @@
-//! A minimal W3C WebDriver client over `std::net` (RECIPES.md): enough to drive the
+//! A minimal W3C WebDriver client over `std::net` (docs/RECIPES.md): enough to drive the
 //! app's real window through `tauri-driver` and WebKitWebDriver without a crate that
 //! would compile a second HTTP stack.
 
@@ -77,7 +77,7 @@ impl TauriDriver {
 impl Drop for TauriDriver {
     fn drop(&mut self) {
         // SIGTERM, not SIGKILL: a killed tauri-driver leaves WebKitWebDriver holding
-        // its port (RECIPES.md).
+        // its port (docs/RECIPES.md).
         let _ = Command::new("kill")
             .arg(self.child.id().to_string())
             .status();

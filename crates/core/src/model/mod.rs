@@ -10,7 +10,7 @@ use serde::Serialize;
 
 pub use crate::providers::ProviderKind;
 
-/// Where a token is in its life (DESIGN.md section 3): rotation moves a token from
+/// Where a token is in its life (docs/ARCHITECTURE.md, "Tokens and their life"): rotation moves a token from
 /// `pending` to `current` to `previous`, then through `revoke_pending` to `revoked`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]

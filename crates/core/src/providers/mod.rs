@@ -103,7 +103,7 @@ pub struct CreatedToken {
     pub secret: TokenSecret,
 }
 
-/// How a revoke ended. A token already gone counts as revoked (DESIGN.md section 5).
+/// How a revoke ended. A token already gone counts as revoked (docs/ARCHITECTURE.md, "Rotation").
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Revoked {

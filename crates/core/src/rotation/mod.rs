@@ -1,34 +1,16 @@
-//! Token rotation (DESIGN.md section 5): a resumable state machine.
+//! Token rotation: a resumable state machine (docs/ARCHITECTURE.md, "Rotation", says
+//! what is durable when, and why that is enough).
 //!
 //! ```text
 //! planned ─▶ created ─▶ stored (pending) ─▶ verified ─▶ promoted ─▶ revoked ─▶ done
 //! ```
 //!
-//! What is durable when, and why that is enough:
-//! - **planned**: the rotation's row, with the time of each create attempt, saved in
-//!   the vault (fsync) before the create call, so that a crash during the call, even a
-//!   power loss, is followed at the next start by a search for the token it may have
-//!   created. Nothing beside the vault is trusted for this: the vault is authenticated,
-//!   a file in its folder is not (notes an earlier version wrote there are only matched
-//!   against the vault, see `intent`).
-//! - **created → stored**: one transaction, saved (fsync) before anything else happens:
-//!   the new secret is never only in memory while a remote call is made.
-//! - **verified**: committed to memory; a crash before the next save costs one
-//!   repeated verify.
-//! - **promoted**: saved before the revoke call, so the token the vault calls current
-//!   works at the provider at every moment a crash could pick.
-//! - **revoked → done**: one transaction, committed to memory and saved with the next
-//!   save ([`Engine::finish`]); a crash first costs one repeated revoke, and a 404
-//!   counts as revoked.
-//!
-//! So a rotation costs three calls (create, verify, revoke) and three saves (planned,
-//! stored, promoted), the protocol's floor; the benchmark measures the difference.
-//! Before each create call the token is checked again: still current, and its policy
-//! not `never` (a resumed rotation may be days old).
-//!
-//! The old token is never revoked unless the new one is stored and was verified in the
-//! same run, after the store. A failed revoke leaves the old token `revoke_pending`,
-//! retried with backoff at each start. Unfinished rotations resume at every start.
+//! `engine.rs` holds the entry points and what a rotation reports, `machine.rs` the
+//! state machine and the one way a step reaches the vault, `steps.rs` each step,
+//! `recovery.rs` the resume at start, orphans and abandon; `guided.rs` the rotations a
+//! dashboard makes, `policy.rs` who may rotate when. A rotation costs three calls
+//! (create, verify, revoke) and three saves (planned, stored, promoted), the
+//! protocol's floor; the benchmark measures the difference.
 
 pub mod engine;
 pub mod guided;

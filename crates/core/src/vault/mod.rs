@@ -274,7 +274,7 @@ impl Vault {
 
     /// Like [`Vault::change`], but commits to memory only: the change becomes durable
     /// with the next save, which [`Vault::flush_through`] asks for. Rotation uses it to
-    /// save only at the steps whose loss would lose something (DESIGN-NOTES.md), and
+    /// save only at the steps whose loss would lose something (docs/ARCHITECTURE.md, "Rotation"), and
     /// bulk rotation to let one save carry the steps of several tokens.
     pub(crate) fn stage<T>(
         &mut self,

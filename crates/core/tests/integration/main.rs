@@ -4,6 +4,7 @@ mod audit_chain;
 mod external_tools;
 mod hostile_folder;
 mod integrations;
+mod layers;
 mod providers_answers;
 mod providers_conformance;
 mod providers_faults;
