@@ -5,10 +5,8 @@
 //! a rotation that asks first, open a guided rotation.
 
 use serde::Serialize;
-use tokenwarden_core::actions::ActionError;
+use tokenwarden_core::actions::{ActionError, Proof, Remedy};
 use tokenwarden_core::custody::CustodyError;
-use tokenwarden_core::reauth::ReauthError;
-use tokenwarden_core::vault::SeenIn;
 use tokenwarden_core::VaultError;
 
 #[derive(Debug, Serialize, thiserror::Error)]
@@ -46,62 +44,48 @@ impl AppError {
     }
 }
 
-/// The kind the page acts on for each way a proof of the person can fail.
-fn reauth_kind(e: &ReauthError) -> &'static str {
-    match e {
-        ReauthError::PassphraseNeeded { .. } | ReauthError::NotRecent { .. } => "reauth_passphrase",
-        ReauthError::Required { .. } => "reauth_needed",
-        ReauthError::TypedMismatch { .. } => "reauth_mismatch",
-        ReauthError::Refused { .. } => "reauth_refused",
-        _ => "reauth_failed",
-    }
-}
-
-fn vault_kind(e: &VaultError) -> &'static str {
-    match e {
-        VaultError::Reauth(r) => reauth_kind(r),
-        VaultError::Custody(CustodyError::WrongPassphrase { .. }) => "wrong_passphrase",
-        VaultError::RolledBack {
-            seen_in: SeenIn::Previous { .. },
-            ..
-        } => "rolled_back_previous_newer",
-        VaultError::RolledBack { .. } => "rolled_back",
-        VaultError::Forged {
-            previous: Some(_), ..
-        }
-        | VaultError::Damaged {
-            previous: Some(_), ..
-        } => "restorable",
-        VaultError::Forged { .. } => "forged",
-        VaultError::Damaged { .. } => "damaged",
-        VaultError::EndpointChange { field, .. } if *field == "base_url" => "endpoint_credential",
-        VaultError::EndpointChange { .. } => "endpoint_confirm",
+/// The kind the page acts on, from the way on the core found; "error" where the page
+/// has nothing to offer but the message.
+fn kind(remedy: Option<Remedy>) -> &'static str {
+    match remedy {
+        Some(Remedy::Prove(p)) => match p {
+            Proof::Passphrase => "reauth_passphrase",
+            Proof::Any => "reauth_needed",
+            Proof::Typed(_) => "reauth_typed",
+            Proof::Mismatch => "reauth_mismatch",
+            Proof::Refused => "reauth_refused",
+            Proof::Failed => "reauth_failed",
+        },
+        Some(Remedy::RetryPassphrase) => "wrong_passphrase",
+        Some(Remedy::RestorePrevious) => "restorable",
+        Some(Remedy::RestoreNewerPrevious) => "rolled_back_previous_newer",
+        Some(Remedy::AcceptOlder) => "rolled_back",
+        Some(Remedy::SupplyCredential) => "endpoint_credential",
+        Some(Remedy::ConfirmHost) => "endpoint_confirm",
+        Some(Remedy::ConfirmPlan) => "asks_first",
+        Some(Remedy::FollowGuide) => "guided",
         _ => "error",
     }
 }
 
 impl From<VaultError> for AppError {
     fn from(e: VaultError) -> Self {
-        AppError::new(vault_kind(&e), e.to_string())
+        AppError::new(kind(e.remedy()), e.to_string())
     }
 }
 
 impl From<ActionError> for AppError {
     fn from(e: ActionError) -> Self {
-        let kind = match &e {
-            ActionError::TypedNeeded { action, .. } => {
-                return AppError {
-                    kind: "reauth_typed",
-                    message: e.to_string(),
-                    phrase: Some(action.phrase()),
-                }
-            }
-            ActionError::Reauth(r) => reauth_kind(r),
-            ActionError::AsksFirst { .. } => "asks_first",
-            ActionError::Guided { .. } => "guided",
-            e => e.vault().map(vault_kind).unwrap_or("error"),
+        let remedy = e.remedy();
+        let phrase = match remedy {
+            Some(Remedy::Prove(Proof::Typed(p))) => Some(p),
+            _ => None,
         };
-        AppError::new(kind, e.to_string())
+        AppError {
+            kind: kind(remedy),
+            message: e.to_string(),
+            phrase,
+        }
     }
 }
 

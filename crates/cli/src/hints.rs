@@ -2,77 +2,51 @@
 //! happened in words any front end can show; the `tw …` advice is added here, apart
 //! from them (as rage keeps its advice apart from its errors).
 
-use tokenwarden_core::actions::ActionError;
+use tokenwarden_core::actions::{ActionError, Remedy};
 use tokenwarden_core::rotation::RotationError;
-use tokenwarden_core::vault::SeenIn;
 use tokenwarden_core::VaultError;
 
-fn vault_hint(e: &VaultError) -> &'static str {
-    match e {
-        VaultError::NotFound { .. } => " (`tw init` creates one)",
-        VaultError::TokenNotFound { .. } => "; `tw list` shows names and ids",
-        VaultError::IntegrationNotFound { .. } => "; `tw integration list` shows them",
-        VaultError::Damaged {
-            previous: Some(_), ..
+/// The `tw` words for a way on the core found; nothing for the ways that only the
+/// window offers (a dialog that asks again) or that the command already prompts for.
+fn words(r: Remedy) -> String {
+    match r {
+        Remedy::CreateVault => " (`tw init` creates one)".into(),
+        Remedy::ListTokens => "; `tw list` shows names and ids".into(),
+        Remedy::ListIntegrations => "; `tw integration list` shows them".into(),
+        Remedy::RestorePrevious => " with `tw recover --from-previous`".into(),
+        Remedy::RestoreNewerPrevious => {
+            "; `tw recover --from-previous` puts the newer one back".into()
         }
-        | VaultError::Forged {
-            previous: Some(_), ..
-        } => " with `tw recover --from-previous`",
-        VaultError::RolledBack {
-            seen_in: SeenIn::Previous { .. },
-            ..
-        } => "; `tw recover --from-previous` puts the newer one back",
-        VaultError::RolledBack { .. } => {
-            "; if you put it back on purpose, `tw recover --accept-older` keeps it (recorded in the audit log)"
+        Remedy::AcceptOlder => "; if you put it back on purpose, `tw recover --accept-older` keeps it (recorded in the audit log)".into(),
+        Remedy::SupplyCredential => " (`--credential` reads it from standard input)".into(),
+        Remedy::ConfirmHost => " (`--confirm-host HOST`)".into(),
+        Remedy::ListRotations => " (`tw rotations` shows it)".into(),
+        Remedy::ListAllRotations => "; `tw rotations --all` lists them".into(),
+        Remedy::AttachIntegration { token } => {
+            format!(" (`tw edit '{token}' --integration LABEL`)")
         }
-        VaultError::EndpointChange {
-            field: "base_url", ..
-        } => " (`--credential` reads it from standard input)",
-        VaultError::EndpointChange { .. } => " (`--confirm-host HOST`)",
-        _ => "",
-    }
-}
-
-fn rotation_hint(e: &RotationError) -> String {
-    match e {
-        RotationError::Vault(v) => vault_hint(v).to_string(),
-        RotationError::AlreadyRotating { .. } => " (`tw rotations` shows it)".into(),
-        RotationError::NoIntegration { name } => {
-            format!(" (`tw edit '{name}' --integration LABEL`)")
+        Remedy::FollowGuide => " (`tw rotate NAME` in a terminal)".into(),
+        Remedy::ChangePolicy { token } => format!(" (`tw policy '{token}' --mode ask`)"),
+        Remedy::Reconcile => " (`tw reconcile INTEGRATION`)".into(),
+        Remedy::Force => " (`--force`)".into(),
+        Remedy::AbandonRotation { rotation } => {
+            format!(" (`tw rotations --abandon {rotation}`)")
         }
-        RotationError::Unsupported { .. } => " (`tw rotate NAME` in a terminal)".into(),
-        RotationError::PolicyNever { name } => format!(" (`tw policy '{name}' --mode ask`)"),
-        RotationError::NotStored { .. } => " (`tw reconcile INTEGRATION`)".into(),
-        RotationError::RotationNotFound { .. } => "; `tw rotations --all` lists them".into(),
-        RotationError::CannotTell { .. } | RotationError::GuidedNotVerified { .. } => {
-            " (`--force`)".into()
-        }
+        Remedy::RemoveLocally => " (`tw rm`)".into(),
         _ => String::new(),
     }
 }
 
 /// What to add to an error's message: a command that goes on from it, or nothing.
 pub fn hint(e: &anyhow::Error) -> String {
-    if let Some(a) = e.downcast_ref::<ActionError>() {
-        return match a {
-            ActionError::Vault(v) => vault_hint(v).to_string(),
-            ActionError::Rotation(r) => rotation_hint(r),
-            ActionError::InRotation { rotation, .. } => {
-                format!(" (`tw rotations --abandon {rotation}`)")
-            }
-            ActionError::NoIntegration { name } => {
-                format!(" (`tw edit '{name}' --integration LABEL`)")
-            }
-            ActionError::NoRemoteId { .. } => " (`tw rm`)".into(),
-            ActionError::NoOpenRotation { .. } => "; `tw rotations` lists them".into(),
-            _ => String::new(),
-        };
-    }
-    if let Some(v) = e.downcast_ref::<VaultError>() {
-        return vault_hint(v).to_string();
-    }
-    if let Some(r) = e.downcast_ref::<RotationError>() {
-        return rotation_hint(r);
-    }
-    String::new()
+    let remedy = if let Some(a) = e.downcast_ref::<ActionError>() {
+        a.remedy()
+    } else if let Some(v) = e.downcast_ref::<VaultError>() {
+        v.remedy()
+    } else if let Some(r) = e.downcast_ref::<RotationError>() {
+        r.remedy()
+    } else {
+        None
+    };
+    remedy.map(words).unwrap_or_default()
 }

@@ -4,8 +4,9 @@
 //! they typed strings), checks it once, does it, and returns a typed result or an
 //! [`ActionError`]. The CLI and the app parse their input into these forms, call, and
 //! present what comes back; neither checks, parses or words anything an action does.
-//! Errors say what happened and what to do in general terms; command names and
-//! buttons are the front ends' to add (the CLI's hints, the page's buttons).
+//! Errors say what happened and what to do in general terms; which way on an error
+//! has is its [`Remedy`], decided here once; command names and buttons are the front
+//! ends' to add (the CLI's hints, the page's buttons).
 //!
 //! A [`Session`] is an open vault with what the actions need besides (the HTTP client
 //! and the clock). Actions that reach a provider hold the vault only between calls, so
@@ -14,12 +15,14 @@
 mod error;
 pub mod integrations;
 pub mod keys;
+mod remedy;
 pub mod remote;
 pub mod rotate;
 pub mod schedule;
 pub mod tokens;
 
 pub use error::ActionError;
+pub use remedy::{Proof, Remedy};
 
 use crate::clock::Clock;
 use crate::providers::http::{Http, HttpConfig};
