@@ -33,6 +33,26 @@ impl VaultLock {
     }
 }
 
+/// How long a lock held elsewhere is waited for before it is reported.
+const LOCK_GRACE: std::time::Duration = std::time::Duration::from_millis(500);
+
+/// Tries the lock for a short while. A lock is released when the last descriptor of
+/// its open file closes, and a child process forked by another thread keeps a copy
+/// until it execs (milliseconds, longer on a loaded machine): a vault closed and
+/// reopened at once, or a `tw` command run just as another ends, would otherwise be
+/// told it is locked.
+fn try_lock_briefly(file: &File) -> Result<(), TryLockError> {
+    let start = std::time::Instant::now();
+    loop {
+        match file.try_lock() {
+            Err(TryLockError::WouldBlock) if start.elapsed() < LOCK_GRACE => {
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            other => return other,
+        }
+    }
+}
+
 /// Takes the lock; the second value reports anything moved aside on the way.
 pub(crate) fn acquire(
     folder: &Folder,
@@ -57,7 +77,7 @@ pub(crate) fn acquire(
         }
         Err(e) => return Err(e.into()),
     };
-    match file.try_lock() {
+    match try_lock_briefly(&file) {
         Ok(()) => {}
         Err(TryLockError::WouldBlock) => {
             let mut raw = Vec::new();
