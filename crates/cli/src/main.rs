@@ -53,6 +53,8 @@ enum Command {
     Recipients(recipients::RecipientsArgs),
     /// Provider accounts: add, list, edit, remove
     Integration(integration::IntegrationArgs),
+    /// Share tokens with a team through OpenBao / HashiCorp Vault (KV v2)
+    Team(team::TeamArgs),
     /// Check that a token works against its provider
     Verify(verify::VerifyArgs),
     /// Create a token through its provider's API and store it at once
@@ -128,6 +130,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Identity(a) => identity::run(a, &ctx),
         Command::Recipients(a) => recipients::run(a, &ctx),
         Command::Integration(a) => integration::run(a, &ctx),
+        Command::Team(a) => team::run(a, &ctx),
         Command::Verify(a) => verify::run(a, &ctx),
         Command::Create(a) => create::run(a, &ctx),
         Command::Revoke(a) => revoke::run(a, &ctx),

@@ -266,6 +266,7 @@ mod tests {
             replaces_id: None,
             replaced_by_id: None,
             notes: String::new(),
+            team_id: None,
         }
     }
 

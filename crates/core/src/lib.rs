@@ -19,6 +19,7 @@ pub mod safefs;
 pub mod sandbox;
 pub mod secret;
 pub mod settings;
+pub mod team;
 pub mod trust;
 pub mod validate;
 pub mod vault;

@@ -3,6 +3,7 @@
 //! display. Missing programs fail the test with the package to install; nothing is
 //! skipped.
 
+pub mod openbao;
 pub mod webdriver;
 
 use std::io::{BufRead, BufReader, Read, Write};

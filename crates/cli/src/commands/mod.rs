@@ -25,4 +25,5 @@ pub mod rotations;
 pub mod sandbox;
 pub mod show;
 pub mod snooze;
+pub mod team;
 pub mod verify;

@@ -11,4 +11,5 @@ mod rotate;
 mod sandbox;
 mod schedule;
 mod support;
+mod team;
 mod validation;

@@ -2,9 +2,11 @@
 //! the refusals that belong to the actions themselves.
 
 use crate::custody::CustodyError;
+use crate::model::TokenState;
 use crate::providers::{ProviderError, ProviderKind};
 use crate::reauth::{ReauthError, Sensitive};
 use crate::rotation::{RotationError, Step};
+use crate::team::TeamError;
 use crate::validate::InvalidInput;
 use crate::vault::VaultError;
 
@@ -22,6 +24,17 @@ pub enum ActionError {
     Custody(#[from] CustodyError),
     #[error(transparent)]
     Reauth(#[from] ReauthError),
+    #[error(transparent)]
+    Team(#[from] TeamError),
+    #[error("'{name}' is already the team's")]
+    AlreadyShared { name: String },
+    #[error("'{name}' is {} and cannot be shared; share the current token", state.key())]
+    NotShareable { name: String, state: TokenState },
+    #[error("'{name}' is a team token: {operation} it here is not available in this version (the team's copy is unchanged); change it on the team's server, or leave the team")]
+    TeamToken {
+        name: String,
+        operation: &'static str,
+    },
     #[error("integration: '{label}' is a {} integration, not {}", integration.display_name(), token.display_name())]
     IntegrationMismatch {
         label: String,

@@ -19,6 +19,7 @@ mod remedy;
 pub mod remote;
 pub mod rotate;
 pub mod schedule;
+pub mod team;
 pub mod tokens;
 
 pub use error::ActionError;

@@ -33,6 +33,8 @@ pub enum SkipReason {
     Guided,
     /// Its policy asks first.
     AsksFirst,
+    /// It is a team token (rotated through the team, not this vault alone).
+    Team,
 }
 
 impl std::fmt::Display for SkipReason {
@@ -41,6 +43,7 @@ impl std::fmt::Display for SkipReason {
             SkipReason::AlreadyRotating => "already rotating",
             SkipReason::Guided => "rotated in its dashboard: rotate it alone to be guided",
             SkipReason::AsksFirst => "asks first: rotate it alone",
+            SkipReason::Team => "a team token: not rotated from one member's vault in this version",
         })
     }
 }
@@ -156,6 +159,7 @@ impl Session {
         let (token, policy) = {
             let vault = self.vault.lock().await;
             let token = vault.find_token(query)?;
+            super::tokens::refuse_team(&token, "rotating")?;
             if !rotation::is_automatic(&token) {
                 return Err(ActionError::Guided { name: token.name });
             }
@@ -191,7 +195,9 @@ impl Session {
         {
             let vault = self.vault.lock().await;
             for d in policy::due(&vault, vault.now(), request.within)? {
-                let skip = if d.rotating {
+                let skip = if d.token.team_id.is_some() {
+                    Some(SkipReason::Team)
+                } else if d.rotating {
                     Some(SkipReason::AlreadyRotating)
                 } else if !rotation::is_automatic(&d.token) {
                     Some(SkipReason::Guided)

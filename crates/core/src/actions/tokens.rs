@@ -180,6 +180,18 @@ fn integration_for(
 }
 
 /// Refuses to change a token an unfinished rotation is working on.
+/// Team tokens change on the team's server first (actions/team.rs); until edits go
+/// through it, they are refused here rather than made to a copy the next sync undoes.
+pub(crate) fn refuse_team(t: &TokenRecord, operation: &'static str) -> Result<(), ActionError> {
+    match t.team_id {
+        Some(_) => Err(ActionError::TeamToken {
+            name: t.name.clone(),
+            operation,
+        }),
+        None => Ok(()),
+    }
+}
+
 fn refuse_in_rotation(vault: &Vault, t: &TokenRecord) -> Result<(), ActionError> {
     let open = rotation::list(vault, true)?
         .into_iter()
@@ -280,6 +292,7 @@ impl Session {
             ..form.clone()
         };
         let t = form.check(vault.now())?;
+        refuse_team(&before, "editing")?;
         refuse_in_rotation(&vault, &before)?;
         let integration_id = integration_for(&vault, t.provider, &form.integration)?;
         let token = vault.edit_token(
@@ -301,6 +314,7 @@ impl Session {
     pub async fn remove_token(&self, query: &str) -> Result<TokenRecord, ActionError> {
         let mut vault = self.vault.lock().await;
         let t = vault.find_token(query)?;
+        refuse_team(&t, "removing")?;
         refuse_in_rotation(&vault, &t)?;
         let removed = vault.remove_token(&t.id)?;
         Self::after_change(&vault);

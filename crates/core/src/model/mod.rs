@@ -3,6 +3,7 @@
 
 pub mod policy;
 pub mod rotation;
+pub mod team;
 
 use crate::secret::TokenSecret;
 use chrono::{DateTime, Utc};
@@ -84,6 +85,8 @@ pub struct TokenRecord {
     pub replaces_id: Option<String>,
     pub replaced_by_id: Option<String>,
     pub notes: String,
+    /// The team it is shared with (its copy here follows the team's server).
+    pub team_id: Option<String>,
 }
 
 impl TokenRecord {

@@ -74,6 +74,11 @@ pub enum AuditAction {
     CreateAttempt,
     EndpointChanged,
     FileSetAside,
+    TeamConnected,
+    TeamShared,
+    TeamSynced,
+    TeamLeft,
+    TeamCredentialRenewed,
 }
 
 impl AuditAction {
@@ -111,6 +116,11 @@ impl AuditAction {
             AuditAction::CreateAttempt => "rotation.create_attempt",
             AuditAction::EndpointChanged => "integration.endpoint_change",
             AuditAction::FileSetAside => "vault.file_set_aside",
+            AuditAction::TeamConnected => "team.connect",
+            AuditAction::TeamShared => "team.share",
+            AuditAction::TeamSynced => "team.sync",
+            AuditAction::TeamLeft => "team.leave",
+            AuditAction::TeamCredentialRenewed => "team.credential_renew",
         }
     }
 }

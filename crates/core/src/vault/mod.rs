@@ -20,6 +20,7 @@ mod open;
 pub(crate) mod reminders;
 pub(crate) mod rotations;
 pub mod schema;
+pub mod teams;
 pub(crate) mod tokens;
 
 pub use crate::paths::{VaultPaths, VAULT_ENV};

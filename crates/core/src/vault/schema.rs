@@ -9,11 +9,38 @@ use rusqlite::Connection;
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 
 /// `MIGRATIONS[n]` takes a vault from version `n` to `n + 1`. Never edit a shipped one.
-const MIGRATIONS: &[&str] = &[V1, V2, V3];
+const MIGRATIONS: &[&str] = &[V1, V2, V3, V4];
 
 /// The first schema every file of which carries an authentication tag (`auth`): a
 /// vault at this version or later without one is refused.
 pub const FIRST_AUTHENTICATED: i64 = 3;
+
+/// V4: teams. A team is a KV v2 mount and prefix on an OpenBao (or Vault) server; its
+/// tokens are cached here as ordinary rows carrying the team and the KV version they
+/// were read at, so every command works on them offline. Leaving a team drops its
+/// cache with it.
+const V4: &str = r#"
+CREATE TABLE teams (
+    id                    TEXT PRIMARY KEY,
+    addr                  TEXT NOT NULL,
+    mount                 TEXT NOT NULL,
+    prefix                TEXT NOT NULL,
+    -- How the member signs in: 'token', or 'userpass' with `username`.
+    auth_method           TEXT NOT NULL CHECK (auth_method IN ('token', 'userpass')),
+    username              TEXT,
+    -- The OpenBao token (and, for userpass, the password that gets a new one).
+    credential            TEXT NOT NULL,
+    password              TEXT,
+    member                TEXT NOT NULL,
+    credential_expires_at TEXT,
+    last_sync_at          TEXT,
+    last_sync_error       TEXT,
+    created_at            TEXT NOT NULL
+) STRICT;
+ALTER TABLE tokens ADD COLUMN team_id TEXT REFERENCES teams(id) ON DELETE CASCADE;
+ALTER TABLE tokens ADD COLUMN team_version INTEGER;
+CREATE INDEX tokens_team ON tokens(team_id);
+"#;
 
 /// V3: the vault file is authenticated and the audit chain keyed from here on. The
 /// entries before keep their plain SHA-256 links; `audit_keyed_from` says where the

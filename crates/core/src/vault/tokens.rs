@@ -25,7 +25,7 @@ const SELECT_TOKEN: &str =
         t.scopes, t.allowed_ips, t.created_at, t.expires_at, t.last_verified_at, t.last_used_at,
         t.state, t.replaces_id,
         (SELECT n.id FROM tokens n WHERE n.replaces_id = t.id ORDER BY n.created_at DESC LIMIT 1),
-        t.notes
+        t.notes, t.team_id
     FROM tokens t";
 
 fn bad_row(what: &str, value: &str) -> rusqlite::Error {
@@ -67,6 +67,7 @@ fn row_to_record(r: &Row<'_>) -> rusqlite::Result<TokenRecord> {
         replaces_id: r.get(13)?,
         replaced_by_id: r.get(14)?,
         notes: r.get(15)?,
+        team_id: r.get(16)?,
     })
 }
 

@@ -1,0 +1,293 @@
+//! Team actions: connect this vault to a team's OpenBao / Vault server, see how the
+//! connection stands, sync the local copy, share a token, leave.
+//!
+//! Decided (docs/TEAMS.md): the server is the source of truth for team tokens, and a
+//! change to one is made on the server first, then copied here. While the server
+//! cannot be reached, team tokens are read from the local copy (marked stale with the
+//! time of the last sync) and changes to them are refused, not queued: nothing waits
+//! in a queue to conflict later, and nothing is lost, because nothing was changed.
+
+use super::{ActionError, Session};
+use crate::model::TokenState;
+use crate::secret::TokenSecret;
+use crate::team::{parse_address, Kv, TeamError, TeamRecord, TeamStore};
+use crate::vault::teams::{Applied, TeamAuth, TeamCredential, TeamInfo};
+use crate::TokenRecord;
+use chrono::{DateTime, Duration, Utc};
+use std::collections::BTreeMap;
+
+/// How the member proves who they are to the server.
+pub enum Credential {
+    /// An OpenBao token an admin gave them.
+    Token(TokenSecret),
+    /// A userpass login; the password is kept (encrypted) to sign in again.
+    Userpass {
+        username: String,
+        password: TokenSecret,
+    },
+}
+
+/// What `connect` takes.
+pub struct ConnectForm {
+    pub addr: String,
+    pub mount: String,
+    pub prefix: String,
+    pub credential: Credential,
+}
+
+/// How the team connection stands.
+#[derive(Debug, Clone)]
+pub struct TeamStatus {
+    pub info: TeamInfo,
+    /// What the server said of the member and its rights; `None` when it was not asked
+    /// or could not be reached (`offline` says why).
+    pub live: Option<Live>,
+    pub offline: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Live {
+    pub member: String,
+    pub policies: Vec<String>,
+    /// Capabilities on the team's paths, as the server reports them.
+    pub capabilities: BTreeMap<String, Vec<String>>,
+}
+
+/// What a sync did.
+#[derive(Debug, Clone, Default)]
+pub struct SyncReport {
+    pub applied: Applied,
+    pub unchanged: usize,
+    /// Copies on the server that were not taken, each with why.
+    pub skipped: Vec<String>,
+}
+
+/// Renew the member's token when less than this is left of it (a sync every few
+/// minutes keeps a token of an hour or more alive).
+const RENEW_WITHIN: i64 = 10 * 60;
+
+/// A sync that changed nothing is written to the vault (and its audit log) at most
+/// this often: the app syncs every few minutes, and an hourly mark is enough to tell a
+/// copy that is current from one that is not (docs/TEAMS.md, "Offline").
+pub const IDLE_SYNC_RECORD_SECS: i64 = 60 * 60;
+
+impl TeamStatus {
+    /// Whether the local copy may be behind the server: never synced, or the last
+    /// sync failed, or older than `stale_after`.
+    pub fn is_stale(&self, now: DateTime<Utc>, stale_after: Duration) -> bool {
+        self.info.last_sync_error.is_some()
+            || self
+                .info
+                .last_sync_at
+                .is_none_or(|at| now - at > stale_after)
+    }
+}
+
+fn expiry(now: DateTime<Utc>, ttl: u64) -> Option<DateTime<Utc>> {
+    (ttl > 0).then(|| now + Duration::seconds(ttl as i64))
+}
+
+impl Session {
+    /// Connects this vault to a team: signs in, checks the member's token, records the
+    /// connection (the credential encrypted with the vault) and makes the first sync.
+    pub async fn team_connect(&self, form: ConnectForm) -> Result<SyncReport, ActionError> {
+        let address = parse_address(&form.addr, &form.mount, &form.prefix)?;
+        if let Some(t) = self.vault.lock().await.team()? {
+            return Err(TeamError::AlreadyConnected {
+                addr: t.address.addr,
+                mount: t.address.mount,
+                prefix: t.address.prefix,
+            }
+            .into());
+        }
+        let (auth, token, password, ttl) = match form.credential {
+            Credential::Token(t) => (TeamAuth::Token, t, None, None),
+            Credential::Userpass { username, password } => {
+                let (token, ttl) = Kv::login_userpass(&address, &username, &password).await?;
+                (
+                    TeamAuth::Userpass { username },
+                    token,
+                    Some(password),
+                    Some(ttl),
+                )
+            }
+        };
+        let kv = Kv::new(address.clone(), token.clone());
+        let me = kv.lookup_self().await?;
+        let now = self.now();
+        let expires = expiry(now, ttl.unwrap_or(me.ttl));
+        {
+            let mut vault = self.vault.lock().await;
+            vault.add_team(
+                &address,
+                &auth,
+                &me.display_name,
+                TeamCredential { token, password },
+                expires,
+            )?;
+        }
+        self.team_sync().await
+    }
+
+    /// The team connection, and (with `live`) what the server says of the member.
+    pub async fn team_status(&self, live: bool) -> Result<TeamStatus, ActionError> {
+        let info = self.team_info().await?;
+        if !live {
+            return Ok(TeamStatus {
+                info,
+                live: None,
+                offline: None,
+            });
+        }
+        let asked = async {
+            let store = self.team_store(&info).await?;
+            let me = store.kv().lookup_self().await?;
+            let capabilities = store.kv().capabilities(&store.role_paths()).await?;
+            Ok::<_, ActionError>(Live {
+                member: me.display_name,
+                policies: me.policies,
+                capabilities,
+            })
+        };
+        let (live, offline) = match asked.await {
+            Ok(l) => (Some(l), None),
+            Err(ActionError::Team(e)) if e.is_offline() => (None, Some(e.to_string())),
+            Err(e) => return Err(e),
+        };
+        Ok(TeamStatus {
+            info: self.team_info().await?,
+            live,
+            offline,
+        })
+    }
+
+    async fn team_info(&self) -> Result<TeamInfo, ActionError> {
+        Ok(self
+            .vault
+            .lock()
+            .await
+            .team()?
+            .ok_or(TeamError::NotConnected)?)
+    }
+
+    /// The team's store with a fresh credential: renewed when it runs out within ten
+    /// minutes, signed in again with the kept password when renewal is refused.
+    async fn team_store(&self, info: &TeamInfo) -> Result<TeamStore, ActionError> {
+        let cred = self.vault.lock().await.team_credential(&info.id)?;
+        let kv = Kv::new(info.address.clone(), cred.token);
+        let now = self.now();
+        let due = info
+            .credential_expires_at
+            .is_some_and(|at| at - now < Duration::seconds(RENEW_WITHIN));
+        if !due {
+            return Ok(TeamStore::new(kv));
+        }
+        let (token, ttl) = match kv.renew_self().await {
+            Ok(ttl) => (kv.token().clone(), ttl),
+            Err(TeamError::CredentialRefused { .. }) => match (&info.auth, cred.password) {
+                (TeamAuth::Userpass { username }, Some(password)) => {
+                    Kv::login_userpass(&info.address, username, &password).await?
+                }
+                _ => {
+                    return Err(TeamError::CredentialRefused {
+                        addr: info.address.addr.clone(),
+                    }
+                    .into())
+                }
+            },
+            Err(e) => return Err(e.into()),
+        };
+        self.vault
+            .lock()
+            .await
+            .set_team_credential(&info.id, &token, expiry(now, ttl))?;
+        let kv = Kv::new(info.address.clone(), token);
+        Ok(TeamStore::new(kv))
+    }
+
+    /// Brings the local copy of the team's tokens up to the server's. A server that
+    /// cannot be reached leaves the copy as it was, records why (lists show it stale),
+    /// and says so.
+    pub async fn team_sync(&self) -> Result<SyncReport, ActionError> {
+        let info = self.team_info().await?;
+        let have = self.vault.lock().await.team_versions(&info.id)?;
+        let pulled = async {
+            let store = self.team_store(&info).await?;
+            Ok::<_, ActionError>(store.pull(&have).await?)
+        }
+        .await;
+        let mut vault = self.vault.lock().await;
+        let now = vault.now();
+        match pulled {
+            Ok(p)
+                if p.changed.is_empty()
+                    && p.gone.is_empty()
+                    && info.last_sync_error.is_none()
+                    && info
+                        .last_sync_at
+                        .is_some_and(|at| now - at < Duration::seconds(IDLE_SYNC_RECORD_SECS)) =>
+            {
+                Ok(SyncReport {
+                    applied: Applied::default(),
+                    unchanged: p.unchanged,
+                    skipped: p.skipped,
+                })
+            }
+            Ok(p) => {
+                let applied = vault.apply_team_sync(&info.id, &p.changed, &p.gone, None)?;
+                Self::after_change(&vault);
+                Ok(SyncReport {
+                    applied,
+                    unchanged: p.unchanged,
+                    skipped: p.skipped,
+                })
+            }
+            Err(e) => {
+                // The first failure is recorded (lists show the copy stale from then);
+                // the same outage seen again every few minutes is not.
+                if info.last_sync_error.is_none() {
+                    vault.apply_team_sync(&info.id, &[], &[], Some(&e.to_string()))?;
+                }
+                Err(e)
+            }
+        }
+    }
+
+    /// Moves a token of this vault into the team: written to the server (create-only),
+    /// its consumers' path pointed at it, then marked as the team's here.
+    pub async fn team_share(&self, query: &str) -> Result<TokenRecord, ActionError> {
+        let info = self.team_info().await?;
+        let (token, secret) = {
+            let vault = self.vault.lock().await;
+            let t = vault.find_token(query)?;
+            if t.team_id.is_some() {
+                return Err(ActionError::AlreadyShared { name: t.name });
+            }
+            if t.state != TokenState::Current {
+                return Err(ActionError::NotShareable {
+                    name: t.name,
+                    state: t.state,
+                });
+            }
+            let s = vault.secret_for_call(&t.id)?;
+            (t, s)
+        };
+        let store = self.team_store(&info).await?;
+        let record = TeamRecord::of(&token);
+        let version = store.create(&record, &secret).await?;
+        store.set_current(&record, &secret).await?;
+        let mut vault = self.vault.lock().await;
+        vault.mark_shared(&info.id, &token.id, version)?;
+        Ok(vault.get_token(&token.id)?)
+    }
+
+    /// Disconnects this vault from the team, dropping the local copy of its tokens
+    /// (they stay on the server). Returns how many were dropped.
+    pub async fn team_leave(&self) -> Result<usize, ActionError> {
+        let info = self.team_info().await?;
+        let mut vault = self.vault.lock().await;
+        let n = vault.remove_team(&info.id)?;
+        Self::after_change(&vault);
+        Ok(n)
+    }
+}

@@ -1,0 +1,170 @@
+//! A team: where it lives, what a team token's KV secret holds, and the checks a copy
+//! read from the server passes before it reaches the local vault: anyone with write
+//! access to the team's prefix can put anything there, so it is held to the rules of a
+//! token typed in by hand (name, scopes, IPs, notes, provider, state).
+
+use crate::clock::{from_db, to_db};
+use crate::model::{ProviderKind, TokenRecord, TokenState};
+use crate::secret::TokenSecret;
+use crate::validate;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+
+/// Where a team lives: the server, the KV v2 mount and the prefix under it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TeamAddress {
+    /// `https://bao.example.com:8200` (no path).
+    pub addr: String,
+    pub mount: String,
+    pub prefix: String,
+}
+
+/// Why a copy read from the server was not taken (a sentence naming the token).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct NotTaken(pub String);
+
+/// The layout's version, in every secret written: a copy of a newer layout is skipped
+/// (with a message), never half-read.
+pub const LAYOUT: u64 = 1;
+
+/// A team token's fields, as stored in its KV secret (besides the secret itself).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TeamRecord {
+    pub id: String,
+    pub provider: String,
+    pub remote_id: Option<String>,
+    pub name: String,
+    pub scopes: Vec<String>,
+    pub allowed_ips: Vec<String>,
+    pub created_at: String,
+    pub expires_at: Option<String>,
+    pub state: String,
+    pub replaces_id: Option<String>,
+    pub notes: String,
+}
+
+impl TeamRecord {
+    pub fn of(t: &TokenRecord) -> Self {
+        Self {
+            id: t.id.clone(),
+            provider: t.provider.key().to_string(),
+            remote_id: t.remote_id.clone(),
+            name: t.name.clone(),
+            scopes: t.scopes.clone(),
+            allowed_ips: t.allowed_ips.clone(),
+            created_at: to_db(t.created_at),
+            expires_at: t.expires_at.map(to_db),
+            state: t.state.key().to_string(),
+            replaces_id: t.replaces_id.clone(),
+            notes: t.notes.clone(),
+        }
+    }
+
+    /// The secret's data: this record and the secret.
+    pub fn to_data(&self, secret: &TokenSecret) -> Value {
+        json!({ "layout": LAYOUT, "record": self, "secret": secret.expose() })
+    }
+
+    /// What a viewer, who may read metadata but no secret, sees of the token.
+    pub fn custom_metadata(&self) -> BTreeMap<String, String> {
+        let mut m = BTreeMap::new();
+        m.insert("name".into(), self.name.clone());
+        m.insert("provider".into(), self.provider.clone());
+        m.insert("state".into(), self.state.clone());
+        // OpenBao refuses an empty value: a token that never expires has no key.
+        if let Some(e) = &self.expires_at {
+            m.insert("expires_at".into(), e.clone());
+        }
+        m
+    }
+}
+
+/// A team token read from the server and checked: what the local copy is made of.
+#[derive(Debug)]
+pub struct TeamCopy {
+    pub id: String,
+    pub provider: ProviderKind,
+    pub remote_id: Option<String>,
+    pub name: String,
+    pub scopes: Vec<String>,
+    pub allowed_ips: Vec<String>,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: Option<DateTime<Utc>>,
+    pub state: TokenState,
+    pub replaces_id: Option<String>,
+    pub notes: String,
+    pub secret: TokenSecret,
+    /// The KV version it was read at.
+    pub version: u64,
+}
+
+impl TeamCopy {
+    /// Checks a secret's data read at `version` under the key `key_id`.
+    pub fn check(key_id: &str, data: &Value, version: u64) -> Result<Self, NotTaken> {
+        let invalid = |_field: &'static str, reason: String| NotTaken(reason);
+        let layout = data["layout"].as_u64().unwrap_or(0);
+        if layout != LAYOUT {
+            return Err(invalid(
+                "layout",
+                format!("team token {key_id} is in layout {layout}, this version reads {LAYOUT}: update Tokenwarden"),
+            ));
+        }
+        let r: TeamRecord = serde_json::from_value(data["record"].clone()).map_err(|_| {
+            invalid(
+                "record",
+                format!("team token {key_id} has no readable record"),
+            )
+        })?;
+        if r.id != key_id {
+            return Err(invalid(
+                "id",
+                format!("team token {key_id} says it is another token"),
+            ));
+        }
+        let named =
+            |e: validate::InvalidInput| invalid("record", format!("team token {key_id}: {e}"));
+        let secret = data["secret"]
+            .as_str()
+            .ok_or_else(|| invalid("secret", format!("team token {key_id} has no secret")))?;
+        let secret = TokenSecret::new(secret.to_string()).map_err(named)?;
+        let time = |field: &'static str, v: &str| {
+            from_db(v).ok_or_else(|| invalid(field, format!("team token {key_id}: not a time")))
+        };
+        Ok(Self {
+            id: r.id.clone(),
+            provider: ProviderKind::parse(&r.provider).map_err(named)?,
+            remote_id: r
+                .remote_id
+                .as_deref()
+                .map(|v| validate::clean_remote(v, 200)),
+            name: validate::token_name(&r.name).map_err(named)?,
+            scopes: r
+                .scopes
+                .iter()
+                .map(|s| validate::scope(s))
+                .collect::<Result<_, _>>()
+                .map_err(named)?,
+            allowed_ips: r
+                .allowed_ips
+                .iter()
+                .map(|s| validate::allowed_ip(s))
+                .collect::<Result<_, _>>()
+                .map_err(named)?,
+            created_at: time("created_at", &r.created_at)?,
+            expires_at: r
+                .expires_at
+                .as_deref()
+                .map(|v| time("expires_at", v))
+                .transpose()?,
+            state: TokenState::from_key(&r.state)
+                .ok_or_else(|| invalid("state", format!("team token {key_id}: unknown state")))?,
+            replaces_id: r.replaces_id.clone(),
+            notes: validate::note(&r.notes).map_err(named)?,
+            secret,
+            version,
+        })
+    }
+}

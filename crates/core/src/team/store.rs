@@ -1,0 +1,192 @@
+//! The team's tokens on the server: share one, read them all (only those changed since
+//! the versions this member has), point the consumers' path at a current secret.
+
+use super::kv::{key, Kv};
+use super::TeamError;
+use crate::model::team::{TeamCopy, TeamRecord};
+use crate::secret::TokenSecret;
+use serde_json::json;
+use std::collections::HashMap;
+
+/// How many keys are read at once during a sync: enough to hide loopback and LAN
+/// latency, few enough not to look like a flood to the server's rate limits.
+const PARALLEL_READS: usize = 8;
+
+enum Read {
+    Changed(TeamCopy),
+    Refused(crate::model::team::NotTaken),
+    Same,
+    Gone,
+}
+
+/// A team's tokens on its server, for one member.
+#[derive(Debug, Clone)]
+pub struct TeamStore {
+    kv: Kv,
+}
+
+/// What a sync read: the tokens changed since the versions given, the ids the server
+/// no longer has, and what could not be read (with why), which is skipped.
+#[derive(Debug, Default)]
+pub struct Pulled {
+    pub changed: Vec<TeamCopy>,
+    pub gone: Vec<String>,
+    pub unchanged: usize,
+    pub skipped: Vec<String>,
+}
+
+impl TeamStore {
+    pub fn new(kv: Kv) -> Self {
+        Self { kv }
+    }
+
+    pub fn kv(&self) -> &Kv {
+        &self.kv
+    }
+
+    fn prefix(&self) -> &str {
+        &self.kv.address().prefix
+    }
+
+    pub(crate) fn token_key(&self, id: &str) -> String {
+        key(self.prefix(), &["tokens", id])
+    }
+
+    /// The consumers' path for a token name (relative to the mount).
+    pub fn current_key(&self, name: &str) -> String {
+        key(self.prefix(), &["current", name])
+    }
+
+    /// The paths whose capabilities describe a member's role, for the status screen.
+    pub fn role_paths(&self) -> Vec<String> {
+        let m = &self.kv.address().mount;
+        let p = self.prefix();
+        vec![
+            format!("{m}/data/{p}/tokens/*"),
+            format!("{m}/metadata/{p}/tokens/*"),
+            format!("{m}/data/{p}/current/*"),
+        ]
+    }
+
+    /// Puts a token the team does not have yet on the server. Create-only: a token with
+    /// this id already there is refused. Returns the version written (1).
+    pub async fn create(&self, r: &TeamRecord, secret: &TokenSecret) -> Result<u64, TeamError> {
+        let k = self.token_key(&r.id);
+        // The settings first: `cas_required` must hold before the first version.
+        self.kv.set_metadata(&k, &r.custom_metadata()).await?;
+        let version = self.kv.write(&k, r.to_data(secret), 0).await?;
+        Ok(version)
+    }
+
+    /// Writes a new version of a team token, only if it is still at `read_version`.
+    pub async fn update(
+        &self,
+        r: &TeamRecord,
+        secret: &TokenSecret,
+        read_version: u64,
+    ) -> Result<u64, TeamError> {
+        let k = self.token_key(&r.id);
+        let version = self.kv.write(&k, r.to_data(secret), read_version).await?;
+        // The viewers' fields follow; were this lost, the next write or sync repairs it.
+        self.kv.set_metadata(&k, &r.custom_metadata()).await?;
+        Ok(version)
+    }
+
+    /// Points `current/<name>` at this secret, whatever it held (the one writer of a
+    /// name's current secret is whoever promotes its token).
+    pub async fn set_current(&self, r: &TeamRecord, secret: &TokenSecret) -> Result<(), TeamError> {
+        let k = self.current_key(&r.name);
+        let data = json!({
+            "token": secret.expose(),
+            "token_id": r.id,
+            "expires_at": r.expires_at,
+        });
+        for _ in 0..3 {
+            let at = self.kv.metadata(&k).await?.map_or(0, |m| m.current_version);
+            if at == 0 {
+                self.kv
+                    .set_metadata(&k, &[("token_id".to_string(), r.id.clone())].into())
+                    .await?;
+            }
+            match self.kv.write(&k, data.clone(), at).await {
+                Ok(_) => return Ok(()),
+                // Someone else wrote it between our read and our write: read again.
+                Err(TeamError::Changed { .. } | TeamError::Exists { .. }) => continue,
+                Err(e) => return Err(e),
+            }
+        }
+        Err(TeamError::Changed {
+            addr: self.kv.address().addr.clone(),
+            path: k,
+            expected: 0,
+            current: 0,
+        })
+    }
+
+    /// Removes a team token and all its versions.
+    pub async fn remove(&self, id: &str) -> Result<(), TeamError> {
+        self.kv.destroy(&self.token_key(id)).await
+    }
+
+    /// Reads the team's tokens, fetching the secret only of those whose version differs
+    /// from `have` (id to the version this member holds).
+    pub async fn pull(&self, have: &HashMap<String, u64>) -> Result<Pulled, TeamError> {
+        let dir = key(self.prefix(), &["tokens"]) + "/";
+        let keys = self.kv.list(&dir).await?;
+        let mut out = Pulled::default();
+        let mut ids = Vec::with_capacity(keys.len());
+        for k in keys {
+            // The list is the server's word on key names: only token ids are taken.
+            if uuid::Uuid::parse_str(&k).is_ok() && !k.contains('/') {
+                ids.push(k);
+            } else {
+                out.skipped.push(format!(
+                    "'{}' under tokens/ is not a token id",
+                    crate::validate::clean_remote(&k, 80)
+                ));
+            }
+        }
+        let listed: std::collections::HashSet<&str> = ids.iter().map(String::as_str).collect();
+        out.gone = have
+            .keys()
+            .filter(|id| !listed.contains(id.as_str()))
+            .cloned()
+            .collect();
+        out.gone.sort();
+        for chunk in ids.chunks(PARALLEL_READS) {
+            let reads = chunk
+                .iter()
+                .map(|id| self.read_if_changed(id, have.get(id)));
+            for (id, r) in chunk.iter().zip(futures::future::join_all(reads).await) {
+                match r {
+                    Ok(Read::Changed(copy)) => out.changed.push(copy),
+                    Ok(Read::Same) => out.unchanged += 1,
+                    Ok(Read::Gone) => out.gone.push(id.clone()),
+                    Ok(Read::Refused(why)) => out.skipped.push(why.0),
+                    Err(e) => return Err(e),
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    async fn read_if_changed(&self, id: &str, have: Option<&u64>) -> Result<Read, TeamError> {
+        let k = self.token_key(id);
+        let Some(meta) = self.kv.metadata(&k).await? else {
+            return Ok(Read::Gone);
+        };
+        if meta.deleted || meta.current_version == 0 {
+            return Ok(Read::Gone);
+        }
+        if have == Some(&meta.current_version) {
+            return Ok(Read::Same);
+        }
+        let Some(v) = self.kv.read(&k).await? else {
+            return Ok(Read::Gone);
+        };
+        Ok(match TeamCopy::check(id, &v.data, v.version) {
+            Ok(c) => Read::Changed(c),
+            Err(e) => Read::Refused(e),
+        })
+    }
+}
