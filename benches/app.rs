@@ -4,10 +4,10 @@
 //! frame after the list was redrawn.
 //!
 //! `cargo bench -p tokenwarden --bench app` (or `cargo xtask bench-app`, which builds
-//! the shipping binary first). It measures `$TOKENWARDEN_APP_BIN`, else the shipping
-//! build at target/release/tokenwarden when there is one, else the binary cargo built
-//! with this bench. Needs Xvfb, gnome-keyring, tauri-driver and WebKitWebDriver (the
-//! test packages). Without `--bench` (as `cargo test` runs it) it does one small pass
+//! the shipping binary first). It measures `$TOKENWARDEN_APP_BIN`, else (with
+//! `--bench`) the shipping build at target/release/tokenwarden when there is one, else
+//! the binary cargo built with this bench. Needs Xvfb, gnome-keyring, tauri-driver and
+//! WebKitWebDriver (the test packages). Without `--bench` (as `cargo test` runs it) it does one small pass
 //! so the script is known to work; its figures then mean nothing.
 //!
 //! Launch time is from spawning the process to the page's `ui_ready` call, which the
@@ -24,12 +24,17 @@ use tokenwarden_testkit::{app_env, keyring_vault, PrivateSecretService, Xvfb};
 
 const SETTLE: Duration = Duration::from_secs(5);
 
+/// The binary measured. The smoke run (`cargo test`) always takes the one cargo just
+/// built with this bench: a shipping build left from older code may not open a vault
+/// this code makes (a newer schema is refused), and the smoke run checks the script
+/// against the code under test.
 fn app_bin() -> PathBuf {
+    let full = std::env::args().any(|a| a == "--bench");
     if let Some(p) = std::env::var_os("TOKENWARDEN_APP_BIN") {
         return PathBuf::from(p);
     }
     let shipping = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/release/tokenwarden");
-    if shipping.exists() {
+    if full && shipping.exists() {
         return shipping;
     }
     PathBuf::from(env!("CARGO_BIN_EXE_tokenwarden"))

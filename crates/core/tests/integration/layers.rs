@@ -137,6 +137,7 @@ fn no_sql_outside_the_vault() {
         "UPDATE tokens",
         "UPDATE integrations",
         "UPDATE rotations",
+        "UPDATE teams",
         "PRAGMA",
     ];
     let mut found = vec![];
