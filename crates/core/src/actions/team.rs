@@ -71,18 +71,6 @@ const RENEW_WITHIN: i64 = 10 * 60;
 /// copy that is current from one that is not (docs/TEAMS.md, "Offline").
 pub const IDLE_SYNC_RECORD_SECS: i64 = 60 * 60;
 
-impl TeamStatus {
-    /// Whether the local copy may be behind the server: never synced, or the last
-    /// sync failed, or older than `stale_after`.
-    pub fn is_stale(&self, now: DateTime<Utc>, stale_after: Duration) -> bool {
-        self.info.last_sync_error.is_some()
-            || self
-                .info
-                .last_sync_at
-                .is_none_or(|at| now - at > stale_after)
-    }
-}
-
 fn expiry(now: DateTime<Utc>, ttl: u64) -> Option<DateTime<Utc>> {
     (ttl > 0).then(|| now + Duration::seconds(ttl as i64))
 }

@@ -78,19 +78,26 @@ pub struct Call {
     pub idempotent: bool,
 }
 
+/// A client with the timeouts of `config` that never follows a redirect: a credential
+/// header (Authorization, X-Vault-Token, and custom ones such as X-Auth that reqwest
+/// would not strip) must reach only the host the admin configured. A redirect is
+/// reported instead. The providers' client and the team server's are built here.
+pub(crate) fn client(config: &HttpConfig) -> reqwest::Client {
+    reqwest::Client::builder()
+        .timeout(config.timeout)
+        .connect_timeout(config.connect_timeout)
+        .user_agent(concat!("Tokenwarden/", env!("CARGO_PKG_VERSION")))
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("a client with rustls and these options builds")
+}
+
 impl Http {
     pub fn new(config: HttpConfig) -> Self {
-        let client = reqwest::Client::builder()
-            .timeout(config.timeout)
-            .connect_timeout(config.connect_timeout)
-            .user_agent(concat!("Tokenwarden/", env!("CARGO_PKG_VERSION")))
-            // Redirects are never followed: a credential header (Authorization, and
-            // custom ones such as X-Auth that reqwest would not strip) must reach only
-            // the host the admin configured. A redirect is reported instead.
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .expect("a client with rustls and these options builds");
-        Self { client, config }
+        Self {
+            client: client(&config),
+            config,
+        }
     }
 
     pub fn config(&self) -> &HttpConfig {

@@ -8,7 +8,6 @@ use super::{TeamAddress, TeamError};
 use crate::secret::TokenSecret;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
-use std::time::Duration;
 
 /// Largest answer read: a list of 10,000 keys is about 400 KiB.
 const MAX_BODY: usize = 4 * 1024 * 1024;
@@ -55,16 +54,10 @@ pub struct MemberInfo {
     pub renewable: bool,
 }
 
+/// The providers' client rules (timeouts, no redirect followed: a standby answering 307
+/// to the active node is reported, and the member's token goes nowhere else).
 fn client() -> reqwest::Client {
-    reqwest::Client::builder()
-        .timeout(Duration::from_secs(20))
-        .connect_timeout(Duration::from_secs(5))
-        .user_agent(concat!("Tokenwarden/", env!("CARGO_PKG_VERSION")))
-        // The member's token goes to the server configured, never where a redirect
-        // points (a standby answers 307 to the active node: reported, not followed).
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .expect("a client with rustls and these options builds")
+    crate::providers::http::client(&crate::providers::http::HttpConfig::default())
 }
 
 /// Percent-encodes one path segment (a token name may hold spaces or '%').

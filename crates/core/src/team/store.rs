@@ -101,7 +101,9 @@ impl TeamStore {
             "token_id": r.id,
             "expires_at": r.expires_at,
         });
-        for _ in 0..3 {
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
             let at = self.kv.metadata(&k).await?.map_or(0, |m| m.current_version);
             if at == 0 {
                 self.kv
@@ -110,17 +112,12 @@ impl TeamStore {
             }
             match self.kv.write(&k, data.clone(), at).await {
                 Ok(_) => return Ok(()),
-                // Someone else wrote it between our read and our write: read again.
-                Err(TeamError::Changed { .. } | TeamError::Exists { .. }) => continue,
+                // Someone else wrote it between our read and our write: read again, a
+                // few times, then report what the server said last.
+                Err(TeamError::Changed { .. } | TeamError::Exists { .. }) if attempt < 3 => {}
                 Err(e) => return Err(e),
             }
         }
-        Err(TeamError::Changed {
-            addr: self.kv.address().addr.clone(),
-            path: k,
-            expected: 0,
-            current: 0,
-        })
     }
 
     /// Removes a team token and all its versions.

@@ -261,20 +261,11 @@ impl Vault {
                     }
                     _ => {}
                 }
-                if c.state == crate::model::TokenState::Current {
-                    let taken: Option<String> = tx
-                        .query_row(
-                            "SELECT id FROM tokens WHERE name = ?1 COLLATE NOCASE
-                                AND state = 'current' AND id <> ?2",
-                            params![c.name, c.id],
-                            |r| r.get(0),
-                        )
-                        .optional()
-                        .map_err(VaultError::sql("checking names"))?;
-                    if taken.is_some() {
-                        applied.clashes.push(c.name.clone());
-                        continue;
-                    }
+                if c.state == crate::model::TokenState::Current
+                    && super::tokens::current_named(tx, &c.name, Some(&c.id))?.is_some()
+                {
+                    applied.clashes.push(c.name.clone());
+                    continue;
                 }
                 let replaces: Option<String> = match &c.replaces_id {
                     Some(r) => tx

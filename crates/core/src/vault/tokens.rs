@@ -71,15 +71,27 @@ fn row_to_record(r: &Row<'_>) -> rusqlite::Result<TokenRecord> {
     })
 }
 
+/// The id of the current token named `name` (names compare without case), other than
+/// `except`.
+pub(crate) fn current_named(
+    conn: &rusqlite::Connection,
+    name: &str,
+    except: Option<&str>,
+) -> Result<Option<String>, VaultError> {
+    conn.prepare_cached(
+        "SELECT id FROM tokens WHERE name = ?1 COLLATE NOCASE AND state = 'current'
+            AND id IS NOT ?2",
+    )
+    .and_then(|mut q| {
+        q.query_row(params![name, except], |r| r.get::<_, String>(0))
+            .optional()
+    })
+    .map_err(VaultError::sql("checking names"))
+}
+
 /// Refuses a name a current token already has.
 pub(crate) fn name_free(conn: &rusqlite::Connection, name: &str) -> Result<(), VaultError> {
-    let taken = conn
-        .prepare_cached(
-            "SELECT id FROM tokens WHERE name = ?1 COLLATE NOCASE AND state = 'current'",
-        )
-        .and_then(|mut q| q.query_row([name], |r| r.get::<_, String>(0)).optional())
-        .map_err(VaultError::sql("checking names"))?;
-    match taken {
+    match current_named(conn, name, None)? {
         Some(id) => Err(VaultError::DuplicateName {
             name: name.to_string(),
             id: id[..8].to_string(),
