@@ -242,7 +242,17 @@ disable_mlock = true
 
     /// A token with these policies (and no default root), for `ttl`.
     pub fn token(&self, policies: &[&str], ttl: &str) -> String {
+        self.token_named(policies, ttl, "")
+    }
+
+    /// A token as [`Bao::token`], with a display name (the server then calls its
+    /// holder `token-<name>`); empty: none.
+    pub fn token_named(&self, policies: &[&str], ttl: &str, name: &str) -> String {
+        let display = format!("-display-name={name}");
         let mut args = vec!["token", "create", "-format=json", "-ttl", ttl];
+        if !name.is_empty() {
+            args.push(&display);
+        }
         let flags: Vec<String> = policies.iter().map(|p| format!("-policy={p}")).collect();
         args.extend(flags.iter().map(String::as_str));
         let v = self.cli_json(&args);

@@ -215,7 +215,6 @@ fn skip_hint(r: &tokenwarden_core::actions::rotate::DueRow) -> String {
             SkipReason::AlreadyRotating => " (`tw rotations`)".into(),
             SkipReason::Guided => format!(" (`tw rotate '{}'`)", r.token),
             SkipReason::AsksFirst => " (or pass --yes)".into(),
-            SkipReason::Team => " (`tw team status`)".into(),
         },
         _ => String::new(),
     }

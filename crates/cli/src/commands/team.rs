@@ -56,7 +56,7 @@ fn report(r: &SyncReport) {
     for name in &a.clashes {
         outln!("not taken: the team's '{name}' has the name of a token of this vault; rename one of them");
     }
-    for why in &r.skipped {
+    for why in r.skipped.iter().chain(&a.refused) {
         outln!("not taken: {why}");
     }
 }
@@ -118,14 +118,38 @@ pub fn run(a: TeamArgs, ctx: &Ctx) -> Result<()> {
                     outln!("  {path}: {}", caps.join(", "));
                 }
             }
+            for c in &s.claims {
+                outln!(
+                    "rotating: {} by {} since {} (at step {}){}",
+                    c.token_name,
+                    c.member,
+                    c.since.format("%Y-%m-%d %H:%M UTC"),
+                    c.step,
+                    if c.stale {
+                        ", no progress for a while: `tw rotate resume` takes it over"
+                    } else {
+                        ""
+                    }
+                );
+            }
             if let Some(why) = &s.offline {
                 outln!("server not reached: {why}");
             }
         }
         TeamCommand::Sync => report(&ctx.run(session.team_sync())?),
         TeamCommand::Share { token } => {
-            let t = ctx.run(session.team_share(&token))?;
-            outln!("shared {} ({}) with the team", t.name, t.short_id());
+            let s = ctx.run(session.team_share(&token))?;
+            if let Some(m) = &s.managing {
+                outln!("shared the managing token {m} with the team (its integration needs it)");
+            }
+            if let Some(i) = &s.integration {
+                outln!("shared the integration {i} with the team");
+            }
+            outln!(
+                "shared {} ({}) with the team",
+                s.token.name,
+                s.token.short_id()
+            );
         }
         TeamCommand::Leave => {
             let n = ctx.run(session.team_leave())?;

@@ -12,4 +12,5 @@ mod sandbox;
 mod schedule;
 mod support;
 mod team;
+mod team_rotation;
 mod validation;

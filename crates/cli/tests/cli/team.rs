@@ -7,14 +7,14 @@ use tokenwarden_testkit::openbao::{team_policies, Bao};
 static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
 
 /// A prefix of this test's own on the shared server, and its policies by role.
-fn team_on(bao: &Bao, name: &str) -> (String, [String; 4]) {
+pub(crate) fn team_on(bao: &Bao, name: &str) -> (String, [String; 4]) {
     let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
     let prefix = format!("teams/{name}-{}-{n}", std::process::id());
     let policies = team_policies(bao, "secret", &prefix, &format!("{name}-{n}"));
     (prefix, policies)
 }
 
-fn member(bao: &Bao, prefix: &str, token: &str) -> Home {
+pub(crate) fn member(bao: &Bao, prefix: &str, token: &str) -> Home {
     let h = Home::new();
     h.init();
     let out = run(

@@ -40,11 +40,23 @@ pub struct Session {
     vault: SharedVault,
     http: Http,
     clock: Arc<dyn Clock>,
+    config: crate::rotation::EngineConfig,
 }
 
 impl Session {
     pub fn new(vault: SharedVault, http: Http, clock: Arc<dyn Clock>) -> Self {
-        Self { vault, http, clock }
+        Self {
+            vault,
+            http,
+            clock,
+            config: crate::rotation::EngineConfig::default(),
+        }
+    }
+
+    /// The rotation engine's timings (tests shorten the waits and the team lease).
+    pub fn with_engine_config(mut self, config: crate::rotation::EngineConfig) -> Self {
+        self.config = config;
+        self
     }
 
     /// A session of its own around a vault just opened (the command line's).
@@ -70,7 +82,8 @@ impl Session {
             Arc::clone(&self.vault),
             self.http.clone(),
             Arc::clone(&self.clock),
-        );
+        )
+        .with_config(self.config.clone());
         match observer {
             Some(o) => e.with_observer(o),
             None => e,

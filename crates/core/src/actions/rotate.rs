@@ -33,8 +33,6 @@ pub enum SkipReason {
     Guided,
     /// Its policy asks first.
     AsksFirst,
-    /// It is a team token (rotated through the team, not this vault alone).
-    Team,
 }
 
 impl std::fmt::Display for SkipReason {
@@ -43,7 +41,6 @@ impl std::fmt::Display for SkipReason {
             SkipReason::AlreadyRotating => "already rotating",
             SkipReason::Guided => "rotated in its dashboard: rotate it alone to be guided",
             SkipReason::AsksFirst => "asks first: rotate it alone",
-            SkipReason::Team => "a team token: not rotated from one member's vault in this version",
         })
     }
 }
@@ -156,17 +153,38 @@ impl Session {
         observer: Option<Arc<dyn Observer>>,
     ) -> Result<Report, ActionError> {
         let expires = expiry(&request.expires, self.now())?;
-        let (token, policy) = {
+        let mut token = self.vault.lock().await.find_token(query)?;
+        if token.team_id.is_some() {
+            // The team's copy as the server has it now: a token rotated by another
+            // member meanwhile is not rotated again. A server out of reach refuses the
+            // rotation here, before any provider call.
+            self.team_sync().await?;
+            token = self.vault.lock().await.get_token(&token.id)?;
+            if token.state != crate::model::TokenState::Current {
+                // Rotated meanwhile: say by whom, as the claim records it.
+                if let Some(link) = self.team_link().await? {
+                    if let Some(h) = link.store.read_claim(&token.id).await? {
+                        return Err(RotationError::RotatedByOther {
+                            name: token.name,
+                            member: h.claim.member,
+                            at: h.heartbeat_at.format("%Y-%m-%d %H:%M UTC").to_string(),
+                        }
+                        .into());
+                    }
+                }
+            }
+        }
+        let policy = {
             let vault = self.vault.lock().await;
-            let token = vault.find_token(query)?;
-            super::tokens::refuse_team(&token, "rotating")?;
             if !rotation::is_automatic(&token) {
+                if token.team_id.is_some() {
+                    super::tokens::refuse_team(&token, "rotating in a dashboard")?;
+                }
                 return Err(ActionError::Guided { name: token.name });
             }
-            let (p, _) = policy::effective(&vault, &token)?;
-            (token, p)
+            policy::effective(&vault, &token)?.0
         };
-        let engine = self.engine(observer);
+        let engine = self.team_engine(observer, token.team_id.is_some()).await?;
         if policy.mode == PolicyMode::Ask && !request.confirmed {
             let plan = engine.preview(&token.id, expires).await?;
             return Err(ActionError::AsksFirst {
@@ -192,12 +210,11 @@ impl Session {
         let expires = expiry(&request.expires, self.now())?;
         let mut chosen = vec![];
         let mut skipped = vec![];
+        let mut teams = std::collections::HashSet::new();
         {
             let vault = self.vault.lock().await;
             for d in policy::due(&vault, vault.now(), request.within)? {
-                let skip = if d.token.team_id.is_some() {
-                    Some(SkipReason::Team)
-                } else if d.rotating {
+                let skip = if d.rotating {
                     Some(SkipReason::AlreadyRotating)
                 } else if !rotation::is_automatic(&d.token) {
                     Some(SkipReason::Guided)
@@ -211,16 +228,25 @@ impl Session {
                         token: d.token.name,
                         outcome: DueOutcome::Skipped { reason },
                     }),
-                    None => chosen.push((d.token.id, d.token.name)),
+                    None => {
+                        if d.token.team_id.is_some() {
+                            teams.insert(d.token.id.clone());
+                        }
+                        chosen.push((d.token.id, d.token.name))
+                    }
                 }
             }
         }
-        let mut engine = self.engine(observer);
+        if chosen.iter().any(|(id, _)| teams.contains(id)) {
+            self.team_sync().await?;
+        }
+        let mut engine = self.team_engine(observer, !teams.is_empty()).await?;
         if let Some(n) = request.concurrency {
-            engine = engine.with_config(EngineConfig {
+            let config = EngineConfig {
                 concurrency: n.clamp(1, 32),
-                ..EngineConfig::default()
-            });
+                ..engine.config().clone()
+            };
+            engine = engine.with_config(config);
         }
         let names: std::collections::HashMap<String, String> = chosen.iter().cloned().collect();
         let results = engine
@@ -316,7 +342,24 @@ impl Session {
     /// Gives up an unfinished rotation that has not switched to its new token.
     pub async fn abandon(&self, query: &str) -> Result<Report, ActionError> {
         let r = find_open(&*self.vault.lock().await, query)?;
-        Ok(self.engine(None).abandon(&r.id).await?)
+        let engine = self.team_engine(None, r.plan.team_id.is_some()).await?;
+        Ok(engine.abandon(&r.id).await?)
+    }
+
+    /// The engine, linked to the team's server when `team` (and this vault has one).
+    async fn team_engine(
+        &self,
+        observer: Option<Arc<dyn Observer>>,
+        team: bool,
+    ) -> Result<crate::rotation::Engine, ActionError> {
+        let engine = self.engine(observer);
+        if !team {
+            return Ok(engine);
+        }
+        Ok(match self.team_link().await? {
+            Some(link) => engine.with_team(link),
+            None => engine,
+        })
     }
 
     /// Revokes the orphans a rotation found (after the person agreed).
@@ -337,12 +380,16 @@ impl Session {
         force: bool,
         observer: Option<Arc<dyn Observer>>,
     ) -> Result<Resumed, ActionError> {
-        let needed = {
+        let (needed, team) = {
             let vault = self.vault.lock().await;
-            rotation::notes_left(&vault)
+            // A team member looks at the team's claims too (one list call).
+            let team = vault.team()?.is_some();
+            let needed = team
+                || rotation::notes_left(&vault)
                 || rotation::list(&vault, true)?
                     .iter()
-                    .any(|r| r.plan.mode == crate::providers::RotationMode::Automatic)
+                    .any(|r| r.plan.mode == crate::providers::RotationMode::Automatic);
+            (needed, team)
         };
         let mut resumed = Resumed {
             reports: vec![],
@@ -352,7 +399,20 @@ impl Session {
         if !needed {
             return Ok(resumed);
         }
-        for r in self.engine(observer).resume_all(force).await {
+        if team {
+            // The team's copy first, so that a resumed rotation knows the tokens other
+            // members made (never taken for orphans). Out of reach: resumed from the
+            // copy; the team's steps wait.
+            if let Err(e) = self.team_sync().await {
+                tracing::info!(error = %e, "team sync before resume failed");
+            }
+        }
+        for r in self
+            .team_engine(observer, team)
+            .await?
+            .resume_all(force)
+            .await
+        {
             match r {
                 Ok(report) if matches!(report.outcome, Outcome::Waiting { .. }) => {}
                 Ok(report) => resumed.reports.push(report),

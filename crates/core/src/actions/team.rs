@@ -9,8 +9,9 @@
 
 use super::{ActionError, Session};
 use crate::model::TokenState;
+use crate::rotation::TeamLink;
 use crate::secret::TokenSecret;
-use crate::team::{parse_address, Kv, TeamError, TeamRecord, TeamStore};
+use crate::team::{parse_address, Kv, TeamError, TeamIntegrationRecord, TeamRecord, TeamStore};
 use crate::vault::teams::{Applied, TeamAuth, TeamCredential, TeamInfo};
 use crate::TokenRecord;
 use chrono::{DateTime, Duration, Utc};
@@ -43,6 +44,21 @@ pub struct TeamStatus {
     /// or could not be reached (`offline` says why).
     pub live: Option<Live>,
     pub offline: Option<String>,
+    /// Rotations of the team's tokens under way, as their claims say (live only).
+    pub claims: Vec<ClaimView>,
+}
+
+/// A rotation another member (or this one) holds, for the status screen.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ClaimView {
+    pub token_id: String,
+    pub token_name: String,
+    pub member: String,
+    pub step: crate::rotation::Step,
+    pub since: DateTime<Utc>,
+    pub heartbeat_at: DateTime<Utc>,
+    /// No progress for the lease: any member's resume takes it over.
+    pub stale: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -51,6 +67,16 @@ pub struct Live {
     pub policies: Vec<String>,
     /// Capabilities on the team's paths, as the server reports them.
     pub capabilities: BTreeMap<String, Vec<String>>,
+}
+
+/// What a share moved into the team.
+#[derive(Debug, Clone)]
+pub struct Shared {
+    pub token: TokenRecord,
+    /// The token's integration, shared with it (its label).
+    pub integration: Option<String>,
+    /// The integration's managing token, shared with it (its name).
+    pub managing: Option<String>,
 }
 
 /// What a sync did.
@@ -125,27 +151,64 @@ impl Session {
                 info,
                 live: None,
                 offline: None,
+                claims: vec![],
             });
         }
+        let ids: std::collections::HashSet<String> = self
+            .vault
+            .lock()
+            .await
+            .list_tokens()?
+            .into_iter()
+            .filter(|t| {
+                t.team_id.as_deref() == Some(info.id.as_str())
+                    && matches!(
+                        t.state,
+                        TokenState::Current | TokenState::Previous | TokenState::RevokePending
+                    )
+            })
+            .map(|t| t.id)
+            .collect();
+        let now = self.now();
+        let lease = self.config.team_lease;
         let asked = async {
             let store = self.team_store(&info).await?;
             let me = store.kv().lookup_self().await?;
             let capabilities = store.kv().capabilities(&store.role_paths()).await?;
-            Ok::<_, ActionError>(Live {
-                member: me.display_name,
-                policies: me.policies,
-                capabilities,
-            })
+            // A member who may not read claims still sees its status.
+            let claims = store.claims_on(&ids).await.unwrap_or_default();
+            Ok::<_, ActionError>((
+                Live {
+                    member: me.display_name,
+                    policies: me.policies,
+                    capabilities,
+                },
+                claims,
+            ))
         };
-        let (live, offline) = match asked.await {
-            Ok(l) => (Some(l), None),
-            Err(ActionError::Team(e)) if e.is_offline() => (None, Some(e.to_string())),
+        let (live, offline, claims) = match asked.await {
+            Ok((l, c)) => (Some(l), None, c),
+            Err(ActionError::Team(e)) if e.is_offline() => (None, Some(e.to_string()), vec![]),
             Err(e) => return Err(e),
         };
+        let claims = claims
+            .into_iter()
+            .filter(|h| !h.is_over())
+            .map(|h| ClaimView {
+                token_id: h.claim.token_id.clone(),
+                token_name: h.claim.token_name.clone(),
+                member: h.claim.member.clone(),
+                step: h.step,
+                since: h.started_at,
+                heartbeat_at: h.heartbeat_at,
+                stale: now - h.heartbeat_at >= lease,
+            })
+            .collect();
         Ok(TeamStatus {
             info: self.team_info().await?,
             live,
             offline,
+            claims,
         })
     }
 
@@ -198,10 +261,16 @@ impl Session {
     /// and says so.
     pub async fn team_sync(&self) -> Result<SyncReport, ActionError> {
         let info = self.team_info().await?;
-        let have = self.vault.lock().await.team_versions(&info.id)?;
+        let (have, have_integrations) = {
+            let v = self.vault.lock().await;
+            (
+                v.team_versions(&info.id)?,
+                v.team_integration_versions(&info.id)?,
+            )
+        };
         let pulled = async {
             let store = self.team_store(&info).await?;
-            Ok::<_, ActionError>(store.pull(&have).await?)
+            Ok::<_, ActionError>(store.pull(&have, &have_integrations).await?)
         }
         .await;
         let mut vault = self.vault.lock().await;
@@ -209,6 +278,7 @@ impl Session {
         match pulled {
             Ok(p)
                 if p.changed.is_empty()
+                    && p.integrations.is_empty()
                     && p.gone.is_empty()
                     && info.last_sync_error.is_none()
                     && info
@@ -222,7 +292,8 @@ impl Session {
                 })
             }
             Ok(p) => {
-                let applied = vault.apply_team_sync(&info.id, &p.changed, &p.gone, None)?;
+                let applied =
+                    vault.apply_team_sync(&info.id, &p.integrations, &p.changed, &p.gone, None)?;
                 Self::after_change(&vault);
                 Ok(SyncReport {
                     applied,
@@ -234,7 +305,7 @@ impl Session {
                 // The first failure is recorded (lists show the copy stale from then);
                 // the same outage seen again every few minutes is not.
                 if info.last_sync_error.is_none() {
-                    vault.apply_team_sync(&info.id, &[], &[], Some(&e.to_string()))?;
+                    vault.apply_team_sync(&info.id, &[], &[], &[], Some(&e.to_string()))?;
                 }
                 Err(e)
             }
@@ -242,10 +313,12 @@ impl Session {
     }
 
     /// Moves a token of this vault into the team: written to the server (create-only),
-    /// its consumers' path pointed at it, then marked as the team's here.
-    pub async fn team_share(&self, query: &str) -> Result<TokenRecord, ActionError> {
+    /// its consumers' path pointed at it, then marked as the team's here. A token of an
+    /// integration brings the integration along (and the integration's managing token,
+    /// which every member needs to rotate through it): all are reported.
+    pub async fn team_share(&self, query: &str) -> Result<Shared, ActionError> {
         let info = self.team_info().await?;
-        let (token, secret) = {
+        let (token, integration) = {
             let vault = self.vault.lock().await;
             let t = vault.find_token(query)?;
             if t.team_id.is_some() {
@@ -257,16 +330,76 @@ impl Session {
                     state: t.state,
                 });
             }
-            let s = vault.secret_for_call(&t.id)?;
-            (t, s)
+            let shared = vault.team_integration_versions(&info.id)?;
+            let integration = match &t.integration_id {
+                Some(iid) if !shared.contains_key(iid) => Some(vault.get_integration(iid)?),
+                _ => None,
+            };
+            (t, integration)
         };
         let store = self.team_store(&info).await?;
-        let record = TeamRecord::of(&token);
+        let mut out = Shared {
+            token: token.clone(),
+            integration: None,
+            managing: None,
+        };
+        if let Some(i) = integration {
+            // Its managing token first: what the integration names must be there.
+            if let Some(cred) = i.credential_token_id.as_deref().filter(|c| *c != token.id) {
+                let managing = self.vault.lock().await.get_token(cred)?;
+                if managing.team_id.is_none() {
+                    self.share_token(&store, &info, &managing).await?;
+                    out.managing = Some(managing.name);
+                }
+            }
+            let version = store
+                .share_integration(&TeamIntegrationRecord::of(&i))
+                .await?;
+            self.vault
+                .lock()
+                .await
+                .mark_integration_shared(&info.id, &i.id, version)?;
+            out.integration = Some(i.label);
+        }
+        out.token = self.share_token(&store, &info, &token).await?;
+        Ok(out)
+    }
+
+    async fn share_token(
+        &self,
+        store: &TeamStore,
+        info: &TeamInfo,
+        token: &TokenRecord,
+    ) -> Result<TokenRecord, ActionError> {
+        let secret = self.vault.lock().await.secret_for_call(&token.id)?;
+        let record = TeamRecord::of(token);
         let version = store.create(&record, &secret).await?;
         store.set_current(&record, &secret).await?;
         let mut vault = self.vault.lock().await;
         vault.mark_shared(&info.id, &token.id, version)?;
         Ok(vault.get_token(&token.id)?)
+    }
+
+    /// The team link the rotation engine uses: the store with a fresh credential, or
+    /// the kept one while the server cannot be reached (the rotation then waits at the
+    /// step that needs it).
+    pub(crate) async fn team_link(&self) -> Result<Option<TeamLink>, ActionError> {
+        let Some(info) = self.vault.lock().await.team()? else {
+            return Ok(None);
+        };
+        let store = match self.team_store(&info).await {
+            Ok(s) => s,
+            Err(ActionError::Team(e)) if e.is_offline() => {
+                let cred = self.vault.lock().await.team_credential(&info.id)?;
+                TeamStore::new(Kv::new(info.address.clone(), cred.token))
+            }
+            Err(e) => return Err(e),
+        };
+        Ok(Some(TeamLink {
+            store,
+            team_id: info.id,
+            member: info.member,
+        }))
     }
 
     /// Disconnects this vault from the team, dropping the local copy of its tokens

@@ -112,6 +112,10 @@ pub struct Plan {
     /// How the new token was verified.
     #[serde(default)]
     pub verified_by: Option<String>,
+    /// The team whose token this is: each step reaches the team's server too
+    /// (rotation/team.rs).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub team_id: Option<String>,
 }
 
 /// A rotation as the vault records it.

@@ -44,6 +44,9 @@ pub struct TeamRecord {
     pub state: String,
     pub replaces_id: Option<String>,
     pub notes: String,
+    /// The shared integration that reaches its provider, if any (`P/integrations/<id>`).
+    #[serde(default)]
+    pub integration_id: Option<String>,
 }
 
 impl TeamRecord {
@@ -60,7 +63,19 @@ impl TeamRecord {
             state: t.state.key().to_string(),
             replaces_id: t.replaces_id.clone(),
             notes: t.notes.clone(),
+            integration_id: t.integration_id.clone(),
         }
+    }
+
+    /// Reads the record and the secret of a team token's data, for a write that changes
+    /// some fields and keeps the rest as the server has them.
+    pub fn from_data(data: &Value) -> Option<(Self, TokenSecret)> {
+        if data["layout"].as_u64() != Some(LAYOUT) {
+            return None;
+        }
+        let r: TeamRecord = serde_json::from_value(data["record"].clone()).ok()?;
+        let s = TokenSecret::new(data["secret"].as_str()?.to_string()).ok()?;
+        Some((r, s))
     }
 
     /// The secret's data: this record and the secret.
@@ -96,6 +111,7 @@ pub struct TeamCopy {
     pub state: TokenState,
     pub replaces_id: Option<String>,
     pub notes: String,
+    pub integration_id: Option<String>,
     pub secret: TokenSecret,
     /// The KV version it was read at.
     pub version: u64,
@@ -163,7 +179,114 @@ impl TeamCopy {
                 .ok_or_else(|| invalid("state", format!("team token {key_id}: unknown state")))?,
             replaces_id: r.replaces_id.clone(),
             notes: validate::note(&r.notes).map_err(named)?,
+            integration_id: r
+                .integration_id
+                .as_deref()
+                .map(|i| uuid_only(key_id, i))
+                .transpose()?,
             secret,
+            version,
+        })
+    }
+}
+
+fn uuid_only(key_id: &str, v: &str) -> Result<String, NotTaken> {
+    match uuid::Uuid::parse_str(v) {
+        Ok(u) if u.hyphenated().to_string() == v => Ok(v.to_string()),
+        _ => Err(NotTaken(format!(
+            "team item {key_id} names an integration that is not an id"
+        ))),
+    }
+}
+
+/// A shared integration as stored in its KV secret (`P/integrations/<id>`): how to
+/// reach a provider account. It holds no secret: its managing credential is a team
+/// token of its own, named by `credential_token_id`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TeamIntegrationRecord {
+    pub id: String,
+    pub provider: String,
+    pub label: String,
+    pub base_url: Option<String>,
+    pub credential_token_id: Option<String>,
+    pub settings: Value,
+}
+
+impl TeamIntegrationRecord {
+    pub fn of(i: &crate::providers::integration::Integration) -> Self {
+        Self {
+            id: i.id.clone(),
+            provider: i.provider.key().to_string(),
+            label: i.label.clone(),
+            base_url: i.base_url.clone(),
+            credential_token_id: i.credential_token_id.clone(),
+            settings: serde_json::to_value(&i.settings).expect("settings serialize"),
+        }
+    }
+
+    pub fn to_data(&self) -> Value {
+        json!({ "layout": LAYOUT, "integration": self })
+    }
+
+    pub fn custom_metadata(&self) -> BTreeMap<String, String> {
+        let mut m = BTreeMap::new();
+        m.insert("label".into(), self.label.clone());
+        m.insert("provider".into(), self.provider.clone());
+        m
+    }
+}
+
+/// A shared integration read from the server and checked like one typed in: its label,
+/// provider, API address (https, or http to this machine only) and settings.
+#[derive(Debug, Clone)]
+pub struct TeamIntegrationCopy {
+    pub id: String,
+    pub provider: ProviderKind,
+    pub label: String,
+    pub base_url: Option<String>,
+    pub credential_token_id: Option<String>,
+    pub settings: crate::providers::integration::IntegrationSettings,
+    pub version: u64,
+}
+
+impl TeamIntegrationCopy {
+    pub fn check(key_id: &str, data: &Value, version: u64) -> Result<Self, NotTaken> {
+        let layout = data["layout"].as_u64().unwrap_or(0);
+        if layout != LAYOUT {
+            return Err(NotTaken(format!(
+                "team integration {key_id} is in layout {layout}, this version reads {LAYOUT}: update Tokenwarden"
+            )));
+        }
+        let r: TeamIntegrationRecord = serde_json::from_value(data["integration"].clone())
+            .map_err(|_| NotTaken(format!("team integration {key_id} has no readable record")))?;
+        if r.id != key_id {
+            return Err(NotTaken(format!(
+                "team integration {key_id} says it is another integration"
+            )));
+        }
+        let named = |e: validate::InvalidInput| NotTaken(format!("team integration {key_id}: {e}"));
+        let settings: crate::providers::integration::IntegrationSettings =
+            serde_json::from_value(r.settings.clone())
+                .map_err(|_| NotTaken(format!("team integration {key_id}: unreadable settings")))?;
+        if let Some(v) = &settings.verify {
+            v.check().map_err(named)?;
+        }
+        Ok(Self {
+            id: r.id.clone(),
+            provider: ProviderKind::parse(&r.provider).map_err(named)?,
+            label: validate::token_name(&r.label).map_err(named)?,
+            base_url: r
+                .base_url
+                .as_deref()
+                .map(crate::providers::check_base_url)
+                .transpose()
+                .map_err(named)?,
+            credential_token_id: r
+                .credential_token_id
+                .as_deref()
+                .map(|t| uuid_only(key_id, t))
+                .transpose()?,
+            settings,
             version,
         })
     }

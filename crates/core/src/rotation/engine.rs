@@ -47,6 +47,9 @@ pub struct EngineConfig {
     pub concurrency: usize,
     /// A new token's lifetime when the old one's cannot be told.
     pub default_lifetime: Days,
+    /// A team rotation whose holder has made no progress for this long is taken over
+    /// by another member's resume (a rotation's steps take seconds).
+    pub team_lease: Days,
 }
 
 impl Default for EngineConfig {
@@ -62,6 +65,7 @@ impl Default for EngineConfig {
             orphan_skew: Days::minutes(10),
             concurrency: 4,
             default_lifetime: Days::days(90),
+            team_lease: Days::minutes(5),
         }
     }
 }
@@ -158,6 +162,7 @@ pub struct Engine {
     pub(super) clock: Arc<dyn Clock>,
     pub(super) config: EngineConfig,
     pub(super) observer: Arc<dyn Observer>,
+    pub(super) team: Option<Arc<super::TeamLink>>,
 }
 
 impl Engine {
@@ -168,7 +173,18 @@ impl Engine {
             clock,
             config: EngineConfig::default(),
             observer: Arc::new(NoObserver),
+            team: None,
         }
+    }
+
+    /// Rotations of this team's tokens reach its server too (rotation/team.rs).
+    pub fn with_team(mut self, link: super::TeamLink) -> Self {
+        self.team = Some(Arc::new(link));
+        self
+    }
+
+    pub fn config(&self) -> &EngineConfig {
+        &self.config
     }
 
     pub fn with_config(mut self, config: EngineConfig) -> Self {
@@ -312,6 +328,7 @@ impl Engine {
             orphans: vec![],
             next_attempt_at: None,
             verified_by: None,
+            team_id: token.team_id.clone(),
         })
     }
 
@@ -326,11 +343,23 @@ impl Engine {
         let plan = self
             .make_plan(&token, &integration, provider.as_ref(), expires_at)
             .await?;
-        let rotation = {
+        let id = uuid::Uuid::new_v4().to_string();
+        // A team token is claimed on the team's server before anything else: of two
+        // members rotating it at once, one goes on.
+        let draft = draft(&token, plan, id, self.clock.now());
+        self.team_claim(&draft).await?;
+        let started = {
             let mut v = self.vault.lock().await;
             // Checked again: another task may have started one meanwhile.
-            check_rotatable(&v, &token)?;
-            start(&mut v, &token, plan, uuid::Uuid::new_v4().to_string())?
+            check_rotatable(&v, &token)
+                .and_then(|_| start(&mut v, &token, draft.plan.clone(), draft.id.clone()))
+        };
+        let rotation = match started {
+            Ok(r) => r,
+            Err(e) => {
+                self.team_release(&draft).await;
+                return Err(e);
+            }
         };
         if self.observer.step(&rotation, Step::Planned) == Flow::Stop {
             return Ok(Report::of(&rotation, Outcome::Stopped));
@@ -437,15 +466,9 @@ pub(crate) fn check_rotatable(
     Ok(vault.get_integration(iid)?)
 }
 
-/// Records a new rotation (staged: durable with the store step, or a failure).
-pub(crate) fn start(
-    vault: &mut Vault,
-    token: &TokenRecord,
-    plan: Plan,
-    id: String,
-) -> Result<Rotation, RotationError> {
-    let now = vault.now();
-    let r = Rotation {
+/// A rotation about to start, not recorded yet.
+pub(crate) fn draft(token: &TokenRecord, plan: Plan, id: String, now: DateTime<Utc>) -> Rotation {
+    Rotation {
         id,
         token_id: token.id.clone(),
         token_name: token.name.clone(),
@@ -457,7 +480,17 @@ pub(crate) fn start(
         started_at: now,
         updated_at: now,
         finished_at: None,
-    };
+    }
+}
+
+/// Records a new rotation (staged: durable with the store step, or a failure).
+pub(crate) fn start(
+    vault: &mut Vault,
+    token: &TokenRecord,
+    plan: Plan,
+    id: String,
+) -> Result<Rotation, RotationError> {
+    let r = draft(token, plan, id, vault.now());
     let event = AuditEvent::token(
         AuditAction::RotationStarted,
         &token.id,

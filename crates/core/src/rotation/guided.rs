@@ -132,6 +132,7 @@ pub fn begin(vault: &mut Vault, token_id: &str) -> Result<Guide, RotationError> 
         orphans: vec![],
         next_attempt_at: None,
         verified_by: None,
+        team_id: None,
     };
     let r = super::engine::start(vault, &token, plan, uuid::Uuid::new_v4().to_string())?;
     vault.flush()?;

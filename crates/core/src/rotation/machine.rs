@@ -124,6 +124,13 @@ impl Engine {
                     }
                     None => self.create_step(r).await?,
                 },
+                Step::Stored if self.team_pending_push(&r).await? => {
+                    // Stored here before a stop, not yet on the team's server.
+                    match self.team_stored(&r).await {
+                        Ok(()) => Pass::Next,
+                        Err(e) => self.team_fault(r, e).await?,
+                    }
+                }
                 Step::Stored => {
                     verified_here = true;
                     self.verify_step(r).await?
@@ -191,6 +198,7 @@ impl Engine {
         } else {
             r.step = Step::Abandoned;
             r.finished_at = Some(now);
+            self.team_release(&r).await;
         }
         let event = AuditEvent::token(
             AuditAction::RotationFailed,

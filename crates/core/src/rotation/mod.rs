@@ -19,10 +19,12 @@ mod machine;
 pub mod policy;
 mod recovery;
 mod steps;
+mod team;
 
 pub use crate::model::rotation::{Orphan, Plan, Rotation, Step};
 pub use engine::{Engine, EngineConfig, Flow, NoObserver, Observer, Outcome, Report, SharedVault};
 pub use policy::{Policy, PolicyMode};
+pub use team::TeamLink;
 
 use crate::model::ProviderKind;
 use crate::providers::ProviderError;
@@ -36,6 +38,26 @@ pub enum RotationError {
     Provider(#[from] ProviderError),
     #[error(transparent)]
     Invalid(#[from] crate::validate::InvalidInput),
+    #[error(transparent)]
+    Team(#[from] crate::team::TeamError),
+    #[error("token '{name}' is being rotated by {member} since {since} (at step {step}){}", if *stale { "; it has made no progress for a while: any member's resume takes it over" } else { "; wait for it, then sync" })]
+    Claimed {
+        name: String,
+        member: String,
+        since: String,
+        step: Step,
+        stale: bool,
+    },
+    #[error("token '{name}' was already rotated by {member} ({at}); sync to get the new token")]
+    RotatedByOther {
+        name: String,
+        member: String,
+        at: String,
+    },
+    #[error(
+        "the rotation of '{name}' was taken over by {member}, who finishes it; this member stopped"
+    )]
+    TakenOver { name: String, member: String },
     #[error("token '{name}' is already being rotated (rotation {rotation}, at step {step}); it resumes at the next start")]
     AlreadyRotating {
         name: String,

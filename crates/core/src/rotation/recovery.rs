@@ -34,6 +34,14 @@ impl Engine {
         };
         let now = self.clock.now();
         let mut due = vec![];
+        // The team's rotations whose holder stopped making progress: taken over here.
+        match self.adopt_claims().await {
+            Ok((adopted, failed)) => {
+                due.extend(adopted);
+                out.extend(failed.into_iter().map(Err));
+            }
+            Err(e) => out.push(Err(e)),
+        }
         for r in open {
             if r.plan.mode != RotationMode::Automatic {
                 continue;

@@ -9,6 +9,7 @@ use super::{Rotation, RotationError, Step};
 use crate::audit::{AuditAction, AuditEvent};
 use crate::model::{NewToken, TokenState};
 use crate::providers::{CreateRequest, CreatedToken, Provider, ProviderError};
+use crate::vault::teams::{set_team_version, TeamTable};
 use crate::vault::{integrations, tokens};
 
 /// Errors after which trying again later may work.
@@ -43,6 +44,18 @@ fn same_set(a: &[String], b: &[String]) -> bool {
 }
 
 impl Engine {
+    /// A team step that could not be made: taken over by another member ends this
+    /// member's run of the rotation; anything else (the server down, sealed, a
+    /// permission missing) waits for a retry, with nothing undone.
+    pub(super) async fn team_fault(
+        &self,
+        r: Rotation,
+        e: RotationError,
+    ) -> Result<Pass, RotationError> {
+        let resumable = !matches!(e, RotationError::TakenOver { .. });
+        self.fail(r, e, resumable).await
+    }
+
     pub(super) async fn create_step(&self, mut r: Rotation) -> Result<Pass, RotationError> {
         let provider = self.provider_for(&r.plan).await?;
         let request = CreateRequest {
@@ -51,6 +64,12 @@ impl Engine {
             allowed_ips: r.plan.allowed_ips.clone(),
             expires_at: r.plan.expires_at.expect("an automatic plan has an expiry"),
         };
+        // Still this member's to make (a member back after a stop may find it taken
+        // over): asked before the orphan search, which would take the other member's
+        // new token for an orphan.
+        if let Err(e) = self.team_progress(&r).await {
+            return self.team_fault(r, e).await;
+        }
         let mut last: Option<ProviderError> = None;
         for attempt in 0..self.config.create_attempts.max(1) {
             if attempt > 0 {
@@ -93,6 +112,11 @@ impl Engine {
                 Ok(vec![event])
             })
             .await?;
+            // And in the team's claim: a member who takes the rotation over searches
+            // for what this call made.
+            if let Err(e) = self.team_progress(&r).await {
+                return self.team_fault(r, e).await;
+            }
             match provider.create(&request).await {
                 Ok(created) => {
                     let mut seen = r.clone();
@@ -177,6 +201,11 @@ impl Engine {
             match stored {
                 Ok(()) => {
                     r = rr;
+                    if let Err(e) = self.team_stored(&r).await {
+                        // Kept in this vault; the rotation waits until the team's
+                        // server takes it (resume pushes it before going on).
+                        return self.team_fault(r, e).await;
+                    }
                     if self.observer.step(&r, Step::Stored) == Flow::Stop {
                         return Ok(Pass::End(Report::of(&r, Outcome::Stopped)));
                     }
@@ -338,6 +367,13 @@ impl Engine {
     /// token, the integration's credential).
     pub(super) async fn promote_step(&self, mut r: Rotation) -> Result<Pass, RotationError> {
         let new_id = r.new_token_id.clone().unwrap_or_default();
+        // The team's server switches first: it is where the other members and the
+        // consumers read the current token.
+        let team = match self.team_promote(&r).await {
+            Ok(t) => t,
+            Err(e) => return self.team_fault(r, e).await,
+        };
+        let team_id = r.plan.team_id.clone().unwrap_or_default();
         r.step = Step::Promoted;
         // Saved before the revoke, so that the vault's current token is one the
         // provider honours at every moment a crash could pick.
@@ -347,6 +383,10 @@ impl Engine {
             tokens::set_state(tx, &new_id, TokenState::Current, now)?;
             if let (true, Some(iid)) = (r.plan.managing, &r.plan.integration_id) {
                 integrations::set_credential(tx, iid, &new_id, now)?;
+            }
+            if let Some((old_v, new_v)) = team {
+                set_team_version(tx, TeamTable::Tokens, &r.token_id, &team_id, old_v)?;
+                set_team_version(tx, TeamTable::Tokens, &new_id, &team_id, new_v)?;
             }
             Ok(vec![AuditEvent::token(
                 AuditAction::TokenRotated,
@@ -376,6 +416,8 @@ impl Engine {
                 if self.observer.step(&seen, Step::Revoked) == Flow::Stop {
                     return Ok(Pass::End(Report::of(&seen, Outcome::Stopped)));
                 }
+                let team = self.team_done(&r).await;
+                let team_id = r.plan.team_id.clone().unwrap_or_default();
                 r.step = Step::Done;
                 r.finished_at = Some(self.clock.now());
                 r.last_error = None;
@@ -385,6 +427,9 @@ impl Engine {
                 let already_gone = how == crate::providers::Revoked::AlreadyGone;
                 record(&self.vault, &mut r, Keep::Staged, |tx, now, r| {
                     tokens::set_state(tx, &r.token_id, TokenState::Revoked, now)?;
+                    if let Some(v) = team {
+                        set_team_version(tx, TeamTable::Tokens, &r.token_id, &team_id, v)?;
+                    }
                     Ok(vec![
                         AuditEvent::token(
                             AuditAction::TokenRevoked,

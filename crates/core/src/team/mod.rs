@@ -11,14 +11,20 @@
 //! | `M/data/P/tokens/<id>` | the token: its record and its secret | members |
 //! | `M/metadata/P/tokens/<id>` | `custom_metadata`: name, provider, expiry, state | viewers too |
 //! | `M/data/P/current/<name>` | only the current secret of the token named so | consumers |
+//! | `M/data/P/integrations/<id>` | a shared integration (no secret: its managing token is a team token) | members |
+//! | `M/data/P/claims/<token id>` | the rotation of that token: who holds it, its step | members |
 //!
 //! Every token key has `cas_required` set, and every write is check-and-set: a write
 //! made on a stale read is refused by the server rather than lost.
 
+mod claims;
 mod kv;
 mod store;
 
-pub use crate::model::team::{NotTaken, TeamAddress, TeamCopy, TeamRecord};
+pub use crate::model::team::{
+    NotTaken, TeamAddress, TeamCopy, TeamIntegrationCopy, TeamIntegrationRecord, TeamRecord,
+};
+pub use claims::{Claim, Claimed, HeldClaim};
 pub use kv::{Kv, MemberInfo};
 pub use store::{Pulled, TeamStore};
 

@@ -3,7 +3,7 @@
 
 use super::kv::{key, Kv};
 use super::TeamError;
-use crate::model::team::{TeamCopy, TeamRecord};
+use crate::model::team::{TeamCopy, TeamIntegrationCopy, TeamIntegrationRecord, TeamRecord};
 use crate::secret::TokenSecret;
 use serde_json::json;
 use std::collections::HashMap;
@@ -12,8 +12,8 @@ use std::collections::HashMap;
 /// latency, few enough not to look like a flood to the server's rate limits.
 const PARALLEL_READS: usize = 8;
 
-enum Read {
-    Changed(TeamCopy),
+enum Read<T> {
+    Changed(T),
     Refused(crate::model::team::NotTaken),
     Same,
     Gone,
@@ -30,6 +30,8 @@ pub struct TeamStore {
 #[derive(Debug, Default)]
 pub struct Pulled {
     pub changed: Vec<TeamCopy>,
+    /// Shared integrations changed (or new) since the versions given.
+    pub integrations: Vec<TeamIntegrationCopy>,
     pub gone: Vec<String>,
     pub unchanged: usize,
     pub skipped: Vec<String>,
@@ -50,6 +52,10 @@ impl TeamStore {
 
     pub(crate) fn token_key(&self, id: &str) -> String {
         key(self.prefix(), &["tokens", id])
+    }
+
+    pub(crate) fn integration_key(&self, id: &str) -> String {
+        key(self.prefix(), &["integrations", id])
     }
 
     /// The consumers' path for a token name (relative to the mount).
@@ -92,6 +98,60 @@ impl TeamStore {
         Ok(version)
     }
 
+    /// Changes some fields of a team token as the server has it now: read, `change`
+    /// applied to what was read, written check-and-set on the version read (again on a
+    /// race, a few times). Fields `change` does not touch keep the server's values, so
+    /// two members changing different fields both land. Returns the record written, its
+    /// secret and the version.
+    pub async fn update_record<F>(
+        &self,
+        id: &str,
+        change: F,
+    ) -> Result<(TeamRecord, TokenSecret, u64), TeamError>
+    where
+        F: Fn(&mut TeamRecord),
+    {
+        let k = self.token_key(id);
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let Some(v) = self.kv.read(&k).await? else {
+                return Err(TeamError::BadAnswer {
+                    addr: self.kv.address().addr.clone(),
+                    what: k,
+                    detail: "the team token is not on the server".into(),
+                });
+            };
+            let Some((mut record, secret)) = TeamRecord::from_data(&v.data) else {
+                return Err(TeamError::BadAnswer {
+                    addr: self.kv.address().addr.clone(),
+                    what: k,
+                    detail: "the team token cannot be read in this layout".into(),
+                });
+            };
+            change(&mut record);
+            match self.update(&record, &secret, v.version).await {
+                Ok(version) => return Ok((record, secret, version)),
+                Err(TeamError::Changed { .. }) if attempt < 4 => {}
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    /// Puts an integration on the server for the team (create-only; already there: it
+    /// is the team's already). Returns the version.
+    pub async fn share_integration(&self, r: &TeamIntegrationRecord) -> Result<u64, TeamError> {
+        let k = self.integration_key(&r.id);
+        self.kv.set_metadata(&k, &r.custom_metadata()).await?;
+        match self.kv.write(&k, r.to_data(), 0).await {
+            Ok(v) => Ok(v),
+            Err(TeamError::Exists { .. }) => {
+                Ok(self.kv.metadata(&k).await?.map_or(1, |m| m.current_version))
+            }
+            Err(e) => Err(e),
+        }
+    }
+
     /// Points `current/<name>` at this secret, whatever it held (the one writer of a
     /// name's current secret is whoever promotes its token).
     pub async fn set_current(&self, r: &TeamRecord, secret: &TokenSecret) -> Result<(), TeamError> {
@@ -127,14 +187,43 @@ impl TeamStore {
 
     /// Reads the team's tokens, fetching the secret only of those whose version differs
     /// from `have` (id to the version this member holds).
-    pub async fn pull(&self, have: &HashMap<String, u64>) -> Result<Pulled, TeamError> {
+    pub async fn pull(
+        &self,
+        have: &HashMap<String, u64>,
+        have_integrations: &HashMap<String, u64>,
+    ) -> Result<Pulled, TeamError> {
+        let mut out = Pulled::default();
+        // Integrations first: the tokens name them.
+        let dir = key(self.prefix(), &["integrations"]) + "/";
+        for k in self.kv.list(&dir).await? {
+            if !is_id(&k) {
+                out.skipped.push(format!(
+                    "'{}' under integrations/ is not an integration id",
+                    crate::validate::clean_remote(&k, 80)
+                ));
+                continue;
+            }
+            let ik = self.integration_key(&k);
+            match self
+                .read_if_changed(
+                    &ik,
+                    &k,
+                    have_integrations.get(&k),
+                    TeamIntegrationCopy::check,
+                )
+                .await?
+            {
+                Read::Changed(c) => out.integrations.push(c),
+                Read::Refused(why) => out.skipped.push(why.0),
+                Read::Same | Read::Gone => {}
+            }
+        }
         let dir = key(self.prefix(), &["tokens"]) + "/";
         let keys = self.kv.list(&dir).await?;
-        let mut out = Pulled::default();
         let mut ids = Vec::with_capacity(keys.len());
         for k in keys {
             // The list is the server's word on key names: only token ids are taken.
-            if uuid::Uuid::parse_str(&k).is_ok() && !k.contains('/') {
+            if is_id(&k) {
                 ids.push(k);
             } else {
                 out.skipped.push(format!(
@@ -151,9 +240,13 @@ impl TeamStore {
             .collect();
         out.gone.sort();
         for chunk in ids.chunks(PARALLEL_READS) {
-            let reads = chunk
-                .iter()
-                .map(|id| self.read_if_changed(id, have.get(id)));
+            let reads = chunk.iter().map(|id| {
+                let k = self.token_key(id);
+                async move {
+                    self.read_if_changed(&k, id, have.get(id), TeamCopy::check)
+                        .await
+                }
+            });
             for (id, r) in chunk.iter().zip(futures::future::join_all(reads).await) {
                 match r {
                     Ok(Read::Changed(copy)) => out.changed.push(copy),
@@ -167,9 +260,14 @@ impl TeamStore {
         Ok(out)
     }
 
-    async fn read_if_changed(&self, id: &str, have: Option<&u64>) -> Result<Read, TeamError> {
-        let k = self.token_key(id);
-        let Some(meta) = self.kv.metadata(&k).await? else {
+    async fn read_if_changed<T>(
+        &self,
+        k: &str,
+        id: &str,
+        have: Option<&u64>,
+        check: fn(&str, &serde_json::Value, u64) -> Result<T, crate::model::team::NotTaken>,
+    ) -> Result<Read<T>, TeamError> {
+        let Some(meta) = self.kv.metadata(k).await? else {
             return Ok(Read::Gone);
         };
         if meta.deleted || meta.current_version == 0 {
@@ -178,12 +276,17 @@ impl TeamStore {
         if have == Some(&meta.current_version) {
             return Ok(Read::Same);
         }
-        let Some(v) = self.kv.read(&k).await? else {
+        let Some(v) = self.kv.read(k).await? else {
             return Ok(Read::Gone);
         };
-        Ok(match TeamCopy::check(id, &v.data, v.version) {
+        Ok(match check(id, &v.data, v.version) {
             Ok(c) => Read::Changed(c),
             Err(e) => Read::Refused(e),
         })
     }
+}
+
+/// A key name that is an id (a hyphenated lower-case UUID): the only names taken.
+fn is_id(k: &str) -> bool {
+    uuid::Uuid::parse_str(k).is_ok_and(|u| u.hyphenated().to_string() == k)
 }

@@ -9,11 +9,18 @@ use rusqlite::Connection;
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 
 /// `MIGRATIONS[n]` takes a vault from version `n` to `n + 1`. Never edit a shipped one.
-const MIGRATIONS: &[&str] = &[V1, V2, V3, V4];
+const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5];
 
 /// The first schema every file of which carries an authentication tag (`auth`): a
 /// vault at this version or later without one is refused.
 pub const FIRST_AUTHENTICATED: i64 = 3;
+
+/// V5: shared integrations. An integration a team shares is cached like its tokens,
+/// with the team and the KV version read; leaving the team drops it.
+const V5: &str = r#"
+ALTER TABLE integrations ADD COLUMN team_id TEXT REFERENCES teams(id) ON DELETE CASCADE;
+ALTER TABLE integrations ADD COLUMN team_version INTEGER;
+"#;
 
 /// V4: teams. A team is a KV v2 mount and prefix on an OpenBao (or Vault) server; its
 /// tokens are cached here as ordinary rows carrying the team and the KV version they

@@ -5,7 +5,7 @@
 use super::{Vault, VaultError};
 use crate::audit::{AuditAction, AuditEvent};
 use crate::clock::{from_db, to_db};
-use crate::model::team::{TeamAddress, TeamCopy};
+use crate::model::team::{TeamAddress, TeamCopy, TeamIntegrationCopy};
 use crate::secret::TokenSecret;
 use chrono::{DateTime, Utc};
 use rusqlite::{params, OptionalExtension};
@@ -50,6 +50,36 @@ pub struct Applied {
     pub removed: usize,
     /// Team tokens not taken because a token of this vault has their name.
     pub clashes: Vec<String>,
+    /// Shared integrations added or updated here.
+    pub integrations: usize,
+    /// What of the shared integrations was not taken, each with why.
+    pub refused: Vec<String>,
+}
+
+/// Records the KV version of a team token or integration this member wrote (a
+/// rotation's steps, a share), so the next sync does not read it back.
+pub(crate) fn set_team_version(
+    tx: &rusqlite::Transaction<'_>,
+    table: TeamTable,
+    id: &str,
+    team_id: &str,
+    version: u64,
+) -> Result<(), VaultError> {
+    let sql = match table {
+        TeamTable::Tokens => "UPDATE tokens SET team_id = ?2, team_version = ?3 WHERE id = ?1",
+        TeamTable::Integrations => {
+            "UPDATE integrations SET team_id = ?2, team_version = ?3 WHERE id = ?1"
+        }
+    };
+    tx.execute(sql, params![id, team_id, version as i64])
+        .map_err(VaultError::sql("recording a team version"))?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum TeamTable {
+    Tokens,
+    Integrations,
 }
 
 fn row_to_team(r: &rusqlite::Row<'_>) -> rusqlite::Result<TeamInfo> {
@@ -198,6 +228,56 @@ impl Vault {
         Ok(rows)
     }
 
+    /// The KV version of each shared integration held here.
+    pub fn team_integration_versions(
+        &self,
+        team_id: &str,
+    ) -> Result<HashMap<String, u64>, VaultError> {
+        let mut q = self
+            .conn
+            .prepare("SELECT id, team_version FROM integrations WHERE team_id = ?1")
+            .map_err(VaultError::sql("reading team versions"))?;
+        let rows = q
+            .query_map([team_id], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, Option<i64>>(1)?.unwrap_or(0) as u64,
+                ))
+            })
+            .and_then(|rows| rows.collect::<Result<HashMap<_, _>, _>>())
+            .map_err(VaultError::sql("reading team versions"))?;
+        Ok(rows)
+    }
+
+    /// Marks a local integration as the team's, at `version` on the server.
+    pub fn mark_integration_shared(
+        &mut self,
+        team_id: &str,
+        integration_id: &str,
+        version: u64,
+    ) -> Result<(), VaultError> {
+        let i = self.get_integration(integration_id)?;
+        self.change(|tx, _| {
+            set_team_version(
+                tx,
+                TeamTable::Integrations,
+                integration_id,
+                team_id,
+                version,
+            )?;
+            Ok((
+                (),
+                vec![AuditEvent::vault(
+                    AuditAction::TeamShared,
+                    serde_json::json!({
+                        "team": team_id, "integration": i.id, "label": i.label,
+                        "version": version,
+                    }),
+                )],
+            ))
+        })
+    }
+
     /// Marks a local token as the team's, at `version` on the server (after sharing).
     pub fn mark_shared(
         &mut self,
@@ -230,6 +310,7 @@ impl Vault {
     pub fn apply_team_sync(
         &mut self,
         team_id: &str,
+        integrations: &[TeamIntegrationCopy],
         changed: &[TeamCopy],
         gone: &[String],
         error: Option<&str>,
@@ -237,15 +318,25 @@ impl Vault {
         self.change(|tx, now| {
             let mut applied = Applied::default();
             let at = to_db(now);
+            for i in integrations {
+                apply_integration(tx, team_id, i, &at, &mut applied)?;
+            }
             for id in gone {
+                // A row never written to the server (team_version 0: a rotation's new
+                // token on its way there) is not the server's to remove.
                 applied.removed += tx
                     .execute(
-                        "DELETE FROM tokens WHERE id = ?1 AND team_id = ?2",
+                        "DELETE FROM tokens WHERE id = ?1 AND team_id = ?2
+                            AND COALESCE(team_version, 0) > 0",
                         params![id, team_id],
                     )
                     .map_err(VaultError::sql("removing a team token"))?;
             }
-            for c in changed {
+            // Tokens leaving `current` first, so that a rotation's new token, current
+            // now, does not clash with the copy of the old one it replaces.
+            let mut order: Vec<&TeamCopy> = changed.iter().collect();
+            order.sort_by_key(|c| c.state == crate::model::TokenState::Current);
+            for c in order {
                 let owner: Option<Option<String>> = tx
                     .query_row("SELECT team_id FROM tokens WHERE id = ?1", [&c.id], |r| {
                         r.get(0)
@@ -274,6 +365,16 @@ impl Vault {
                         .map_err(VaultError::sql("reading a team token"))?,
                     None => None,
                 };
+                // A token of an integration that was not taken here has none.
+                let integration: Option<String> = match &c.integration_id {
+                    Some(i) => tx
+                        .query_row("SELECT id FROM integrations WHERE id = ?1", [i], |row| {
+                            row.get(0)
+                        })
+                        .optional()
+                        .map_err(VaultError::sql("reading a team integration"))?,
+                    None => None,
+                };
                 let fields = params![
                     c.id,
                     c.provider.key(),
@@ -291,13 +392,15 @@ impl Vault {
                     at,
                     team_id,
                     c.version as i64,
+                    integration,
                 ];
                 if owner.is_some() {
                     tx.execute(
                         "UPDATE tokens SET provider = ?2, remote_id = ?3, name = ?4, secret = ?5,
                             masked_secret = ?6, scopes = ?7, allowed_ips = ?8, created_at = ?9,
                             expires_at = ?10, state = ?11, replaces_id = ?12, notes = ?13,
-                            updated_at = ?14, team_id = ?15, team_version = ?16
+                            updated_at = ?14, team_id = ?15, team_version = ?16,
+                            integration_id = ?17
                          WHERE id = ?1",
                         fields,
                     )
@@ -307,13 +410,25 @@ impl Vault {
                     tx.execute(
                         "INSERT INTO tokens (id, provider, remote_id, name, secret, masked_secret,
                             scopes, allowed_ips, created_at, expires_at, state, replaces_id, notes,
-                            updated_at, team_id, team_version)
+                            updated_at, team_id, team_version, integration_id)
                          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14,
-                            ?15, ?16)",
+                            ?15, ?16, ?17)",
                         fields,
                     )
                     .map_err(VaultError::sql("adding a team token"))?;
                     applied.added += 1;
+                }
+            }
+            // The managing tokens, now that the tokens are in.
+            for i in integrations {
+                if let Some(cred) = &i.credential_token_id {
+                    tx.execute(
+                        "UPDATE integrations SET credential_token_id = ?2
+                         WHERE id = ?1 AND team_id = ?3
+                           AND EXISTS (SELECT 1 FROM tokens WHERE id = ?2 AND team_id = ?3)",
+                        params![i.id, cred, team_id],
+                    )
+                    .map_err(VaultError::sql("linking a team integration"))?;
                 }
             }
             tx.execute(
@@ -327,6 +442,7 @@ impl Vault {
                 serde_json::json!({
                     "team": team_id, "added": applied.added, "updated": applied.updated,
                     "removed": applied.removed, "clashes": applied.clashes, "error": error,
+                    "integrations": applied.integrations, "refused": applied.refused,
                 }),
             )];
             Ok((applied, events))
@@ -339,6 +455,8 @@ impl Vault {
             let removed = tx
                 .execute("DELETE FROM tokens WHERE team_id = ?1", [id])
                 .map_err(VaultError::sql("dropping the team's tokens"))?;
+            tx.execute("DELETE FROM integrations WHERE team_id = ?1", [id])
+                .map_err(VaultError::sql("dropping the team's integrations"))?;
             tx.execute("DELETE FROM teams WHERE id = ?1", [id])
                 .map_err(VaultError::sql("forgetting the team"))?;
             Ok((
@@ -350,4 +468,84 @@ impl Vault {
             ))
         })
     }
+}
+
+/// Takes a shared integration into this vault: a new one if its id and label are free,
+/// or the label and settings of one already taken from the team. Its API address is
+/// taken once, never moved by a later sync: a changed address would send the managing
+/// token elsewhere, which here only a person does (with the token given again).
+fn apply_integration(
+    tx: &rusqlite::Transaction<'_>,
+    team_id: &str,
+    i: &TeamIntegrationCopy,
+    at: &str,
+    applied: &mut Applied,
+) -> Result<(), VaultError> {
+    let held: Option<(Option<String>, Option<String>)> = tx
+        .query_row(
+            "SELECT team_id, base_url FROM integrations WHERE id = ?1",
+            [&i.id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()
+        .map_err(VaultError::sql("reading a team integration"))?;
+    let label_taken: bool = tx
+        .query_row(
+            "SELECT EXISTS (SELECT 1 FROM integrations WHERE label = ?1 COLLATE NOCASE AND id != ?2)",
+            params![i.label, i.id],
+            |r| r.get(0),
+        )
+        .map_err(VaultError::sql("reading a team integration"))?;
+    if label_taken {
+        applied.refused.push(format!(
+            "team integration '{}' was not taken: an integration of this vault has its label; rename one",
+            i.label
+        ));
+        return Ok(());
+    }
+    let settings = serde_json::to_string(&i.settings).expect("settings serialize");
+    match held {
+        Some((Some(t), base_url)) if t == team_id => {
+            if base_url != i.base_url {
+                applied.refused.push(format!(
+                    "team integration '{}' now names another API address; this vault keeps {} (edit the integration here, with its managing token, to move it)",
+                    i.label,
+                    base_url.as_deref().unwrap_or("the provider's default")
+                ));
+            }
+            tx.execute(
+                "UPDATE integrations SET label = ?2, settings = ?3, updated_at = ?4,
+                    team_version = ?5 WHERE id = ?1",
+                params![i.id, i.label, settings, at, i.version as i64],
+            )
+            .map_err(VaultError::sql("updating a team integration"))?;
+        }
+        Some(_) => {
+            applied.refused.push(format!(
+                "team integration '{}' has the id of an integration of this vault; not taken",
+                i.label
+            ));
+            return Ok(());
+        }
+        None => {
+            tx.execute(
+                "INSERT INTO integrations (id, provider, label, base_url, settings, created_at,
+                    updated_at, team_id, team_version)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?7, ?8)",
+                params![
+                    i.id,
+                    i.provider.key(),
+                    i.label,
+                    i.base_url,
+                    settings,
+                    at,
+                    team_id,
+                    i.version as i64
+                ],
+            )
+            .map_err(VaultError::sql("adding a team integration"))?;
+        }
+    }
+    applied.integrations += 1;
+    Ok(())
 }
