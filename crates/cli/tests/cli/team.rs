@@ -103,10 +103,54 @@ fn members_share_and_sync_a_viewer_sees_expiries_and_no_secret() {
     assert_eq!(cur["data"]["data"]["token"], secret);
     assert!(!read(format!("{prefix}/tokens/{id}")).status.success());
 
-    // Team tokens are not changed behind the team's back; the copy stays as it was.
+    // Removing a team token removes it from the server: a rotator may not, and is
+    // told which right it lacks; the copy stays as it was.
     let err = assert_fails(&run(b.tw(["rm", "ci-deploy"]), None));
-    assert!(err.contains("team token"), "{err}");
+    assert!(
+        err.contains("may not delete") && err.contains(&format!("{prefix}/tokens/")),
+        "{err}"
+    );
     assert_eq!(reveal(&b, "ci-deploy"), secret);
+
+    // Edits go through the server: B's note reaches A; A's later expiry, made on a
+    // copy that has not seen B's note, merges with it (different fields); a note both
+    // changed is refused with both versions, and nothing is written.
+    assert_ok(&run(
+        b.tw(["edit", "ci-deploy", "--note", "owner: ops"]),
+        None,
+    ));
+    let later = date_in(45);
+    assert_ok(&run(a.tw(["edit", "ci-deploy", "--expires", &later]), None));
+    assert_ok(&run(b.tw(["team", "sync"]), None));
+    let listed = list_json(&b);
+    assert_eq!(listed[0]["notes"], "owner: ops", "{listed:?}");
+    assert!(
+        listed[0]["expires_at"]
+            .as_str()
+            .unwrap()
+            .starts_with(&later),
+        "{listed:?}"
+    );
+    assert_eq!(reveal(&b, "ci-deploy"), secret);
+    assert_ok(&run(
+        b.tw(["edit", "ci-deploy", "--note", "owner: platform"]),
+        None,
+    ));
+    let before = a.vault_bytes();
+    let err = assert_fails(&run(
+        a.tw(["edit", "ci-deploy", "--note", "owner: sre"]),
+        None,
+    ));
+    assert!(
+        err.contains("changed by another member")
+            && err.contains("yours 'owner: sre'")
+            && err.contains("the team's now 'owner: platform'"),
+        "{err}"
+    );
+    assert!(!err.contains(secret), "{err}");
+    assert_eq!(a.vault_bytes(), before, "a refused edit writes nothing");
+    assert_ok(&run(a.tw(["team", "sync"]), None));
+    assert_eq!(list_json(&a)[0]["notes"], "owner: platform");
 
     // Leaving drops the copy; the team keeps the token.
     assert_ok(&run(b.tw(["team", "leave"]), None));
@@ -166,6 +210,13 @@ fn a_server_that_stops_seals_and_restarts_loses_nothing() {
         text.contains("last sync failed") && text.contains("server not reached"),
         "{text}"
     );
+    // Changes to team tokens while down are refused, not queued; nothing is written.
+    let before = b.vault_bytes();
+    let err = assert_fails(&run(b.tw(["edit", "pager", "--note", "x"]), None));
+    assert!(err.contains("cannot reach"), "{err}");
+    let err = assert_fails(&run(b.tw(["rotate", "pager"]), None));
+    assert!(err.contains("cannot reach"), "{err}");
+    assert_eq!(b.vault_bytes(), before);
     // A share while down is refused and the token stays this vault's own.
     assert_ok(&b.add("local", "ga-local-2", &[]));
     assert!(assert_fails(&run(b.tw(["team", "share", "local"]), None)).contains("cannot reach"));

@@ -289,6 +289,7 @@ impl Session {
     pub async fn guided_begin(&self, query: &str) -> Result<guided::Guide, ActionError> {
         let mut vault = self.vault.lock().await;
         let t = vault.find_token(query)?;
+        super::tokens::refuse_team(&t, "rotating in a dashboard")?;
         Ok(guided::begin(&mut vault, &t.id)?)
     }
 

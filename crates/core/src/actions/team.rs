@@ -402,6 +402,57 @@ impl Session {
         }))
     }
 
+    /// An edit of a team token: written to the server (merged with what other members
+    /// changed meanwhile, or refused with both versions), then to the local copy at
+    /// the version written. The server out of reach refuses it (nothing is queued).
+    pub(crate) async fn team_edit(
+        &self,
+        before: TokenRecord,
+        changes: crate::vault::tokens::TokenChanges,
+    ) -> Result<TokenRecord, ActionError> {
+        let info = self.team_info().await?;
+        let store = self.team_store(&info).await?;
+        let base = TeamRecord::of(&before);
+        let mine = TeamRecord {
+            name: changes.name.clone(),
+            scopes: changes.scopes.clone(),
+            allowed_ips: changes.allowed_ips.clone(),
+            expires_at: changes.expires_at.map(crate::clock::to_db),
+            notes: changes.notes.clone(),
+            ..base.clone()
+        };
+        let (written, version) = store.edit(&base, &mine).await?;
+        let mut vault = self.vault.lock().await;
+        // What was written, other members' changes included.
+        let merged = crate::vault::tokens::TokenChanges {
+            name: written.name,
+            integration_id: changes.integration_id,
+            scopes: written.scopes,
+            allowed_ips: written.allowed_ips,
+            expires_at: written
+                .expires_at
+                .as_deref()
+                .and_then(crate::clock::from_db),
+            notes: written.notes,
+        };
+        vault.edit_token(&before.id, merged)?;
+        vault.mark_shared(&info.id, &before.id, version)?;
+        Self::after_change(&vault);
+        Ok(vault.get_token(&before.id)?)
+    }
+
+    /// Removes a team token from the server (all its versions: an admin's right),
+    /// then here.
+    pub(crate) async fn team_remove(&self, t: TokenRecord) -> Result<TokenRecord, ActionError> {
+        let info = self.team_info().await?;
+        let store = self.team_store(&info).await?;
+        store.remove(&t.id).await?;
+        let mut vault = self.vault.lock().await;
+        let removed = vault.remove_token(&t.id)?;
+        Self::after_change(&vault);
+        Ok(removed)
+    }
+
     /// Disconnects this vault from the team, dropping the local copy of its tokens
     /// (they stay on the server). Returns how many were dropped.
     pub async fn team_leave(&self) -> Result<usize, ActionError> {

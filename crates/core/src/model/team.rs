@@ -291,3 +291,157 @@ impl TeamIntegrationCopy {
         })
     }
 }
+
+/// A field two members changed differently, with both values (no secret is a field).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldConflict {
+    pub field: &'static str,
+    pub mine: String,
+    pub theirs: String,
+}
+
+impl std::fmt::Display for FieldConflict {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{}: yours '{}', the team's now '{}'",
+            self.field, self.mine, self.theirs
+        )
+    }
+}
+
+/// Merges an edit made on `base` (`mine`) with what the server holds now (`theirs`),
+/// field by field: a field only one side changed takes that side's value; a field both
+/// changed to different values is a conflict, reported with both. The fields a person
+/// edits are merged; the rest (state, remote id, the secret's record) are the server's.
+pub fn merge(
+    base: &TeamRecord,
+    mine: &TeamRecord,
+    theirs: &TeamRecord,
+) -> Result<TeamRecord, Vec<FieldConflict>> {
+    let mut out = theirs.clone();
+    let mut conflicts = vec![];
+    fn pick<T: Clone + PartialEq>(
+        field: &'static str,
+        base: &T,
+        mine: &T,
+        theirs: &T,
+        show: fn(&T) -> String,
+        out: &mut T,
+        conflicts: &mut Vec<FieldConflict>,
+    ) {
+        if mine == base || mine == theirs {
+            return; // theirs stands
+        }
+        if theirs == base {
+            *out = mine.clone();
+        } else {
+            conflicts.push(FieldConflict {
+                field,
+                mine: show(mine),
+                theirs: show(theirs),
+            });
+        }
+    }
+    let list = |v: &Vec<String>| v.join(" ");
+    let opt = |v: &Option<String>| v.clone().unwrap_or_else(|| "never".into());
+    let text = |v: &String| v.clone();
+    pick(
+        "name",
+        &base.name,
+        &mine.name,
+        &theirs.name,
+        text,
+        &mut out.name,
+        &mut conflicts,
+    );
+    pick(
+        "scopes",
+        &base.scopes,
+        &mine.scopes,
+        &theirs.scopes,
+        list,
+        &mut out.scopes,
+        &mut conflicts,
+    );
+    pick(
+        "allowed IPs",
+        &base.allowed_ips,
+        &mine.allowed_ips,
+        &theirs.allowed_ips,
+        list,
+        &mut out.allowed_ips,
+        &mut conflicts,
+    );
+    pick(
+        "expiry",
+        &base.expires_at,
+        &mine.expires_at,
+        &theirs.expires_at,
+        opt,
+        &mut out.expires_at,
+        &mut conflicts,
+    );
+    pick(
+        "notes",
+        &base.notes,
+        &mine.notes,
+        &theirs.notes,
+        text,
+        &mut out.notes,
+        &mut conflicts,
+    );
+    if conflicts.is_empty() {
+        Ok(out)
+    } else {
+        Err(conflicts)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rec() -> TeamRecord {
+        TeamRecord {
+            id: "5f0c5f0c-0000-4000-8000-000000000001".into(),
+            provider: "goodaccess".into(),
+            remote_id: Some("r1".into()),
+            name: "ci".into(),
+            scopes: vec!["a.read".into()],
+            allowed_ips: vec![],
+            created_at: "2026-11-01T00:00:00Z".into(),
+            expires_at: Some("2026-12-01T00:00:00Z".into()),
+            state: "current".into(),
+            replaces_id: None,
+            notes: "".into(),
+            integration_id: None,
+        }
+    }
+
+    #[test]
+    fn edits_of_different_fields_merge_and_the_same_field_conflicts() {
+        let base = rec();
+        let mut mine = rec();
+        mine.notes = "owner: ops".into();
+        let mut theirs = rec();
+        theirs.expires_at = Some("2027-01-01T00:00:00Z".into());
+        theirs.state = "previous".into();
+        let merged = merge(&base, &mine, &theirs).unwrap();
+        assert_eq!(merged.notes, "owner: ops");
+        assert_eq!(merged.expires_at, theirs.expires_at);
+        assert_eq!(merged.state, "previous");
+
+        theirs.notes = "owner: sre".into();
+        let c = merge(&base, &mine, &theirs).unwrap_err();
+        assert_eq!(c.len(), 1);
+        assert_eq!(c[0].field, "notes");
+        assert_eq!(
+            (c[0].mine.as_str(), c[0].theirs.as_str()),
+            ("owner: ops", "owner: sre")
+        );
+        // The same change made on both sides is no conflict.
+        theirs.notes = "owner: ops".into();
+        assert!(merge(&base, &mine, &theirs).is_ok());
+    }
+}

@@ -80,6 +80,11 @@ pub enum TeamError {
         mount: String,
         prefix: String,
     },
+    #[error("team token '{name}' was changed by another member meanwhile, in the same fields; nothing was written: {}; sync, then edit again", conflicts.iter().map(|c| c.to_string()).collect::<Vec<_>>().join("; "))]
+    Conflict {
+        name: String,
+        conflicts: Vec<crate::model::team::FieldConflict>,
+    },
     #[error(transparent)]
     Vault(#[from] VaultError),
 }

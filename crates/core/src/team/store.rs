@@ -138,6 +138,56 @@ impl TeamStore {
         }
     }
 
+    /// Writes a member's edit of a team token made on `base` (its copy as last synced):
+    /// check-and-set on the version read; when the server's copy changed meanwhile,
+    /// merged field by field (`model::team::merge`), or refused with both versions of
+    /// each field both sides changed. Returns the record written and its version.
+    pub async fn edit(
+        &self,
+        base: &TeamRecord,
+        mine: &TeamRecord,
+    ) -> Result<(TeamRecord, u64), TeamError> {
+        let k = self.token_key(&base.id);
+        for _ in 0..4 {
+            let Some(v) = self.kv.read(&k).await? else {
+                return Err(TeamError::BadAnswer {
+                    addr: self.kv.address().addr.clone(),
+                    what: k,
+                    detail: "the team token is not on the server".into(),
+                });
+            };
+            let Some((theirs, secret)) = TeamRecord::from_data(&v.data) else {
+                return Err(TeamError::BadAnswer {
+                    addr: self.kv.address().addr.clone(),
+                    what: k,
+                    detail: "the team token cannot be read in this layout".into(),
+                });
+            };
+            let merged = crate::model::team::merge(base, mine, &theirs).map_err(|conflicts| {
+                TeamError::Conflict {
+                    name: theirs.name.clone(),
+                    conflicts,
+                }
+            })?;
+            match self.update(&merged, &secret, v.version).await {
+                Ok(version) => {
+                    if merged.state == "current" {
+                        self.set_current(&merged, &secret).await?;
+                    }
+                    return Ok((merged, version));
+                }
+                Err(TeamError::Changed { .. }) => continue,
+                Err(e) => return Err(e),
+            }
+        }
+        Err(TeamError::Changed {
+            addr: self.kv.address().addr.clone(),
+            path: k,
+            expected: 0,
+            current: 0,
+        })
+    }
+
     /// Puts an integration on the server for the team (create-only; already there: it
     /// is the team's already). Returns the version.
     pub async fn share_integration(&self, r: &TeamIntegrationRecord) -> Result<u64, TeamError> {
