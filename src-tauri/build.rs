@@ -3,6 +3,11 @@
 /// src-tauri/capabilities is refused (without the manifest, every command is open).
 const COMMANDS: &[&str] = &[
     "vault_status",
+    "team_status",
+    "team_connect",
+    "team_sync",
+    "team_share",
+    "team_leave",
     "unlock",
     "create_vault",
     "recover_vault",

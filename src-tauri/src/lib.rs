@@ -169,6 +169,11 @@ pub fn run() {
             commands::page::check_reminders,
             commands::page::touch,
             commands::page::ui_ready,
+            commands::team::team_status,
+            commands::team::team_connect,
+            commands::team::team_sync,
+            commands::team::team_share,
+            commands::team::team_leave,
         ])
         .build(tauri::generate_context!())
         .expect("error while building tokenwarden")

@@ -6,6 +6,7 @@ mod e2e;
 mod parity;
 mod permissions;
 mod support;
+mod team;
 mod trust;
 mod window;
 

@@ -22,7 +22,7 @@ const MANAGING_SCOPES: [&str; 4] = [
 
 /// `tw`, built beside this test by `cargo test --workspace` (the README's test
 /// command); run alone, build it first with `cargo build -p tokenwarden-cli`.
-fn tw_binary() -> PathBuf {
+pub(crate) fn tw_binary() -> PathBuf {
     let exe = std::env::current_exe().unwrap();
     let dir = exe.parent().and_then(Path::parent).unwrap();
     let tw = dir.join(format!("tw{}", std::env::consts::EXE_SUFFIX));
@@ -36,14 +36,14 @@ fn tw_binary() -> PathBuf {
 
 /// `tw` on a vault of its own whose key is in the test's Secret Service (no scrypt
 /// to wait for at each command), nothing of the caller's environment.
-struct Tw {
+pub(crate) struct Tw {
     bin: PathBuf,
     home: PathBuf,
     bus: String,
 }
 
 impl Tw {
-    fn new(home: &Path, bus: &str) -> Self {
+    pub(crate) fn new(home: &Path, bus: &str) -> Self {
         std::fs::create_dir_all(home).unwrap();
         Tw {
             bin: tw_binary(),
@@ -85,7 +85,7 @@ impl Tw {
         child.wait_with_output().unwrap()
     }
 
-    fn ok(&self, args: &[&str], stdin: Option<&str>) -> String {
+    pub(crate) fn ok(&self, args: &[&str], stdin: Option<&str>) -> String {
         let out = self.run(args, stdin);
         assert!(
             out.status.success(),

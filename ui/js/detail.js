@@ -45,6 +45,8 @@ export async function openDetail(id) {
   const fact = (k, v, cls) => facts.append(el("dt", k), el("dd", v, cls));
   fact("Provider", t.provider + (t.integration ? ` · ${t.integration}` : ""));
   fact("State", stateText(t.state), "state " + t.state);
+  if (t.team) fact("Team", "shared through the team's server; edits and rotations go there first");
+  $("share-btn").hidden = t.team || t.state !== "current";
   fact("Expires", `${fmt(t.expires_at)} (${leftText(t.days_left)})`, "left " + expiryClass(t.days_left));
   fact("Created", fmt(d.created_at));
   fact("Verified", d.last_verified_at ? fmt(d.last_verified_at) : "not yet");
@@ -130,5 +132,12 @@ removeBtn.addEventListener("click", () => attempt(async () => {
   disarm(removeBtn);
   closeDetail();
   say(msg, "info");
+  await loadTokens();
+}));
+
+$("share-btn").addEventListener("click", () => attempt(async () => {
+  if (!current) return;
+  say(await call("team_share", { id: current.id }), "info");
+  await openDetail(current.id);
   await loadTokens();
 }));

@@ -69,7 +69,7 @@ export function disarm(button) {
 
 // ---- screens ----------------------------------------------------------------
 
-export const SCREENS = ["tokens", "integrations", "audit", "settings"];
+export const SCREENS = ["tokens", "integrations", "team", "audit", "settings"];
 const ALL_SECTIONS = ["create", "unlock", ...SCREENS];
 
 // What a module does when the screen changes (the drawer closes, typed passphrases

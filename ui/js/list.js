@@ -77,8 +77,14 @@ function rowElement(t, index) {
   scopes.title = t.scopes.join("\n");
   const actions = el("td");
   actions.append(rotate);
+  const name = el("td", t.name, "name");
+  if (t.team) {
+    const badge = el("span", "team", "badge");
+    badge.title = "A team token: shared through the team's server";
+    name.append(" ", badge);
+  }
   tr.append(
-    el("td", t.name, "name"),
+    name,
     providerCell(t),
     el("td", t.masked_secret, "mono"),
     scopes,

@@ -11,6 +11,7 @@ import { openAdd, openEdit } from "./tokens.js";
 import "./remote.js";
 import { showIntegrations } from "./integrations.js";
 import { showAudit } from "./audit.js";
+import { showTeam } from "./team.js";
 import { showSettings, clearSettingsSecrets } from "./settings.js";
 import { refresh, afterLock } from "./vault.js";
 
@@ -42,6 +43,7 @@ const SCREEN_OPENERS = {
     show("tokens");
   }),
   integrations: showIntegrations,
+  team: showTeam,
   audit: showAudit,
   settings: showSettings,
 };

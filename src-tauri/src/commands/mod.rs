@@ -7,5 +7,6 @@ pub mod keys;
 pub mod page;
 pub mod rotation;
 pub mod settings;
+pub mod team;
 pub mod tokens;
 pub mod vault;

@@ -34,6 +34,8 @@ pub struct TokenRow {
     days_left: Option<i64>,
     state: &'static str,
     rotation: RotationKind,
+    /// A team token (badged in the list).
+    team: bool,
 }
 
 fn row(l: Listed, now: chrono::DateTime<chrono::Utc>) -> TokenRow {
@@ -47,6 +49,7 @@ fn row(l: Listed, now: chrono::DateTime<chrono::Utc>) -> TokenRow {
         days_left: t.days_left(now),
         state: t.state.key(),
         rotation: l.rotation,
+        team: t.team_id.is_some(),
         id: t.id,
         name: t.name,
         masked_secret: t.masked_secret,

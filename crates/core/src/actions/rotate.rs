@@ -400,10 +400,20 @@ impl Session {
         if !needed {
             return Ok(resumed);
         }
-        if team {
-            // The team's copy first, so that a resumed rotation knows the tokens other
-            // members made (never taken for orphans). Out of reach: resumed from the
-            // copy; the team's steps wait.
+        let sync_due = {
+            let vault = self.vault.lock().await;
+            force
+                || vault
+                    .team_synced_ago()
+                    .is_none_or(|ago| ago >= super::team::BACKGROUND_SYNC)
+                || rotation::list(&vault, true)?
+                    .iter()
+                    .any(|r| r.plan.team_id.is_some())
+        };
+        if team && sync_due {
+            // The team's copy first (at unlock, then every few minutes), so that a
+            // resumed rotation knows the tokens other members made (never taken for
+            // orphans). Out of reach: resumed from the copy; the team's steps wait.
             if let Err(e) = self.team_sync().await {
                 tracing::info!(error = %e, "team sync before resume failed");
             }

@@ -88,6 +88,10 @@ pub struct SyncReport {
     pub skipped: Vec<String>,
 }
 
+/// The background sync's period (the app's tick is a minute): few enough calls for a
+/// team of a thousand tokens, often enough that a rotation elsewhere shows soon.
+pub const BACKGROUND_SYNC: std::time::Duration = std::time::Duration::from_secs(3 * 60);
+
 /// Renew the member's token when less than this is left of it (a sync every few
 /// minutes keeps a token of an hour or more alive).
 const RENEW_WITHIN: i64 = 10 * 60;
@@ -275,6 +279,9 @@ impl Session {
         .await;
         let mut vault = self.vault.lock().await;
         let now = vault.now();
+        if pulled.is_ok() {
+            vault.note_team_synced();
+        }
         match pulled {
             Ok(p)
                 if p.changed.is_empty()

@@ -130,6 +130,9 @@ pub struct Vault {
     /// Set when the files on disk were replaced behind this open vault (the lock file,
     /// or a vault file that is not the generation written): nothing more is saved.
     replaced: Option<String>,
+    /// When this process last synced the team's copy (in memory: the background sync
+    /// runs every few minutes, not at every tick).
+    team_synced_at: Option<std::time::Instant>,
     _lock: lock::VaultLock,
 }
 
@@ -171,6 +174,15 @@ impl Vault {
     }
 
     /// What opening the vault found and set aside, once (the front end shows it).
+    /// How long ago this process last synced the team's copy (`None`: not yet).
+    pub fn team_synced_ago(&self) -> Option<std::time::Duration> {
+        self.team_synced_at.map(|t| t.elapsed())
+    }
+
+    pub(crate) fn note_team_synced(&mut self) {
+        self.team_synced_at = Some(std::time::Instant::now());
+    }
+
     pub fn take_notices(&mut self) -> Vec<String> {
         std::mem::take(&mut self.notices)
     }

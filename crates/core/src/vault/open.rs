@@ -214,6 +214,7 @@ impl Vault {
                 unlocked_at: (outcome.mode == CustodyMode::Passphrase)
                     .then(std::time::Instant::now),
                 replaced: None,
+                team_synced_at: None,
                 _lock: lock,
             };
             vault.configure()?;
@@ -403,6 +404,7 @@ impl Vault {
                 .as_ref()
                 .map(|_| std::time::Instant::now()),
             replaced: None,
+            team_synced_at: None,
             _lock: lock,
         };
         let version = schema::version(&vault.conn)?;
