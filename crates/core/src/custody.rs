@@ -202,9 +202,7 @@ pub fn read_record_in(folder: &Folder, paths: &VaultPaths) -> Result<CustodyReco
             record.format
         )));
     }
-    if uuid::Uuid::parse_str(&record.vault_id).map(|u| u.hyphenated().to_string())
-        != Ok(record.vault_id.clone())
-    {
+    if !crate::validate::is_id(&record.vault_id) {
         return Err(bad("names a vault id that is not a UUID".into()));
     }
     if x25519::Recipient::from_str(&record.recipient).is_err() {

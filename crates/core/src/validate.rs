@@ -25,6 +25,13 @@ pub const MAX_NAME_CHARS: usize = 200;
 pub const MAX_NOTE_CHARS: usize = 4000;
 pub const MAX_SCOPE_CHARS: usize = 100;
 
+/// Whether `s` is an id as Tokenwarden writes them: a UUID in its canonical form
+/// (hyphenated, lower case). Names and fields read from outside (a folder, a team's
+/// server) are taken as ids only in exactly that form.
+pub fn is_id(s: &str) -> bool {
+    uuid::Uuid::parse_str(s).is_ok_and(|u| u.hyphenated().to_string() == s)
+}
+
 /// Characters that reorder the text around them (Unicode bidirectional controls):
 /// a name holding U+202E shows "gpj.exe" as "exe.jpg". Refused in what people type,
 /// replaced in what providers send.

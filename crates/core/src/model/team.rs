@@ -191,11 +191,12 @@ impl TeamCopy {
 }
 
 fn uuid_only(key_id: &str, v: &str) -> Result<String, NotTaken> {
-    match uuid::Uuid::parse_str(v) {
-        Ok(u) if u.hyphenated().to_string() == v => Ok(v.to_string()),
-        _ => Err(NotTaken(format!(
+    if validate::is_id(v) {
+        Ok(v.to_string())
+    } else {
+        Err(NotTaken(format!(
             "team item {key_id} names an integration that is not an id"
-        ))),
+        )))
     }
 }
 

@@ -46,8 +46,7 @@ pub(crate) struct Notes {
 
 fn is_note_name(name: &str) -> bool {
     name.strip_suffix(".json")
-        .and_then(|id| uuid::Uuid::parse_str(id).ok().map(|u| (id, u)))
-        .is_some_and(|(id, u)| u.hyphenated().to_string() == id)
+        .is_some_and(crate::validate::is_id)
 }
 
 /// Reads the notes beside the vault (see the module comment).

@@ -14,6 +14,7 @@ use super::kv::key;
 use super::{TeamError, TeamStore};
 use crate::clock::{from_db, to_db};
 use crate::model::rotation::{Plan, Step};
+use crate::validate::is_id;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -58,6 +59,11 @@ impl HeldClaim {
     pub fn is_over(&self) -> bool {
         self.claim.released || matches!(self.step, Step::Done | Step::Abandoned)
     }
+
+    /// Its holder has made no progress for `lease`: any member may take it over.
+    pub fn is_stale(&self, now: DateTime<Utc>, lease: chrono::Duration) -> bool {
+        now - self.heartbeat_at >= lease
+    }
 }
 
 /// What claiming found.
@@ -68,10 +74,6 @@ pub enum Claimed {
     Held(Box<HeldClaim>),
 }
 
-fn uuid(v: &str) -> bool {
-    uuid::Uuid::parse_str(v).is_ok_and(|u| u.hyphenated().to_string() == v)
-}
-
 /// Checks a claim's data: anyone with write access to the prefix can put anything in
 /// it, and a member may resume what it says.
 fn check(key_id: &str, data: &Value, version: u64) -> Option<HeldClaim> {
@@ -79,10 +81,10 @@ fn check(key_id: &str, data: &Value, version: u64) -> Option<HeldClaim> {
         return None;
     }
     let mut claim: Claim = serde_json::from_value(data["claim"].clone()).ok()?;
-    if claim.token_id != key_id || !uuid(&claim.rotation) || !uuid(&claim.holder) {
+    if claim.token_id != key_id || !is_id(&claim.rotation) || !is_id(&claim.holder) {
         return None;
     }
-    if claim.new_token_id.as_deref().is_some_and(|n| !uuid(n)) {
+    if claim.new_token_id.as_deref().is_some_and(|n| !is_id(n)) {
         return None;
     }
     claim.member = crate::validate::clean_remote(&claim.member, 80);
@@ -201,7 +203,7 @@ impl TeamStore {
         let dir = key(&self.kv().address().prefix, &["claims"]) + "/";
         let mut out = vec![];
         for k in self.kv().list(&dir).await? {
-            if uuid(&k) && of.contains(&k) {
+            if is_id(&k) && of.contains(&k) {
                 if let Some(h) = self.read_claim(&k).await? {
                     out.push(h);
                 }
