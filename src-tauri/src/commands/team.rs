@@ -36,23 +36,9 @@ pub struct Synced {
 }
 
 fn synced(r: SyncReport) -> Synced {
-    let a = &r.applied;
     Synced {
-        text: format!(
-            "Synced: {} added, {} updated, {} removed, {} unchanged.",
-            a.added, a.updated, a.removed, r.unchanged
-        ),
-        not_taken: a
-            .clashes
-            .iter()
-            .map(|n| {
-                format!(
-                    "the team's '{n}' has the name of a token of this vault; rename one of them"
-                )
-            })
-            .chain(r.skipped.iter().cloned())
-            .chain(a.refused.iter().cloned())
-            .collect(),
+        text: r.summary(),
+        not_taken: r.not_taken(),
     }
 }
 
@@ -143,15 +129,7 @@ pub async fn team_sync(app: AppHandle, state: State<'_, AppState>) -> Result<Syn
 pub async fn team_share(app: AppHandle, state: State<'_, AppState>, id: String) -> Result<String> {
     let s = state.session()?.team_share(&id).await?;
     let _ = app.emit("vault-changed", ());
-    let mut text = format!("Shared {} with the team", s.token.name);
-    if let Some(i) = &s.integration {
-        text.push_str(&format!(", with its integration {i}"));
-    }
-    if let Some(m) = &s.managing {
-        text.push_str(&format!(" and that integration's managing token {m}"));
-    }
-    text.push('.');
-    Ok(text)
+    Ok(s.summary())
 }
 
 #[tauri::command]

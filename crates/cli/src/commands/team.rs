@@ -45,18 +45,8 @@ enum TeamCommand {
 }
 
 fn report(r: &SyncReport) {
-    let a = &r.applied;
-    outln!(
-        "synced: {} added, {} updated, {} removed, {} unchanged",
-        a.added,
-        a.updated,
-        a.removed,
-        r.unchanged
-    );
-    for name in &a.clashes {
-        outln!("not taken: the team's '{name}' has the name of a token of this vault; rename one of them");
-    }
-    for why in r.skipped.iter().chain(&a.refused) {
+    outln!("{}", r.summary());
+    for why in r.not_taken() {
         outln!("not taken: {why}");
     }
 }
@@ -139,17 +129,7 @@ pub fn run(a: TeamArgs, ctx: &Ctx) -> Result<()> {
         TeamCommand::Sync => report(&ctx.run(session.team_sync())?),
         TeamCommand::Share { token } => {
             let s = ctx.run(session.team_share(&token))?;
-            if let Some(m) = &s.managing {
-                outln!("shared the managing token {m} with the team (its integration needs it)");
-            }
-            if let Some(i) = &s.integration {
-                outln!("shared the integration {i} with the team");
-            }
-            outln!(
-                "shared {} ({}) with the team",
-                s.token.name,
-                s.token.short_id()
-            );
+            outln!("{} ({})", s.summary(), s.token.short_id());
         }
         TeamCommand::Leave => {
             let n = ctx.run(session.team_leave())?;

@@ -16,7 +16,7 @@ const KILLS: usize = 60;
 
 /// Opens the vault. A killed `tw` releases its lock when the kernel has finished
 /// tearing it down, a moment after SIGKILL: wait for that, not longer.
-fn open(home: &Home) -> Vault {
+pub(crate) fn open(home: &Home) -> Vault {
     let deadline = std::time::Instant::now() + Duration::from_secs(10);
     loop {
         match Vault::open(

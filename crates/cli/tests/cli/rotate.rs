@@ -9,7 +9,7 @@ use tokenwarden_core::{ProviderKind, SystemClock};
 
 /// A home with a GoodAccess integration "Prod" and one token "deploy-bot" made through
 /// it (so the vault knows its remote id).
-fn with_token() -> (Home, Simulator) {
+pub(crate) fn with_token() -> (Home, Simulator) {
     let (home, sim) = crate::remote::with_goodaccess();
     let out = run(
         home.tw([

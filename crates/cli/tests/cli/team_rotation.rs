@@ -7,6 +7,7 @@
 //! process through the same core actions `tw` and the app call, so that two rotations
 //! can be started at the same instant.
 
+use crate::crash::open;
 use crate::support::*;
 use crate::team::{member, team_on};
 use std::collections::HashSet;
@@ -21,7 +22,8 @@ use tokenwarden_core::vault::Unlock;
 use tokenwarden_core::{SecretString, SystemClock, TokenSecret, Vault};
 use tokenwarden_testkit::openbao::Bao;
 
-const NAME: &str = "ci-deploy";
+/// The token `rotate::with_token` makes through the integration.
+const NAME: &str = "deploy-bot";
 
 struct Team {
     bao: &'static Bao,
@@ -32,13 +34,13 @@ struct Team {
     consumer: String,
 }
 
-/// A (admin) has the GoodAccess integration and makes `ci-deploy` through it, then
+/// A (admin) has the GoodAccess integration and makes `deploy-bot` through it, then
 /// shares it (with the integration and its managing token); B (rotator) connects and
 /// syncs.
 fn team(name: &str) -> Team {
     let bao = Bao::shared();
     let (prefix, [admin, rotator, _viewer, consumer]) = team_on(bao, name);
-    let (a, sim) = crate::remote::with_goodaccess();
+    let (a, sim) = crate::rotate::with_token();
     let out = run(
         a.tw([
             "team", "connect", "--addr", &bao.addr, "--mount", "secret", "--prefix", &prefix,
@@ -46,22 +48,6 @@ fn team(name: &str) -> Team {
         Some(&bao.token_named(&[&admin], "4h", "alice")),
     );
     assert_ok(&out);
-    assert_ok(&run(
-        a.tw([
-            "create",
-            "--integration",
-            "Prod",
-            "--name",
-            NAME,
-            "--preset",
-            "logging",
-            "--allow-ip",
-            "127.0.0.1",
-            "--expires",
-            &date_in(30),
-        ]),
-        None,
-    ));
     let shared = run(a.tw(["team", "share", NAME]), None);
     assert_ok(&shared);
     let text = stdout(&shared);
@@ -88,29 +74,6 @@ fn config(lease: chrono::Duration) -> EngineConfig {
         retry_delay: chrono::Duration::zero(),
         team_lease: lease,
         ..EngineConfig::default()
-    }
-}
-
-fn open(h: &Home) -> Vault {
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-    loop {
-        match Vault::open(
-            h.paths(),
-            &Unlock {
-                passphrase: Some(SecretString::from(PASSPHRASE.to_string())),
-            },
-            Arc::new(SystemClock),
-            "test",
-        ) {
-            Ok(v) => return v,
-            // A killed member's lock goes with its process, a moment later.
-            Err(tokenwarden_core::VaultError::Locked { .. })
-                if std::time::Instant::now() < deadline =>
-            {
-                std::thread::sleep(std::time::Duration::from_millis(10))
-            }
-            Err(e) => panic!("{e}"),
-        }
     }
 }
 

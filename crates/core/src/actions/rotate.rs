@@ -164,12 +164,7 @@ impl Session {
                 // Rotated meanwhile: say by whom, as the claim records it.
                 if let Some(link) = self.team_link().await? {
                     if let Some(h) = link.store.read_claim(&token.id).await? {
-                        return Err(RotationError::RotatedByOther {
-                            name: token.name,
-                            member: h.claim.member,
-                            at: h.heartbeat_at.format("%Y-%m-%d %H:%M UTC").to_string(),
-                        }
-                        .into());
+                        return Err(rotation::rotated_by_other(&h).into());
                     }
                 }
             }
@@ -237,7 +232,7 @@ impl Session {
                 }
             }
         }
-        if chosen.iter().any(|(id, _)| teams.contains(id)) {
+        if !teams.is_empty() {
             self.team_sync().await?;
         }
         let mut engine = self.team_engine(observer, !teams.is_empty()).await?;
@@ -381,16 +376,26 @@ impl Session {
         force: bool,
         observer: Option<Arc<dyn Observer>>,
     ) -> Result<Resumed, ActionError> {
-        let (needed, team) = {
+        let (needed, team, sync_due) = {
             let vault = self.vault.lock().await;
+            let open = rotation::list(&vault, true)?;
             // A team member looks at the team's claims too (one list call).
             let team = vault.team()?.is_some();
             let needed = team
                 || rotation::notes_left(&vault)
-                || rotation::list(&vault, true)?
+                || open
                     .iter()
                     .any(|r| r.plan.mode == crate::providers::RotationMode::Automatic);
-            (needed, team)
+            // The team's copy first (at unlock, then every few minutes, and whenever a
+            // team rotation is open here), so that a resumed rotation knows the tokens
+            // other members made (never taken for orphans).
+            let sync_due = team
+                && (force
+                    || vault
+                        .team_synced_ago()
+                        .is_none_or(|ago| ago >= super::team::BACKGROUND_SYNC)
+                    || open.iter().any(|r| r.plan.team_id.is_some()));
+            (needed, team, sync_due)
         };
         let mut resumed = Resumed {
             reports: vec![],
@@ -400,20 +405,8 @@ impl Session {
         if !needed {
             return Ok(resumed);
         }
-        let sync_due = {
-            let vault = self.vault.lock().await;
-            force
-                || vault
-                    .team_synced_ago()
-                    .is_none_or(|ago| ago >= super::team::BACKGROUND_SYNC)
-                || rotation::list(&vault, true)?
-                    .iter()
-                    .any(|r| r.plan.team_id.is_some())
-        };
-        if team && sync_due {
-            // The team's copy first (at unlock, then every few minutes), so that a
-            // resumed rotation knows the tokens other members made (never taken for
-            // orphans). Out of reach: resumed from the copy; the team's steps wait.
+        if sync_due {
+            // Out of reach: resumed from the copy; the team's steps wait.
             if let Err(e) = self.team_sync().await {
                 tracing::info!(error = %e, "team sync before resume failed");
             }

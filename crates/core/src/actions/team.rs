@@ -79,6 +79,21 @@ pub struct Shared {
     pub managing: Option<String>,
 }
 
+impl Shared {
+    /// What was shared, in words, for both front ends.
+    pub fn summary(&self) -> String {
+        let mut text = format!("Shared {} with the team", self.token.name);
+        if let Some(i) = &self.integration {
+            text.push_str(&format!(", with its integration {i}"));
+        }
+        if let Some(m) = &self.managing {
+            text.push_str(&format!(" and that integration's managing token {m}"));
+        }
+        text.push('.');
+        text
+    }
+}
+
 /// What a sync did.
 #[derive(Debug, Clone, Default)]
 pub struct SyncReport {
@@ -86,6 +101,33 @@ pub struct SyncReport {
     pub unchanged: usize,
     /// Copies on the server that were not taken, each with why.
     pub skipped: Vec<String>,
+}
+
+impl SyncReport {
+    /// What the sync did, in words.
+    pub fn summary(&self) -> String {
+        let a = &self.applied;
+        format!(
+            "Synced: {} added, {} updated, {} removed, {} unchanged.",
+            a.added, a.updated, a.removed, self.unchanged
+        )
+    }
+
+    /// What the server holds that was not taken here, each with why (a name a token
+    /// of this vault has, an entry this version cannot or will not read).
+    pub fn not_taken(&self) -> Vec<String> {
+        self.applied
+            .clashes
+            .iter()
+            .map(|n| {
+                format!(
+                    "the team's '{n}' has the name of a token of this vault; rename one of them"
+                )
+            })
+            .chain(self.skipped.iter().cloned())
+            .chain(self.applied.refused.iter().cloned())
+            .collect()
+    }
 }
 
 /// The background sync's period (the app's tick is a minute): few enough calls for a
@@ -158,21 +200,7 @@ impl Session {
                 claims: vec![],
             });
         }
-        let ids: std::collections::HashSet<String> = self
-            .vault
-            .lock()
-            .await
-            .list_tokens()?
-            .into_iter()
-            .filter(|t| {
-                t.team_id.as_deref() == Some(info.id.as_str())
-                    && matches!(
-                        t.state,
-                        TokenState::Current | TokenState::Previous | TokenState::RevokePending
-                    )
-            })
-            .map(|t| t.id)
-            .collect();
+        let ids = self.vault.lock().await.team_tokens_in_play(&info.id)?;
         let now = self.now();
         let lease = self.config.team_lease;
         let asked = async {
@@ -205,7 +233,7 @@ impl Session {
                 step: h.step,
                 since: h.started_at,
                 heartbeat_at: h.heartbeat_at,
-                stale: now - h.heartbeat_at >= lease,
+                stale: h.is_stale(now, lease),
             })
             .collect();
         Ok(TeamStatus {

@@ -24,6 +24,7 @@ mod team;
 pub use crate::model::rotation::{Orphan, Plan, Rotation, Step};
 pub use engine::{Engine, EngineConfig, Flow, NoObserver, Observer, Outcome, Report, SharedVault};
 pub use policy::{Policy, PolicyMode};
+pub(crate) use team::rotated_by_other;
 pub use team::TeamLink;
 
 use crate::model::ProviderKind;

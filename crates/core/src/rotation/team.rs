@@ -127,10 +127,10 @@ impl Engine {
         let version = match link.store.create(&record, &secret).await {
             Ok(v) => v,
             // Written before a stop that lost its answer: the same token is fine.
-            Err(TeamError::Exists { .. }) => {
-                let (_, _, v) = link.store.update_record(&new.id, |_| {}).await?;
-                v
-            }
+            Err(e @ TeamError::Exists { .. }) => match link.store.version_of(&new.id).await? {
+                Some(v) => v,
+                None => return Err(e.into()),
+            },
             Err(e) => return Err(e.into()),
         };
         {
@@ -169,12 +169,9 @@ impl Engine {
         let new_id = r.new_token_id.clone().unwrap_or_default();
         let (_, _, old_v) = link
             .store
-            .update_record(&r.token_id, |t| t.state = TokenState::Previous.key().into())
+            .set_state(&r.token_id, TokenState::Previous)
             .await?;
-        let (record, secret, new_v) = link
-            .store
-            .update_record(&new_id, |t| t.state = TokenState::Current.key().into())
-            .await?;
+        let (record, secret, new_v) = link.store.set_state(&new_id, TokenState::Current).await?;
         link.store.set_current(&record, &secret).await?;
         let mut seen = r.clone();
         seen.step = Step::Promoted;
@@ -191,7 +188,7 @@ impl Engine {
             self.team_progress(r).await?;
             let (_, _, v) = link
                 .store
-                .update_record(&r.token_id, |t| t.state = TokenState::Revoked.key().into())
+                .set_state(&r.token_id, TokenState::Revoked)
                 .await?;
             let mut done = r.clone();
             done.step = Step::Done;
@@ -234,19 +231,7 @@ impl Engine {
                 .into_iter()
                 .map(|r| r.id)
                 .collect();
-            let ids: std::collections::HashSet<String> = v
-                .list_tokens()?
-                .into_iter()
-                .filter(|t| {
-                    t.team_id.as_deref() == Some(link.team_id.as_str())
-                        && matches!(
-                            t.state,
-                            TokenState::Current | TokenState::Previous | TokenState::RevokePending
-                        )
-                })
-                .map(|t| t.id)
-                .collect();
-            (ids, open)
+            (v.team_tokens_in_play(&link.team_id)?, open)
         };
         if candidates.is_empty() {
             return Ok((vec![], vec![]));
@@ -258,7 +243,7 @@ impl Engine {
             if held.is_over() || open_here.contains(&held.claim.rotation) {
                 continue;
             }
-            if now - held.heartbeat_at < self.config.team_lease {
+            if !held.is_stale(now, self.config.team_lease) {
                 continue;
             }
             match self.adopt(&link, &held).await {
@@ -392,17 +377,22 @@ fn held_error(
     now: chrono::DateTime<chrono::Utc>,
 ) -> RotationError {
     if h.is_over() {
-        return RotationError::RotatedByOther {
-            name: h.claim.token_name.clone(),
-            member: h.claim.member.clone(),
-            at: h.heartbeat_at.format("%Y-%m-%d %H:%M UTC").to_string(),
-        };
+        return rotated_by_other(h);
     }
     RotationError::Claimed {
         name: h.claim.token_name.clone(),
         member: h.claim.member.clone(),
         since: h.started_at.format("%Y-%m-%d %H:%M:%S UTC").to_string(),
         step: h.step,
-        stale: now - h.heartbeat_at >= lease,
+        stale: h.is_stale(now, lease),
+    }
+}
+
+/// A token another member rotated (as its claim records it).
+pub(crate) fn rotated_by_other(h: &HeldClaim) -> RotationError {
+    RotationError::RotatedByOther {
+        name: h.claim.token_name.clone(),
+        member: h.claim.member.clone(),
+        at: h.heartbeat_at.format("%Y-%m-%d %H:%M UTC").to_string(),
     }
 }

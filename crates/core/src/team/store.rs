@@ -4,7 +4,9 @@
 use super::kv::{key, Kv};
 use super::TeamError;
 use crate::model::team::{TeamCopy, TeamIntegrationCopy, TeamIntegrationRecord, TeamRecord};
+use crate::model::TokenState;
 use crate::secret::TokenSecret;
+use crate::validate::is_id;
 use serde_json::json;
 use std::collections::HashMap;
 
@@ -98,9 +100,9 @@ impl TeamStore {
         Ok(version)
     }
 
-    /// Changes some fields of a team token as the server has it now: read, `change`
-    /// applied to what was read, written check-and-set on the version read (again on a
-    /// race, a few times). Fields `change` does not touch keep the server's values, so
+    /// Changes a team token as the server has it now: read, `change` applied to what
+    /// was read (or refused by it), written check-and-set on the version read (again on
+    /// a race, a few times). Fields `change` does not touch keep the server's values, so
     /// two members changing different fields both land. Returns the record written, its
     /// secret and the version.
     pub async fn update_record<F>(
@@ -109,7 +111,7 @@ impl TeamStore {
         change: F,
     ) -> Result<(TeamRecord, TokenSecret, u64), TeamError>
     where
-        F: Fn(&mut TeamRecord),
+        F: Fn(TeamRecord) -> Result<TeamRecord, TeamError>,
     {
         let k = self.token_key(id);
         let mut attempt = 0;
@@ -122,14 +124,14 @@ impl TeamStore {
                     detail: "the team token is not on the server".into(),
                 });
             };
-            let Some((mut record, secret)) = TeamRecord::from_data(&v.data) else {
+            let Some((record, secret)) = TeamRecord::from_data(&v.data) else {
                 return Err(TeamError::BadAnswer {
                     addr: self.kv.address().addr.clone(),
                     what: k,
                     detail: "the team token cannot be read in this layout".into(),
                 });
             };
-            change(&mut record);
+            let record = change(record)?;
             match self.update(&record, &secret, v.version).await {
                 Ok(version) => return Ok((record, secret, version)),
                 Err(TeamError::Changed { .. }) if attempt < 4 => {}
@@ -138,54 +140,51 @@ impl TeamStore {
         }
     }
 
-    /// Writes a member's edit of a team token made on `base` (its copy as last synced):
-    /// check-and-set on the version read; when the server's copy changed meanwhile,
-    /// merged field by field (`model::team::merge`), or refused with both versions of
-    /// each field both sides changed. Returns the record written and its version.
+    /// The current version of a team token on the server, if it has one.
+    pub async fn version_of(&self, id: &str) -> Result<Option<u64>, TeamError> {
+        Ok(self
+            .kv
+            .metadata(&self.token_key(id))
+            .await?
+            .map(|m| m.current_version))
+    }
+
+    /// Sets a team token's state on the server, its other fields as they are there.
+    pub async fn set_state(
+        &self,
+        id: &str,
+        state: TokenState,
+    ) -> Result<(TeamRecord, TokenSecret, u64), TeamError> {
+        self.update_record(id, |mut r| {
+            r.state = state.key().to_string();
+            Ok(r)
+        })
+        .await
+    }
+
+    /// Writes a member's edit of a team token made on `base` (its copy as last synced),
+    /// merged field by field with what the server holds now (`model::team::merge`), or
+    /// refused with both versions of each field both sides changed; a current token's
+    /// consumers' path follows. Returns the record written and its version.
     pub async fn edit(
         &self,
         base: &TeamRecord,
         mine: &TeamRecord,
     ) -> Result<(TeamRecord, u64), TeamError> {
-        let k = self.token_key(&base.id);
-        for _ in 0..4 {
-            let Some(v) = self.kv.read(&k).await? else {
-                return Err(TeamError::BadAnswer {
-                    addr: self.kv.address().addr.clone(),
-                    what: k,
-                    detail: "the team token is not on the server".into(),
-                });
-            };
-            let Some((theirs, secret)) = TeamRecord::from_data(&v.data) else {
-                return Err(TeamError::BadAnswer {
-                    addr: self.kv.address().addr.clone(),
-                    what: k,
-                    detail: "the team token cannot be read in this layout".into(),
-                });
-            };
-            let merged = crate::model::team::merge(base, mine, &theirs).map_err(|conflicts| {
-                TeamError::Conflict {
-                    name: theirs.name.clone(),
-                    conflicts,
-                }
-            })?;
-            match self.update(&merged, &secret, v.version).await {
-                Ok(version) => {
-                    if merged.state == "current" {
-                        self.set_current(&merged, &secret).await?;
+        let (merged, secret, version) = self
+            .update_record(&base.id, |theirs| {
+                crate::model::team::merge(base, mine, &theirs).map_err(|conflicts| {
+                    TeamError::Conflict {
+                        name: theirs.name.clone(),
+                        conflicts,
                     }
-                    return Ok((merged, version));
-                }
-                Err(TeamError::Changed { .. }) => continue,
-                Err(e) => return Err(e),
-            }
+                })
+            })
+            .await?;
+        if merged.state == TokenState::Current.key() {
+            self.set_current(&merged, &secret).await?;
         }
-        Err(TeamError::Changed {
-            addr: self.kv.address().addr.clone(),
-            path: k,
-            expected: 0,
-            current: 0,
-        })
+        Ok((merged, version))
     }
 
     /// Puts an integration on the server for the team (create-only; already there: it
@@ -334,9 +333,4 @@ impl TeamStore {
             Err(e) => Read::Refused(e),
         })
     }
-}
-
-/// A key name that is an id (a hyphenated lower-case UUID): the only names taken.
-fn is_id(k: &str) -> bool {
-    uuid::Uuid::parse_str(k).is_ok_and(|u| u.hyphenated().to_string() == k)
 }

@@ -228,6 +228,26 @@ impl Vault {
         Ok(rows)
     }
 
+    /// The team's tokens a rotation may still be under way on (current, previous,
+    /// revoke pending): those whose claims are read, to take over or to show.
+    pub fn team_tokens_in_play(
+        &self,
+        team_id: &str,
+    ) -> Result<std::collections::HashSet<String>, VaultError> {
+        let mut q = self
+            .conn
+            .prepare(
+                "SELECT id FROM tokens WHERE team_id = ?1
+                   AND state IN ('current', 'previous', 'revoke_pending')",
+            )
+            .map_err(VaultError::sql("reading team tokens"))?;
+        let ids = q
+            .query_map([team_id], |r| r.get::<_, String>(0))
+            .and_then(|rows| rows.collect::<Result<_, _>>())
+            .map_err(VaultError::sql("reading team tokens"))?;
+        Ok(ids)
+    }
+
     /// The KV version of each shared integration held here.
     pub fn team_integration_versions(
         &self,
