@@ -87,6 +87,9 @@ pub struct TokenRecord {
     pub notes: String,
     /// The team it is shared with (its copy here follows the team's server).
     pub team_id: Option<String>,
+    /// What kind of token its secret's shape says it is (`tokentype`), stored when it
+    /// was added; `None` for shapes no rule knows.
+    pub detected: Option<crate::tokentype::TokenType>,
 }
 
 impl TokenRecord {

@@ -413,6 +413,7 @@ impl Vault {
                     team_id,
                     c.version as i64,
                     integration,
+                    crate::tokentype::detect(c.secret.expose()).map(|d| d.kind.key),
                 ];
                 if owner.is_some() {
                     tx.execute(
@@ -420,7 +421,7 @@ impl Vault {
                             masked_secret = ?6, scopes = ?7, allowed_ips = ?8, created_at = ?9,
                             expires_at = ?10, state = ?11, replaces_id = ?12, notes = ?13,
                             updated_at = ?14, team_id = ?15, team_version = ?16,
-                            integration_id = ?17
+                            integration_id = ?17, detected_type = ?18
                          WHERE id = ?1",
                         fields,
                     )
@@ -430,9 +431,9 @@ impl Vault {
                     tx.execute(
                         "INSERT INTO tokens (id, provider, remote_id, name, secret, masked_secret,
                             scopes, allowed_ips, created_at, expires_at, state, replaces_id, notes,
-                            updated_at, team_id, team_version, integration_id)
+                            updated_at, team_id, team_version, integration_id, detected_type)
                          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14,
-                            ?15, ?16, ?17)",
+                            ?15, ?16, ?17, ?18)",
                         fields,
                     )
                     .map_err(VaultError::sql("adding a team token"))?;

@@ -8,6 +8,7 @@ use crate::clock::{from_db, to_db};
 use crate::model::policy::Policy;
 use crate::model::{NewToken, ProviderKind, TokenRecord, TokenState};
 use crate::secret::TokenSecret;
+use crate::tokentype;
 use chrono::{DateTime, Utc};
 use rusqlite::{params, OptionalExtension, Row};
 
@@ -25,7 +26,7 @@ const SELECT_TOKEN: &str =
         t.scopes, t.allowed_ips, t.created_at, t.expires_at, t.last_verified_at, t.last_used_at,
         t.state, t.replaces_id,
         (SELECT n.id FROM tokens n WHERE n.replaces_id = t.id ORDER BY n.created_at DESC LIMIT 1),
-        t.notes, t.team_id
+        t.notes, t.team_id, t.detected_type
     FROM tokens t";
 
 fn bad_row(what: &str, value: &str) -> rusqlite::Error {
@@ -68,6 +69,9 @@ fn row_to_record(r: &Row<'_>) -> rusqlite::Result<TokenRecord> {
         replaced_by_id: r.get(14)?,
         notes: r.get(15)?,
         team_id: r.get(16)?,
+        detected: r
+            .get::<_, Option<String>>(17)?
+            .and_then(|k| tokentype::by_key(&k)),
     })
 }
 
@@ -100,6 +104,60 @@ pub(crate) fn name_free(conn: &rusqlite::Connection, name: &str) -> Result<(), V
     }
 }
 
+/// Stores the kind of every token's secret (the V6 migration, in its transaction): each
+/// secret read once, none kept.
+pub(crate) fn detect_all(tx: &rusqlite::Transaction<'_>) -> Result<(), VaultError> {
+    let context = "detecting the kind of each token";
+    let mut found: Vec<(String, &'static str)> = vec![];
+    {
+        let mut q = tx
+            .prepare("SELECT id, secret FROM tokens")
+            .map_err(VaultError::sql(context))?;
+        let mut rows = q.query([]).map_err(VaultError::sql(context))?;
+        while let Some(r) = rows.next().map_err(VaultError::sql(context))? {
+            let secret = TokenSecret::from_vault(r.get(1).map_err(VaultError::sql(context))?);
+            if let Some(d) = tokentype::detect(secret.expose()) {
+                found.push((r.get(0).map_err(VaultError::sql(context))?, d.kind.key));
+            }
+        }
+    }
+    let mut up = tx
+        .prepare("UPDATE tokens SET detected_type = ?1 WHERE id = ?2")
+        .map_err(VaultError::sql(context))?;
+    for (id, key) in found {
+        up.execute(params![key, id])
+            .map_err(VaultError::sql(context))?;
+    }
+    Ok(())
+}
+
+/// Keyed digests of every secret in the vault, to tell whether a secret is already
+/// there (an import's duplicates) without holding or showing any: the key is random
+/// for each index, so its digests mean nothing outside it.
+pub struct SecretIndex {
+    key: [u8; 32],
+    holders: std::collections::HashMap<[u8; 32], String>,
+}
+
+impl SecretIndex {
+    fn digest(&self, secret: &str) -> [u8; 32] {
+        *blake3::keyed_hash(&self.key, secret.as_bytes()).as_bytes()
+    }
+
+    /// The name of a token holding this secret (a current one first), if any does.
+    pub fn holder(&self, secret: &TokenSecret) -> Option<&str> {
+        self.holders
+            .get(&self.digest(secret.expose()))
+            .map(String::as_str)
+    }
+}
+
+impl std::fmt::Debug for SecretIndex {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "SecretIndex({} secrets)", self.holders.len())
+    }
+}
+
 /// Inserts one token as `current`, refusing a name a current token has, and returns
 /// its id and the audit event recording it.
 pub(crate) fn insert_token(
@@ -124,8 +182,9 @@ pub(crate) fn insert_token_as(
     tx.prepare_cached(
         "INSERT INTO tokens (id, integration_id, provider, remote_id, name, secret,
             masked_secret, scopes, allowed_ips, created_at, expires_at, state, notes,
-            updated_at, replaces_id)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?13, ?12, ?10, ?14)",
+            updated_at, replaces_id, detected_type)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?13, ?12, ?10, ?14,
+            COALESCE(?15, (SELECT detected_type FROM tokens WHERE id = ?14)))",
     )
     .and_then(|mut insert| {
         insert.execute(params![
@@ -143,6 +202,9 @@ pub(crate) fn insert_token_as(
             t.notes,
             state.key(),
             replaces,
+            // A replacement whose secret has no known shape keeps the kind of the
+            // token it replaces (a rotation changes the secret, not the kind).
+            tokentype::detect(t.secret.expose()).map(|d| d.kind.key),
         ])
     })
     .map_err(VaultError::sql("adding a token"))?;
@@ -326,6 +388,68 @@ impl Vault {
         ids.iter().map(|id| self.get_token(id)).collect()
     }
 
+    /// Adds imported tokens in one transaction and one save, recorded as one audit entry
+    /// (`token.import`, with `detail` and the count): all or none. A name a current
+    /// token has fails the whole import (`DuplicateName`): callers leave such entries
+    /// out first.
+    pub fn import_tokens(
+        &mut self,
+        tokens: Vec<NewToken>,
+        mut detail: serde_json::Value,
+    ) -> Result<Vec<String>, VaultError> {
+        self.change(|tx, now| {
+            let created = to_db(now);
+            let mut ids = Vec::with_capacity(tokens.len());
+            for t in &tokens {
+                let (id, _one_by_one) = insert_token(tx, t, &created)?;
+                ids.push(id);
+            }
+            detail["count"] = serde_json::json!(ids.len());
+            let event = AuditEvent::vault(AuditAction::TokensImported, detail);
+            Ok((ids, vec![event]))
+        })
+    }
+
+    /// The names of the current tokens, by their ASCII lower-case form: how the vault
+    /// compares names (SQLite's `NOCASE` folds ASCII letters only).
+    pub fn current_names(&self) -> Result<std::collections::HashMap<String, String>, VaultError> {
+        let mut q = self
+            .conn
+            .prepare_cached("SELECT name FROM tokens WHERE state = 'current'")
+            .map_err(VaultError::sql("reading names"))?;
+        let rows = q
+            .query_map([], |r| r.get::<_, String>(0))
+            .map_err(VaultError::sql("reading names"))?;
+        rows.map(|n| n.map(|n| (n.to_ascii_lowercase(), n)))
+            .collect::<Result<_, _>>()
+            .map_err(VaultError::sql("reading names"))
+    }
+
+    /// An index of every secret in the vault by keyed digest (see [`SecretIndex`]);
+    /// nothing is audited: no secret leaves the vault.
+    pub fn secret_index(&self) -> Result<SecretIndex, VaultError> {
+        use rand::RngCore;
+        let mut index = SecretIndex {
+            key: [0; 32],
+            holders: std::collections::HashMap::new(),
+        };
+        rand::thread_rng().fill_bytes(&mut index.key);
+        let context = "comparing secrets";
+        let mut q = self
+            .conn
+            .prepare("SELECT name, secret FROM tokens ORDER BY state = 'current' DESC")
+            .map_err(VaultError::sql(context))?;
+        let mut rows = q.query([]).map_err(VaultError::sql(context))?;
+        while let Some(r) = rows.next().map_err(VaultError::sql(context))? {
+            let secret = TokenSecret::from_vault(r.get(1).map_err(VaultError::sql(context))?);
+            let digest = index.digest(secret.expose());
+            if let std::collections::hash_map::Entry::Vacant(slot) = index.holders.entry(digest) {
+                slot.insert(r.get(0).map_err(VaultError::sql(context))?);
+            }
+        }
+        Ok(index)
+    }
+
     /// Fails with `DuplicateName` if a current token has this name: for callers that
     /// must know before acting elsewhere (a create at the provider).
     pub fn check_name_free(&self, name: &str) -> Result<(), VaultError> {
@@ -429,6 +553,55 @@ impl Vault {
         ids
     }
 
+    /// Finds a token by name among one integration's (`tw://INTEGRATION/NAME`): its
+    /// current token of that name, else the only one of that name in any state.
+    pub fn find_token_in(
+        &self,
+        integration_id: &str,
+        name: &str,
+    ) -> Result<TokenRecord, VaultError> {
+        let q = name.trim();
+        let ids = |current: bool| -> Result<Vec<String>, VaultError> {
+            let state = if current {
+                " AND state = 'current'"
+            } else {
+                ""
+            };
+            let mut stmt = self
+                .conn
+                .prepare_cached(&format!(
+                    "SELECT id FROM tokens WHERE integration_id = ?1 AND name = ?2 COLLATE NOCASE{state} LIMIT 11"
+                ))
+                .map_err(VaultError::sql("finding a token"))?;
+            let found = stmt
+                .query_map([integration_id, q], |r| r.get(0))
+                .map_err(VaultError::sql("finding a token"))?
+                .collect::<Result<Vec<String>, _>>()
+                .map_err(VaultError::sql("finding a token"));
+            found
+        };
+        let mut candidates = ids(true)?;
+        if candidates.is_empty() {
+            candidates = ids(false)?;
+        }
+        match candidates.len() {
+            0 => Err(VaultError::TokenNotFound {
+                query: q.to_string(),
+            }),
+            1 => self.get_token(&candidates[0]),
+            n => Err(VaultError::Ambiguous {
+                query: q.to_string(),
+                count: n,
+                ids: candidates
+                    .iter()
+                    .take(10)
+                    .map(|i| &i[..8])
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            }),
+        }
+    }
+
     /// Hands out a token's secret, and records that it did, durably, first.
     pub fn reveal_secret(
         &mut self,
@@ -459,6 +632,44 @@ impl Vault {
             AuditAction::SecretInjected,
             serde_json::json!({ "program": program, "variable": variable }),
         )
+    }
+
+    /// Hands out several tokens' secrets at once (a template filled in, a program's
+    /// environment): one transaction and one save, one audit entry per token with its
+    /// detail, all recorded durably before any secret leaves. In the order given.
+    pub(crate) fn hand_out_many(
+        &mut self,
+        action: AuditAction,
+        uses: &[(String, serde_json::Value)],
+    ) -> Result<Vec<TokenSecret>, VaultError> {
+        if uses.is_empty() {
+            return Ok(vec![]);
+        }
+        let records = uses
+            .iter()
+            .map(|(id, _)| self.get_token(id))
+            .collect::<Result<Vec<_>, _>>()?;
+        self.change(|tx, _| {
+            let mut secrets = Vec::with_capacity(uses.len());
+            let mut events = Vec::with_capacity(uses.len());
+            for (record, (_, detail)) in records.iter().zip(uses) {
+                let secret: String = tx
+                    .query_row(
+                        "SELECT secret FROM tokens WHERE id = ?1",
+                        [&record.id],
+                        |r| r.get(0),
+                    )
+                    .map_err(VaultError::sql("reading a secret"))?;
+                secrets.push(TokenSecret::from_vault(secret));
+                events.push(AuditEvent::token(
+                    action,
+                    &record.id,
+                    &record.name,
+                    detail.clone(),
+                ));
+            }
+            Ok((secrets, events))
+        })
     }
 
     /// Reads a secret in the transaction that audits its leaving the vault.
@@ -613,5 +824,70 @@ impl Vault {
             );
             Ok(((), vec![ev]))
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn token(name: &str, secret: &str) -> NewToken {
+        NewToken {
+            provider: ProviderKind::unlisted(),
+            integration_id: None,
+            remote_id: None,
+            name: name.into(),
+            secret: TokenSecret::new(secret.into()).unwrap(),
+            scopes: vec![],
+            allowed_ips: vec![],
+            expires_at: None,
+            notes: String::new(),
+        }
+    }
+
+    fn kind(tx: &rusqlite::Transaction<'_>, id: &str) -> Option<String> {
+        tx.query_row(
+            "SELECT detected_type FROM tokens WHERE id = ?1",
+            [id],
+            |r| r.get(0),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn every_insert_stores_the_kind_and_a_replacement_of_unknown_shape_keeps_it() {
+        let mut conn = rusqlite::Connection::open_in_memory().unwrap();
+        super::super::schema::migrate(&mut conn, std::path::Path::new("t")).unwrap();
+        let tx = conn.transaction().unwrap();
+        let at = "2026-11-22T12:00:00Z";
+        let (gh, _) = insert_token(
+            &tx,
+            &token("ci", "ghp_0123456789abcdefghijABCDEFGHIJ012345"),
+            at,
+        )
+        .unwrap();
+        assert_eq!(kind(&tx, &gh).as_deref(), Some("github-pat"));
+        // A rotation's replacement whose secret has no known shape: the old kind.
+        let (next, _) = insert_token_as(
+            &tx,
+            &token("ci", "an opaque replacement"),
+            at,
+            TokenState::Pending,
+            Some(&gh),
+        )
+        .unwrap();
+        assert_eq!(kind(&tx, &next).as_deref(), Some("github-pat"));
+        // One of a known shape: its own.
+        let (slack, _) = insert_token_as(
+            &tx,
+            &token("ci", "xoxb-1234567890-abcdefghij"),
+            at,
+            TokenState::Pending,
+            Some(&gh),
+        )
+        .unwrap();
+        assert_eq!(kind(&tx, &slack).as_deref(), Some("slack-bot"));
+        let (plain, _) = insert_token(&tx, &token("db", "hunter2"), at).unwrap();
+        assert_eq!(kind(&tx, &plain), None);
     }
 }
