@@ -33,6 +33,7 @@ fn words(r: Remedy) -> String {
             format!(" (`tw rotations --abandon {rotation}`)")
         }
         Remedy::RemoveLocally => " (`tw rm`)".into(),
+        Remedy::NameFormat => " (`--from FORMAT`)".into(),
         _ => String::new(),
     }
 }

@@ -14,10 +14,13 @@ mod hints;
 
 use commands::*;
 
+/// `tw --version`: the version and the commit built from (`build.rs`).
+const VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), " (", env!("TW_GIT_COMMIT"), ")");
+
 #[derive(Parser)]
 #[command(
     name = "tw",
-    version,
+    version = VERSION,
     about = "Tokenwarden: API tokens, their scopes and expiry dates, in an encrypted vault",
     after_help = "The vault is an age file around a SQLite database. Its key is in the OS keyring, or behind a passphrase (TOKENWARDEN_PASSPHRASE_FILE names a file holding it, for scripts)."
 )]
@@ -45,6 +48,9 @@ enum Command {
     Reveal(reveal::RevealArgs),
     /// Remove a token and its secret from the vault (audited)
     Rm(rm::RmArgs),
+    /// Import tokens from a KeePassXC, Bitwarden or 1Password export or a .env file
+    /// (a preview first; --dry-run stops there)
+    Import(import::ImportArgs),
     /// Show the audit log, or verify its hash chain
     Audit(audit::AuditArgs),
     /// Export or manage the vault key
@@ -81,6 +87,16 @@ enum Command {
     Policy(policy::PolicyArgs),
     /// Run a command with current secrets in its environment (never on disk or screen)
     Exec(exec::ExecArgs),
+    /// Fill a template's tw:// references with current secrets, into a new 0600 file
+    Inject(inject::InjectArgs),
+    /// Run a command with an env file's variables, tw:// references resolved, in its
+    /// environment (never on disk or screen)
+    Run(run::RunArgs),
+    /// Print the completion script for a shell (bash, zsh, fish, powershell, elvish)
+    Completions(completions::CompletionsArgs),
+    /// Write the man pages into a folder
+    #[command(hide = true)]
+    Man(completions::ManArgs),
     /// Restore the previous generation of a vault that cannot be used, or accept an
     /// older copy put back on purpose (both recorded in the audit log)
     Recover(recover::RecoverArgs),
@@ -98,7 +114,7 @@ fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .with_ansi(colour(&std::io::stderr()))
         .with_target(false)
         .init();
     if let Err(e) = hardened {
@@ -116,6 +132,12 @@ fn main() -> ExitCode {
     }
 }
 
+/// Whether to colour what goes to `stream`: a terminal, and no `NO_COLOR` (set and not
+/// empty: https://no-color.org). clap's own help and errors follow the same rules.
+fn colour(stream: &impl std::io::IsTerminal) -> bool {
+    stream.is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+}
+
 fn run(cli: Cli) -> anyhow::Result<()> {
     let ctx = context::Ctx::new(cli.vault)?;
     match cli.command {
@@ -126,6 +148,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Show(a) => show::run(a, &ctx),
         Command::Reveal(a) => reveal::run(a, &ctx),
         Command::Rm(a) => rm::run(a, &ctx),
+        Command::Import(a) => import::run(a, &ctx),
         Command::Audit(a) => audit::run(a, &ctx),
         Command::Identity(a) => identity::run(a, &ctx),
         Command::Recipients(a) => recipients::run(a, &ctx),
@@ -144,6 +167,10 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Rotations(a) => rotations::run(a, &ctx),
         Command::Policy(a) => policy::run(a, &ctx),
         Command::Exec(a) => exec::run(a, &ctx),
+        Command::Inject(a) => inject::run(a, &ctx),
+        Command::Run(a) => run::run(a, &ctx),
+        Command::Completions(a) => completions::run(a),
+        Command::Man(a) => completions::man(a),
         Command::Recover(a) => recover::run(a, &ctx),
     }
 }

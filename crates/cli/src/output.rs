@@ -159,6 +159,9 @@ pub fn print_detail(t: &TokenRecord, now: DateTime<Utc>) -> Result<()> {
         &mut out,
         format_args!("provider     {}", t.provider.display_name()),
     )?;
+    if let Some(d) = &t.detected {
+        line(&mut out, format_args!("detected     {}", d.name))?;
+    }
     line(&mut out, format_args!("secret       {}", t.masked_secret))?;
     line(&mut out, format_args!("state        {}", t.state.key()))?;
     line(
@@ -197,23 +200,31 @@ pub fn print_detail(t: &TokenRecord, now: DateTime<Utc>) -> Result<()> {
     Ok(())
 }
 
-pub fn print_audit(entries: &[AuditEntry]) -> Result<()> {
+/// One line per entry: its number, time, who, what (the stable key and the sentence
+/// the core words), and with `detail` the raw facts recorded.
+pub fn print_audit(entries: &[AuditEntry], detail: bool) -> Result<()> {
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     for e in entries {
-        let token = match (&e.token_name, &e.token_id) {
-            (Some(n), Some(id)) => format!(" {n} ({})", &id[..8.min(id.len())]),
-            _ => String::new(),
+        let token = match &e.token_id {
+            Some(id) => format!(" [{}]", &id[..8.min(id.len())]),
+            None => String::new(),
         };
-        let detail = if e.detail == "{}" {
-            String::new()
+        let raw = if detail && e.detail != "{}" {
+            format!("  {}", e.detail)
         } else {
-            format!(" {}", e.detail)
+            String::new()
         };
         line(
             &mut out,
             format_args!(
-                "{:>5}  {}  {:<4}  {}{}{}",
-                e.seq, e.at, e.actor, e.action, token, detail
+                "{:>5}  {}  {:<12}  {:<22}  {}{}{}",
+                e.seq,
+                e.at,
+                e.actor,
+                e.action,
+                tokenwarden_core::audit::describe(e),
+                token,
+                raw
             ),
         )?;
     }
@@ -267,6 +278,7 @@ mod tests {
             replaced_by_id: None,
             notes: String::new(),
             team_id: None,
+            detected: None,
         }
     }
 

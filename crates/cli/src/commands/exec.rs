@@ -29,18 +29,29 @@ pub fn run(a: ExecArgs, ctx: &Ctx) -> Result<()> {
     let session = ctx.open_resumed()?;
     let vars = ctx.run(session.secrets_for_program(&pairs, &program))?;
     drop(session);
-    let mut cmd = std::process::Command::new(&program);
-    cmd.args(&a.command[1..]);
-    // Nothing that opens the vault goes to the program: not where the vault is, not
-    // the passphrase file. It gets the secrets it was given.
+    let mut cmd = command(&a.command);
+    for (var, secret) in &vars {
+        cmd.env(var, secret.expose());
+    }
+    hand_over(cmd, &program, vars)
+}
+
+/// The command to run, without anything that opens the vault in its environment:
+/// not where the vault is, not the passphrase file. It gets the secrets it is given.
+pub fn command(command: &[String]) -> std::process::Command {
+    let mut cmd = std::process::Command::new(&command[0]);
+    cmd.args(&command[1..]);
     for (name, _) in std::env::vars_os() {
         if name.to_str().is_some_and(|n| n.starts_with("TOKENWARDEN_")) {
             cmd.env_remove(&name);
         }
     }
-    for (var, secret) in &vars {
-        cmd.env(var, secret.expose());
-    }
+    cmd
+}
+
+/// Runs the command in this process's place (Unix), or waits for it and exits with its
+/// status (elsewhere, with `secrets` wiped first). The vault must be closed already.
+pub fn hand_over<T>(mut cmd: std::process::Command, program: &str, secrets: T) -> Result<()> {
     // Its own crashes may dump core as they would have (tw turned that off for itself).
     if let Some(limit) = crate::CORE_LIMIT.get() {
         limit.apply();
@@ -51,12 +62,13 @@ pub fn run(a: ExecArgs, ctx: &Ctx) -> Result<()> {
         // Replaces this process: signals, exit status and the terminal go straight to
         // the command, and nothing of Tokenwarden stays in memory beside it.
         let err = cmd.exec();
+        drop(secrets);
         Err(err).with_context(|| format!("running {program}"))
     }
     #[cfg(not(unix))]
     {
         let status = cmd.status().with_context(|| format!("running {program}"))?;
-        drop(vars);
+        drop(secrets);
         std::process::exit(status.code().unwrap_or(1));
     }
 }

@@ -13,8 +13,10 @@
 //! the window stays usable while a provider answers.
 
 mod error;
+pub mod import;
 pub mod integrations;
 pub mod keys;
+pub mod references;
 mod remedy;
 pub mod remote;
 pub mod rotate;
@@ -117,6 +119,20 @@ impl Session {
             vec![]
         };
         Ok((list, vault.verify_audit()?))
+    }
+
+    /// Writes the whole audit log to a new file (never over one; owner-only), as CSV
+    /// or JSON with each entry's sentence and hashes. Answers how many entries.
+    pub async fn export_audit(
+        &self,
+        out: &std::path::Path,
+        format: crate::audit::ExportFormat,
+    ) -> Result<usize, ActionError> {
+        let entries = self.vault.lock().await.audit_entries(None)?;
+        let text = crate::audit::export(&entries, format);
+        crate::safefs::create_new_at(out, text.as_bytes())
+            .map_err(|error| ActionError::AuditExport { error })?;
+        Ok(entries.len())
     }
 
     /// After a change that moves reminders: the next-due file beside the vault (no

@@ -3,11 +3,13 @@
 mod audit_chain;
 mod external_tools;
 mod hostile_folder;
+mod import;
 mod integrations;
 mod layers;
 mod providers_answers;
 mod providers_conformance;
 mod providers_faults;
+mod references;
 mod reminders;
 mod rotation;
 mod support;
