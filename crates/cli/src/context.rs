@@ -66,7 +66,12 @@ impl Ctx {
             CustodyMode::Passphrase => self.unlock()?,
             CustodyMode::Keyring => Unlock::default(),
         };
-        let mut vault = Vault::open(self.paths.clone(), &unlock, Self::clock(), "cli")?;
+        let mut vault = Vault::open(
+            self.paths.clone(),
+            &unlock,
+            Self::clock(),
+            &tokenwarden_core::audit::actor("cli"),
+        )?;
         for notice in vault.take_notices() {
             errln!("tw: warning: {notice}");
         }

@@ -5,6 +5,11 @@ use crate::safefs::{Folder, FsError};
 use crate::trust::{TrustError, TrustStore};
 use std::path::{Path, PathBuf};
 
+/// Where a file the person exports is suggested: the OS's Downloads folder, else home.
+pub fn downloads_dir() -> Option<PathBuf> {
+    dirs::download_dir().or_else(dirs::home_dir)
+}
+
 /// The environment variable that names a vault (as `--vault` does).
 pub const VAULT_ENV: &str = "TOKENWARDEN_VAULT";
 

@@ -37,16 +37,8 @@ pub fn run(a: CreateArgs, ctx: &Ctx) -> Result<()> {
         expires: a.expires,
         notes: a.note,
     }))?;
-    if let (Some(p), false) = (c.preset, c.beyond_preset.is_empty()) {
-        errln!(
-            "tw: warning: least privilege: {} {} beyond the '{p}' preset",
-            c.beyond_preset.join(", "),
-            if c.beyond_preset.len() == 1 {
-                "is"
-            } else {
-                "are"
-            },
-        );
+    if let Some(w) = &c.advice.warning {
+        errln!("tw: warning: {w}");
     }
     outln!(
         "created {} ({}) in {}, stored in the vault; remote id {}",

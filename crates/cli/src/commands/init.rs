@@ -34,7 +34,7 @@ pub fn run(a: InitArgs, ctx: &Ctx) -> Result<()> {
                 work_factor: wf,
             },
             Ctx::clock(),
-            "cli",
+            &tokenwarden_core::audit::actor("cli"),
         )?
     } else {
         let mut ask = || {
@@ -54,7 +54,7 @@ pub fn run(a: InitArgs, ctx: &Ctx) -> Result<()> {
                 work_factor: wf,
             },
             Ctx::clock(),
-            "cli",
+            &tokenwarden_core::audit::actor("cli"),
         )?
     };
     outln!("created vault {}", vault.paths().vault().display());

@@ -25,11 +25,21 @@ pub fn run(a: RecoverArgs, ctx: &Ctx) -> Result<()> {
     let unlock = ctx.unlock()?;
     let paths = ctx.paths.clone();
     if a.accept_older {
-        let (_, older) = Vault::accept_older(paths, &unlock, Ctx::clock(), "cli")?;
+        let (_, older) = Vault::accept_older(
+            paths,
+            &unlock,
+            Ctx::clock(),
+            &tokenwarden_core::audit::actor("cli"),
+        )?;
         outln!("{}", older.describe());
     } else {
         debug_assert!(a.from_previous);
-        let (vault, restored) = Vault::restore_previous(paths, &unlock, Ctx::clock(), "cli")?;
+        let (vault, restored) = Vault::restore_previous(
+            paths,
+            &unlock,
+            Ctx::clock(),
+            &tokenwarden_core::audit::actor("cli"),
+        )?;
         outln!(
             "{} ({} tokens in it)",
             restored.describe(),

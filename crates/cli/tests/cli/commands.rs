@@ -80,6 +80,8 @@ fn add_list_show_reveal_rm() {
     for want in ["vault.create", "token.add", "secret.reveal", "token.remove"] {
         assert!(text.contains(want), "{want} missing from {text}");
     }
+    // Sentences, as the window shows them.
+    assert!(text.contains("Removed later from the vault"), "{text}");
     let verify = run(home.tw(["audit", "--verify"]), None);
     assert_ok(&verify);
     assert!(
@@ -87,6 +89,52 @@ fn add_list_show_reveal_rm() {
         "{}",
         stdout(&verify)
     );
+
+    // Exported as CSV and JSON: new files only, owner-only, every entry with its hash.
+    let csv = home.dir.path().join("audit.csv");
+    let out = run(home.tw(["audit", "--export", csv.to_str().unwrap()]), None);
+    assert_ok(&out);
+    assert!(
+        stdout(&out).contains("exported 6 audit entries"),
+        "{}",
+        stdout(&out)
+    );
+    let text = std::fs::read_to_string(&csv).unwrap();
+    assert_eq!(text.lines().count(), 7, "{text}");
+    assert!(
+        text.starts_with("seq,at,actor,action,token_id,token_name,summary,detail,prev_hash,hash")
+    );
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&csv).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+    }
+    let again = run(home.tw(["audit", "--export", csv.to_str().unwrap()]), None);
+    let err = assert_fails(&again);
+    assert!(err.contains("nothing was written"), "{err}");
+    assert_eq!(
+        std::fs::read_to_string(&csv).unwrap(),
+        text,
+        "never overwritten"
+    );
+    let json = home.dir.path().join("audit.json");
+    assert_ok(&run(
+        home.tw(["audit", "--export", json.to_str().unwrap()]),
+        None,
+    ));
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    assert_eq!(v.as_array().unwrap().len(), 6);
+    assert_eq!(v[0]["action"], "vault.create");
+    assert_eq!(v[0]["summary"], "Created the vault");
+    // "Who" is the OS account that ran tw, and the front end.
+    let user = std::process::Command::new("id")
+        .arg("-un")
+        .output()
+        .unwrap();
+    let user = String::from_utf8_lossy(&user.stdout).trim().to_string();
+    assert_eq!(v[0]["actor"], format!("{user} (cli)"));
+    assert_eq!(v[5]["hash"].as_str().unwrap().len(), 64);
 }
 
 #[test]

@@ -201,7 +201,7 @@ fn the_key_moves_between_the_keyring_and_a_passphrase() {
     assert!(!identity_file.exists());
     std::fs::remove_file(&home.passphrase_file).unwrap();
     assert_eq!(list_json(&home).len(), 1);
-    let audit = stdout(&run(home.tw(["audit"]), None));
+    let audit = stdout(&run(home.tw(["audit", "--detail"]), None));
     assert_eq!(audit.matches("custody.change").count(), 3, "{audit}");
     // Every check is on record: the refused phrase, and how each move was confirmed.
     assert!(audit.contains(r#""passed":false"#), "{audit}");

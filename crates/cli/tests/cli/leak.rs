@@ -42,6 +42,7 @@ fn a_planted_secret_appears_only_in_reveal() {
         vec!["show", "planted", "--json"],
         vec!["audit"],
         vec!["audit", "--json"],
+        vec!["audit", "--detail"],
         vec!["audit", "--verify"],
         vec!["show", "missing"],
     ] {

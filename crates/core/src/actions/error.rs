@@ -26,6 +26,8 @@ pub enum ActionError {
     Reauth(#[from] ReauthError),
     #[error(transparent)]
     Team(#[from] TeamError),
+    #[error(transparent)]
+    Import(#[from] crate::import::ImportError),
     #[error("'{name}' is already the team's")]
     AlreadyShared { name: String },
     #[error("'{name}' is {} and cannot be shared; share the current token", state.key())]
@@ -71,6 +73,8 @@ pub enum ActionError {
     TypedNeeded { action: Sensitive, reason: String },
     #[error("'{query}' has no unfinished rotation")]
     NoOpenRotation { query: String },
+    #[error("audit export: {error}; nothing was written")]
+    AuditExport { error: crate::safefs::FsError },
 }
 
 impl ActionError {

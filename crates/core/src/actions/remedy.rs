@@ -54,6 +54,8 @@ pub enum Remedy<'a> {
     /// The provider cannot revoke it from here: remove it locally after revoking in the
     /// dashboard.
     RemoveLocally,
+    /// An import's file format could not be told from its content: name it.
+    NameFormat,
 }
 
 /// The kind of proof of the person an action waits for.
@@ -156,6 +158,9 @@ impl ActionError {
             ActionError::NoIntegration { name } => Remedy::AttachIntegration { token: name },
             ActionError::NoRemoteId { .. } => Remedy::RemoveLocally,
             ActionError::NoOpenRotation { .. } => Remedy::ListRotations,
+            ActionError::Import(crate::import::ImportError::Undetected { .. }) => {
+                Remedy::NameFormat
+            }
             _ => return None,
         })
     }

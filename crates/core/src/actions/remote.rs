@@ -2,7 +2,7 @@
 
 use super::{given, non_blank, ActionError, Session};
 use crate::model::TokenRecord;
-use crate::providers::{CreateRequest, Operation, ProviderError, Revoked};
+use crate::providers::{CreateRequest, Operation, ProviderError, Revoked, ScopeAdvice};
 use crate::validate::{self, InvalidInput};
 use crate::vault::integrations::Integration;
 use crate::vault::Vault;
@@ -32,8 +32,7 @@ pub struct Created {
     pub integration: Integration,
     pub remote_id: String,
     /// The preset asked for, and the scopes beyond it: least-privilege warnings.
-    pub preset: Option<&'static str>,
-    pub beyond_preset: Vec<String>,
+    pub advice: ScopeAdvice,
 }
 
 /// A token checked against its provider.
@@ -69,7 +68,7 @@ impl Session {
     /// answers, and if the name was taken meanwhile the secret is still kept.
     pub async fn create_token(&self, form: &CreateForm) -> Result<Created, ActionError> {
         let now = self.now();
-        let (i, client, request, preset) = {
+        let (i, client, request, advice) = {
             let vault = self.vault.lock().await;
             let i = vault.find_integration(&form.integration)?;
             let profile = i.provider.profile();
@@ -80,11 +79,7 @@ impl Session {
                 }
                 .into());
             }
-            let preset = given(&form.preset).map(|k| profile.preset(k)).transpose()?;
-            let mut scopes: Vec<String> = preset
-                .map(|p| p.scopes.iter().map(|s| s.to_string()).collect())
-                .unwrap_or_default();
-            scopes.extend(non_blank(&form.scopes));
+            let advice = profile.scope_advice(given(&form.preset), &form.scopes)?;
             let expires_at = validate::expiry(&form.expires, now)?.ok_or_else(|| {
                 InvalidInput::new(
                     "expires",
@@ -95,7 +90,7 @@ impl Session {
             let request = client.check_create(
                 &CreateRequest {
                     name: form.name.clone(),
-                    scopes,
+                    scopes: advice.scopes.clone(),
                     allowed_ips: non_blank(&form.allowed_ips),
                     expires_at,
                 },
@@ -104,7 +99,7 @@ impl Session {
             // Checked before the provider acts: once it has, a refused store loses the
             // secret.
             vault.check_name_free(&request.name)?;
-            (i, client, request, preset)
+            (i, client, request, advice)
         };
         let notes = validate::note(&form.notes)?;
         let created = client.create(&request).await?;
@@ -116,10 +111,7 @@ impl Session {
             token,
             integration: i,
             remote_id,
-            preset: preset.map(|p| p.key),
-            beyond_preset: preset
-                .map(|p| p.beyond(&request.scopes))
-                .unwrap_or_default(),
+            advice,
         })
     }
 

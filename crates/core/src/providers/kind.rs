@@ -4,6 +4,7 @@
 //! asks the row. Adding a provider is its module here, its variant below and its row
 //! in [`PROFILES`] (docs/ARCHITECTURE.md, "Adding a provider").
 
+use super::goodaccess::Scope;
 use super::guides::{self, Guidance, GuideFacts};
 use super::http::Http;
 use super::integration::Integration;
@@ -78,6 +79,9 @@ pub struct Profile {
     pub scope_groups: bool,
     /// Least-privilege scope sets offered when creating a token.
     pub presets: &'static [Preset],
+    /// The scopes the provider documents, with their groups and what each grants
+    /// (empty: the provider's scopes are free text).
+    pub scopes: &'static [Scope],
     /// Checks scopes as the provider spells them (blank entries already dropped).
     pub check_scopes: fn(&[String]) -> Result<Vec<String>, InvalidInput>,
     /// Checks allowed IPs as the provider limits them (blank entries already dropped).
@@ -125,6 +129,49 @@ impl Profile {
             })
     }
 
+    /// The scopes a token would hold with this preset and these more, checked as the
+    /// provider spells them, and what goes beyond the preset: the form's inline
+    /// least-privilege advice and `create`'s warning, worded once.
+    pub fn scope_advice(
+        &self,
+        preset: Option<&str>,
+        more: &[String],
+    ) -> Result<ScopeAdvice, InvalidInput> {
+        let preset = preset
+            .map(str::trim)
+            .filter(|k| !k.is_empty())
+            .map(|k| self.preset(k))
+            .transpose()?;
+        let mut scopes: Vec<String> = preset
+            .map(|p| p.scopes.iter().map(|s| s.to_string()).collect())
+            .unwrap_or_default();
+        for s in more.iter().map(|s| s.trim()).filter(|s| !s.is_empty()) {
+            if !scopes.iter().any(|have| have == s) {
+                scopes.push(s.to_string());
+            }
+        }
+        let scopes = (self.check_scopes)(&scopes)?;
+        let beyond = preset.map(|p| p.beyond(&scopes)).unwrap_or_default();
+        let warning = match (preset, beyond.as_slice()) {
+            (Some(p), [one]) => Some(format!(
+                "least privilege: {one} is beyond the '{}' preset",
+                p.key
+            )),
+            (Some(p), [_, _, ..]) => Some(format!(
+                "least privilege: {} are beyond the '{}' preset",
+                beyond.join(", "),
+                p.key
+            )),
+            _ => None,
+        };
+        Ok(ScopeAdvice {
+            preset: preset.map(|p| p.key),
+            scopes,
+            beyond,
+            warning,
+        })
+    }
+
     /// The group a scope is shown under.
     pub fn scope_group<'a>(&self, scope: &'a str) -> &'a str {
         match scope.split_once('.') {
@@ -145,8 +192,18 @@ impl Profile {
             expiry_in_secret: self.expiry_in_secret.is_some(),
             scope_groups: self.scope_groups,
             presets: self.presets,
+            scopes: self.scopes,
         }
     }
+}
+
+/// The scopes a token would get, and the least-privilege warning, if any.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ScopeAdvice {
+    pub preset: Option<&'static str>,
+    pub scopes: Vec<String>,
+    pub beyond: Vec<String>,
+    pub warning: Option<String>,
 }
 
 /// A row of the table as the window sees it (`provider_catalog`).
@@ -161,6 +218,7 @@ pub struct CatalogEntry {
     pub expiry_in_secret: bool,
     pub scope_groups: bool,
     pub presets: &'static [Preset],
+    pub scopes: &'static [Scope],
 }
 
 fn any_scopes(scopes: &[String]) -> Result<Vec<String>, InvalidInput> {
@@ -202,6 +260,7 @@ pub static PROFILES: [Profile; 5] = [
         unique_names: false,
         scope_groups: true,
         presets: &goodaccess::PRESETS,
+        scopes: &goodaccess::SCOPES,
         check_scopes: goodaccess::check_scopes,
         check_ips: any_ips,
         expiry_in_secret: None,
@@ -226,6 +285,7 @@ pub static PROFILES: [Profile; 5] = [
         unique_names: false,
         scope_groups: false,
         presets: &[],
+        scopes: &[],
         check_scopes: any_scopes,
         check_ips: simple::check_goodpayments_whitelist,
         expiry_in_secret: None,
@@ -245,6 +305,7 @@ pub static PROFILES: [Profile; 5] = [
         unique_names: false,
         scope_groups: false,
         presets: &[],
+        scopes: &[],
         check_scopes: any_scopes,
         check_ips: any_ips,
         expiry_in_secret: None,
@@ -265,6 +326,7 @@ pub static PROFILES: [Profile; 5] = [
         unique_names: true,
         scope_groups: false,
         presets: &[],
+        scopes: &[],
         check_scopes: any_scopes,
         check_ips: any_ips,
         expiry_in_secret: Some(jwt_expiry),
@@ -284,6 +346,7 @@ pub static PROFILES: [Profile; 5] = [
         unique_names: false,
         scope_groups: false,
         presets: &[],
+        scopes: &[],
         check_scopes: any_scopes,
         check_ips: any_ips,
         expiry_in_secret: None,
@@ -296,6 +359,13 @@ impl ProviderKind {
     /// Every kind, in the table's order.
     pub fn all() -> impl Iterator<Item = ProviderKind> {
         PROFILES.iter().map(|p| p.kind)
+    }
+
+    /// The kind given to tokens of a provider the table does not know (imported from
+    /// another password manager): custom HTTP, verified, if at all, through a URL the
+    /// person gives.
+    pub fn unlisted() -> Self {
+        ProviderKind::Custom
     }
 
     /// This kind's row of the table.

@@ -13,7 +13,7 @@ pub mod kind;
 pub mod simple;
 pub mod simulator;
 
-pub use kind::{catalog, Capabilities, CatalogEntry, Profile, ProviderKind, Reach};
+pub use kind::{catalog, Capabilities, CatalogEntry, Profile, ProviderKind, Reach, ScopeAdvice};
 
 use crate::secret::TokenSecret;
 use crate::validate::InvalidInput;

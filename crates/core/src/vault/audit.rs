@@ -21,6 +21,8 @@ use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
+pub use super::audit_text::{describe, export, ExportFormat};
+
 type HmacSha256 = hmac::Hmac<Sha256>;
 
 /// The hash before the first entry.
@@ -79,6 +81,10 @@ pub enum AuditAction {
     TeamSynced,
     TeamLeft,
     TeamCredentialRenewed,
+    /// A secret written into a file from a template (`tw inject`).
+    TemplateInjected,
+    /// Tokens imported from another password manager's export, as one entry.
+    TokensImported,
 }
 
 impl AuditAction {
@@ -121,7 +127,28 @@ impl AuditAction {
             AuditAction::TeamSynced => "team.sync",
             AuditAction::TeamLeft => "team.leave",
             AuditAction::TeamCredentialRenewed => "team.credential_renew",
+            AuditAction::TemplateInjected => "secret.inject",
+            AuditAction::TokensImported => "token.import",
         }
+    }
+}
+
+/// Who an entry names: the OS user and the front end, "alice (app)", so a log kept in a
+/// shared or team vault says which person acted. The name is the OS's account name
+/// (not a display name anyone could set), cut to 64 characters with control and
+/// direction characters dropped; without one, the front end alone.
+pub fn actor(front_end: &str) -> String {
+    let name: String = whoami::fallible::username()
+        .unwrap_or_default()
+        .chars()
+        .filter(|c| !crate::validate::is_unsafe_char(*c))
+        .take(64)
+        .collect();
+    let name = name.trim();
+    if name.is_empty() {
+        front_end.to_string()
+    } else {
+        format!("{name} ({front_end})")
     }
 }
 

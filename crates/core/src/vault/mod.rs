@@ -9,6 +9,7 @@
 //! is refused and left as it is.
 
 pub mod audit;
+mod audit_text;
 mod auth;
 mod error;
 mod file;
@@ -27,7 +28,7 @@ pub use crate::paths::{VaultPaths, VAULT_ENV};
 pub use error::{PreviousGeneration, SeenIn, VaultError};
 pub use keys::RecipientRecord;
 pub use open::{AcceptedOlder, Restored};
-pub use tokens::{RevealPurpose, TokenChanges};
+pub use tokens::{RevealPurpose, SecretIndex, TokenChanges};
 
 use crate::clock::Clock;
 use crate::custody::{self, CustodyMode, CustodyOutcome, CustodyRecord, KeyRequest};
