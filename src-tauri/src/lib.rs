@@ -15,8 +15,14 @@ pub use state::AppState;
 use background::{auto_lock, AUTO_LOCK_TICK, REMINDER_TICK};
 use std::sync::Arc;
 use tauri::{Manager, WindowEvent};
+use tauri_plugin_window_state::{AppHandleExt, StateFlags};
 use tokenwarden_core::providers::http::{Http, HttpConfig};
 use tokenwarden_core::{SystemClock, VaultPaths};
+
+/// What the window remembers between runs.
+const WINDOW_STATE: StateFlags = StateFlags::SIZE
+    .union(StateFlags::POSITION)
+    .union(StateFlags::MAXIMIZED);
 
 fn vault_paths() -> VaultPaths {
     std::env::args()
@@ -82,6 +88,13 @@ pub fn run() {
                 .args(login_args)
                 .build(),
         )
+        // Size, position and maximised state, restored when the window is made. Not
+        // its visibility: whether it opens or stays in the tray is `--minimized`'s.
+        .plugin(
+            tauri_plugin_window_state::Builder::new()
+                .with_state_flags(WINDOW_STATE)
+                .build(),
+        )
         .manage(AppState::new(
             paths,
             Http::new(HttpConfig::default()),
@@ -124,6 +137,11 @@ pub fn run() {
             if let WindowEvent::CloseRequested { api, .. } = event {
                 if window.label() == "main" {
                     api.prevent_close();
+                    // Saved now, not only at exit: an app that lives in the tray is
+                    // more often ended by a logout than quit from its menu.
+                    if let Err(e) = window.app_handle().save_window_state(WINDOW_STATE) {
+                        tracing::warn!(error = %e, "could not save the window's size and position");
+                    }
                     let _ = window.hide();
                     tracing::info!("window closed; still running in the tray");
                 }
@@ -143,6 +161,11 @@ pub fn run() {
             commands::tokens::edit_token,
             commands::tokens::remove_token,
             commands::tokens::create_remote,
+            commands::tokens::scope_advice,
+            commands::tokens::check_ips,
+            commands::page::audit_export,
+            commands::import::import_preview,
+            commands::import::import_apply,
             commands::rotation::rotate_token,
             commands::rotation::rotate_due,
             commands::rotation::guided_begin,

@@ -175,7 +175,17 @@ fn the_app_end_to_end_in_its_real_window() {
         "document.getElementById('remote-expires').value = arguments[0];",
         json!([expires]),
     );
-    s.type_into("#remote-scopes", "members.delete");
+    // The picker starts on the narrowest preset; one scope more is warned about inline.
+    s.js(
+        "document.querySelector('#remote-scope-picker input[value=\"members.delete\"]').click();",
+        json!([]),
+    );
+    s.wait_for(
+        "the inline least-privilege warning",
+        "(() => { const w = document.querySelector('#remote-scope-picker .scope-warning'); \
+           return !w.hidden && w.textContent.includes('members.delete is beyond'); })()",
+        WAIT,
+    );
     shot(&display, "03-create-dialog.png");
     s.click("#remote-submit");
     s.wait_for(
@@ -184,7 +194,7 @@ fn the_app_end_to_end_in_its_real_window() {
         WAIT,
     );
     assert!(
-        message(&s).contains("Least privilege: members.delete"),
+        message(&s).contains("least privilege: members.delete is beyond"),
         "{}",
         message(&s)
     );

@@ -8,6 +8,7 @@ mod permissions;
 mod support;
 mod team;
 mod trust;
+mod ui;
 mod window;
 
 /// Held by each test for its whole run.

@@ -4,7 +4,7 @@
 
 import { $, el, say, fmt, expiryClass, leftText, stateText, armed, disarm, onShow } from "./dom.js";
 import { call, attempt } from "./api.js";
-import { loadTokens, onListLoaded } from "./list.js";
+import { loadTokens, onListLoaded, focusCurrentRow } from "./list.js";
 
 const REVEAL_SECONDS = 10;
 
@@ -30,9 +30,14 @@ function hideSecret() {
 }
 
 export function closeDetail() {
+  const wasOpen = !$("detail").hidden;
+  const id = current?.id;
+  const inside = $("detail").contains(document.activeElement);
   hideSecret();
   $("detail").hidden = true;
   current = null;
+  // Focus goes back to the token's row, where the keyboard left the list.
+  if (wasOpen && inside && id) focusCurrentRow(id);
 }
 
 export async function openDetail(id) {
@@ -44,6 +49,7 @@ export async function openDetail(id) {
   facts.replaceChildren();
   const fact = (k, v, cls) => facts.append(el("dt", k), el("dd", v, cls));
   fact("Provider", t.provider + (t.integration ? ` · ${t.integration}` : ""));
+  if (d.detected) fact("Kind", d.detected.name);
   fact("State", stateText(t.state), "state " + t.state);
   if (t.team) fact("Team", "shared through the team's server; edits and rotations go there first");
   $("share-btn").hidden = t.team || t.state !== "current";
@@ -79,7 +85,11 @@ export async function openDetail(id) {
   }
   const audit = $("detail-audit");
   audit.replaceChildren();
-  for (const e of d.audit.slice().reverse()) audit.append(el("li", `${fmt(e.at)} · ${e.action} · ${e.actor}`));
+  for (const e of d.audit.slice().reverse()) {
+    const li = el("li", e.summary);
+    li.append(el("div", `${fmt(e.at)} · ${e.actor}`, "muted"));
+    audit.append(li);
+  }
   $("detail").hidden = false;
 }
 

@@ -69,7 +69,7 @@ export function disarm(button) {
 
 // ---- screens ----------------------------------------------------------------
 
-export const SCREENS = ["tokens", "integrations", "team", "audit", "settings"];
+export const SCREENS = ["tokens", "integrations", "team", "import", "audit", "settings"];
 const ALL_SECTIONS = ["create", "unlock", ...SCREENS];
 
 // What a module does when the screen changes (the drawer closes, typed passphrases
@@ -95,3 +95,68 @@ export function show(section) {
 export function shown() {
   return ALL_SECTIONS.find((id) => !$(id).hidden) ?? null;
 }
+
+// ---- desktop conventions -------------------------------------------------------
+
+// The platform's modifier: Cmd on macOS, Ctrl elsewhere, in the keys and their labels.
+export const isMac = /mac/i.test(navigator.userAgentData?.platform ?? navigator.platform);
+export const modKey = (e) => (isMac ? e.metaKey && !e.ctrlKey : e.ctrlKey && !e.metaKey);
+// "N" → "⌘N" on macOS, "Ctrl+N" elsewhere; `aria` gives the aria-keyshortcuts form.
+export const shortcut = (key, aria = false) =>
+  aria ? `${isMac ? "Meta" : "Control"}+${key}` : isMac ? `⌘${key}` : `Ctrl+${key}`;
+
+// Every element marked data-shortcut="N" says its shortcut in its title and to
+// assistive technology, in this platform's words.
+export function labelShortcuts() {
+  for (const e of document.querySelectorAll("[data-shortcut]")) {
+    const key = e.dataset.shortcut;
+    e.title = `${e.dataset.shortcutLabel || e.textContent.trim()} (${shortcut(key)})`;
+    e.setAttribute("aria-keyshortcuts", shortcut(key, true));
+  }
+}
+
+const FOCUSABLE = 'a[href], button, input, select, textarea, [tabindex]:not([tabindex="-1"])';
+
+// What Tab may reach inside `root`: enabled, shown, not taken out of the order.
+export function focusables(root) {
+  return [...root.querySelectorAll(FOCUSABLE)].filter(
+    (e) => !e.disabled && e.tabIndex >= 0 && e.getClientRects().length > 0 && !e.closest("[hidden]")
+  );
+}
+
+// The dialog on top, if one is open.
+const topDialog = () => [...document.querySelectorAll("dialog[open]")].pop() ?? null;
+
+// Modal dialogs keep Tab inside them and close on Escape, the same on every
+// platform's webview (WebKitGTK, WebView2 and WKWebView differ on both), and hand
+// focus back to what opened them.
+document.addEventListener("keydown", (e) => {
+  const d = topDialog();
+  if (!d) return;
+  if (e.key === "Escape") {
+    e.preventDefault();
+    e.stopPropagation();
+    d.close("cancel");
+  } else if (e.key === "Tab" || e.code === "Tab" || e.keyCode === 9) {
+    // Shift+Tab reaches WebKitGTK as ISO_Left_Tab, which some of its paths report
+    // with the key "Unidentified": the code and keyCode say Tab in every case.
+    const items = focusables(d);
+    if (!items.length) return e.preventDefault();
+    const i = items.indexOf(document.activeElement);
+    const next = e.shiftKey ? (i <= 0 ? items.length - 1 : i - 1) : (i === -1 || i === items.length - 1 ? 0 : i + 1);
+    e.preventDefault();
+    items[next].focus();
+  }
+}, { capture: true });
+
+const openers = new WeakMap();
+const nativeShowModal = HTMLDialogElement.prototype.showModal;
+HTMLDialogElement.prototype.showModal = function () {
+  openers.set(this, document.activeElement);
+  nativeShowModal.call(this);
+};
+document.addEventListener("close", (e) => {
+  const opener = openers.get(e.target);
+  openers.delete(e.target);
+  if (opener && opener.isConnected && !opener.closest("[hidden]")) opener.focus();
+}, { capture: true });

@@ -13,6 +13,7 @@ let shownRows = [];          // filtered and sorted: what the list scrolls throu
 let rowHeight = 0;           // measured from the first row drawn
 let loadGeneration = 0;
 let partial = false;
+let focusIndex = 0;          // the row Tab lands on (one tab stop for the whole list)
 
 // What else follows a fresh list (the open drawer); registered by those modules.
 const loadListeners = [];
@@ -55,6 +56,7 @@ export function render() {
   const live = $("show-retired").checked ? allRows : allRows.filter((t) => t.state !== "revoked");
   const matching = q ? live.filter((t) => haystack(t).includes(q)) : live;
   shownRows = sorted(matching);
+  focusIndex = Math.min(focusIndex, Math.max(0, shownRows.length - 1));
   $("count").textContent = partial
     ? "(loading…)"
     : q ? `(${matching.length} of ${live.length})` : `(${live.length})`;
@@ -66,7 +68,7 @@ export function render() {
 function rowElement(t, index) {
   const tr = el("tr");
   tr.dataset.id = t.id;
-  tr.tabIndex = 0;
+  tr.tabIndex = index === focusIndex ? 0 : -1;
   tr.setAttribute("aria-rowindex", String(index + 2));
   const cls = expiryClass(t.days_left);
   const rotate = el("button", t.rotation === "automatic" ? "Rotate" : "Rotate…", "small ghost");
@@ -119,7 +121,10 @@ function paintRows() {
   if (first > 0) frag.append(spacer(first * h));
   for (let i = first; i < last; i++) frag.append(rowElement(shownRows[i], i));
   if (last < shownRows.length) frag.append(spacer((shownRows.length - last) * h));
+  // Redrawing replaces the rows: the focused one keeps the focus if it is still drawn.
+  const hadFocus = $("rows").contains(document.activeElement);
   $("rows").replaceChildren(frag);
+  if (hadFocus) rowAt(focusIndex)?.focus({ preventScroll: true });
   if (!rowHeight && last > first) {
     const measured = $("rows").querySelector("tr[data-id]").getBoundingClientRect().height;
     if (measured > 0) {
@@ -173,6 +178,7 @@ export function forgetRows() {
 // A new filter, sort or revoked choice shows its list from the top.
 function renderFromTop() {
   $("list-wrap").scrollTop = 0;
+  focusIndex = 0;
   render();
 }
 
@@ -190,3 +196,43 @@ $("filter").addEventListener("input", (e) => {
 });
 $("sort").addEventListener("change", renderFromTop);
 $("show-retired").addEventListener("change", renderFromTop);
+
+// ---- the keyboard ---------------------------------------------------------------
+
+// The list is one tab stop; the arrows, Page Up/Down, Home and End move between its
+// rows (drawn as they come into view), Enter opens one.
+const rowAt = (i) => $("rows").querySelector(`tr[aria-rowindex="${i + 2}"]`);
+
+export function focusRow(index) {
+  if (!shownRows.length) return;
+  focusIndex = Math.max(0, Math.min(shownRows.length - 1, index));
+  const wrap = $("list-wrap");
+  const h = rowHeight || 44;
+  const head = $("token-table").tHead.getBoundingClientRect().height;
+  const top = focusIndex * h;
+  if (top < wrap.scrollTop) wrap.scrollTop = top;
+  else if (top + h > wrap.scrollTop + wrap.clientHeight - head) wrap.scrollTop = top + h - wrap.clientHeight + head;
+  paintRows();
+  rowAt(focusIndex)?.focus();
+}
+
+// Back to the row a person left (the drawer closed), if it is still drawn.
+export function focusCurrentRow(id) {
+  const i = shownRows.findIndex((r) => r.id === id);
+  if (i >= 0) focusRow(i);
+}
+
+$("rows").addEventListener("keydown", (e) => {
+  const tr = e.target.closest("tr[data-id]");
+  if (!tr || e.target !== tr) return;
+  const i = Number(tr.getAttribute("aria-rowindex")) - 2;
+  const page = Math.max(1, Math.floor($("list-wrap").clientHeight / (rowHeight || 44)) - 1);
+  const to = { ArrowDown: i + 1, ArrowUp: i - 1, PageDown: i + page, PageUp: i - page, Home: 0, End: shownRows.length - 1 }[e.key];
+  if (to === undefined) return;
+  e.preventDefault();
+  focusRow(to);
+});
+$("rows").addEventListener("focusin", (e) => {
+  const tr = e.target.closest("tr[data-id]");
+  if (tr) focusIndex = Number(tr.getAttribute("aria-rowindex")) - 2;
+});

@@ -2,7 +2,7 @@
 // (withGlobalTauri) is reached only through api.js. This one wires the modules
 // together: the bar, the keyboard, the tray's and the core's events.
 
-import { $, afterPaint, show, shown } from "./dom.js";
+import { $, afterPaint, show, shown, modKey, labelShortcuts } from "./dom.js";
 import { call, attempt, listen } from "./api.js";
 import { loadTokens } from "./list.js";
 import { openDetail, closeDetail, currentId, currentDetail } from "./detail.js";
@@ -11,6 +11,7 @@ import { openAdd, openEdit } from "./tokens.js";
 import "./remote.js";
 import { showIntegrations } from "./integrations.js";
 import { showAudit } from "./audit.js";
+import { showImport } from "./import.js";
 import { showTeam } from "./team.js";
 import { showSettings, clearSettingsSecrets } from "./settings.js";
 import { refresh, afterLock } from "./vault.js";
@@ -30,7 +31,13 @@ $("rows").addEventListener("click", (e) => {
 });
 $("rows").addEventListener("keydown", (e) => {
   const tr = e.target.closest("tr[data-id]");
-  if (tr && e.key === "Enter") openToken(tr.dataset.id);
+  // From the keyboard, the focus follows into the drawer (Escape brings it back).
+  if (tr && e.target === tr && e.key === "Enter") {
+    attempt(async () => {
+      await openDetail(tr.dataset.id);
+      $("detail-close").focus();
+    });
+  }
 });
 $("rotate-btn").addEventListener("click", () => currentId() && startRotation(currentId()));
 $("edit-btn").addEventListener("click", () => openEdit(currentDetail()));
@@ -44,6 +51,7 @@ const SCREEN_OPENERS = {
   }),
   integrations: showIntegrations,
   team: showTeam,
+  import: showImport,
   audit: showAudit,
   settings: showSettings,
 };
@@ -65,10 +73,11 @@ function activity() {
 document.addEventListener("keydown", activity, { capture: true });
 document.addEventListener("pointerdown", activity, { capture: true });
 
-// Keyboard: the platform's modifier (Cmd on macOS, Ctrl elsewhere).
-const isMac = navigator.platform.toUpperCase().includes("MAC");
+// Keyboard: the platform's modifier (Cmd on macOS, Ctrl elsewhere), labelled so in
+// the buttons' titles. Dialogs take Escape first (dom.js).
+labelShortcuts();
 document.addEventListener("keydown", (e) => {
-  const mod = isMac ? e.metaKey : e.ctrlKey;
+  const mod = modKey(e);
   const key = e.key.toLowerCase();
   if (mod && key === "f" && !$("tokens").hidden) {
     e.preventDefault();

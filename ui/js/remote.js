@@ -1,32 +1,29 @@
-// Creating a token through a provider's API, with a least-privilege preset: offered
-// for the integrations whose provider's API can create tokens (the catalog says which).
+// Creating a token through a provider's API, with the scope picker (presets, search,
+// the least-privilege warning) and IP chips: offered for the integrations whose
+// provider's API can create tokens (the catalog says which).
 
-import { $, say, words } from "./dom.js";
+import { $, say } from "./dom.js";
 import { call, attempt, catalog, providerOf, normalise } from "./api.js";
 import { loadTokens } from "./list.js";
+import { ScopePicker } from "./scopes.js";
+import { IpChips } from "./chips.js";
 
 const DEFAULT_DAYS = 90;
 
 let integrations = [];       // those offered, as list_integrations gives them
+const picker = new ScopePicker($("remote-scope-picker"));
+const ips = new IpChips($("remote-ips"));
 
 const chosen = () => integrations.find((i) => i.label === $("remote-integration").value);
 
-// The title and presets follow the chosen integration's provider.
+// The title, the scopes and the presets follow the chosen integration's provider;
+// its narrowest common preset is chosen to start with.
 function showProvider() {
   const p = providerOf(chosen()?.provider_key);
   $("remote-title").textContent = `Create a token in ${p.name}`;
-  $("remote-preset").replaceChildren(
-    new Option("(none)", ""),
-    ...p.presets.map((x) => new Option(x.title, x.key)),
-  );
-  // The first preset is the provider's narrowest common case.
-  $("remote-preset").value = p.presets[0]?.key ?? "";
-  showPresetScopes();
-}
-
-function showPresetScopes() {
-  const preset = providerOf(chosen()?.provider_key).presets.find((x) => x.key === $("remote-preset").value);
-  $("remote-preset-scopes").textContent = preset ? preset.scopes.join(", ") : "no preset: list every scope below";
+  const first = p.presets[0];
+  picker.setProvider(p, first ? [...first.scopes] : [], first?.key ?? null);
+  ips.setProvider(p.key);
 }
 
 async function openRemote() {
@@ -42,6 +39,7 @@ async function openRemote() {
   $("remote-form").reset();
   $("remote-integration").replaceChildren(...integrations.map((i) => new Option(i.label, i.label)));
   showProvider();
+  ips.set([]);
   const d = new Date(Date.now() + DEFAULT_DAYS * 86400000);
   $("remote-expires").value = d.toISOString().slice(0, 10);
   $("remote-error").hidden = true;
@@ -50,7 +48,6 @@ async function openRemote() {
 }
 
 $("remote-integration").addEventListener("change", showProvider);
-$("remote-preset").addEventListener("change", showPresetScopes);
 $("create-remote-btn").addEventListener("click", openRemote);
 
 $("remote-form").addEventListener("submit", async (e) => {
@@ -58,16 +55,16 @@ $("remote-form").addEventListener("submit", async (e) => {
   e.preventDefault();
   $("remote-submit").disabled = true;
   try {
+    const { preset, scopes } = picker.form();
     const made = await call("create_remote", {
       form: {
         integration: $("remote-integration").value, name: $("remote-name").value,
-        preset: $("remote-preset").value || null, scopes: words($("remote-scopes").value),
-        allowed_ips: words($("remote-ips").value), expires: $("remote-expires").value,
+        preset, scopes, allowed_ips: await ips.value(), expires: $("remote-expires").value,
       },
     });
     $("remote-dialog").close();
-    const warn = made.warnings.length ? ` Least privilege: ${made.warnings.join(", ")} beyond the preset.` : "";
-    say(`Created ${made.token.name} in ${made.provider} and stored it.${warn}`, made.warnings.length ? "error" : "info");
+    const w = made.advice.warning;
+    say(`Created ${made.token.name} in ${made.provider} and stored it.${w ? " Warning: " + w + "." : ""}`, w ? "error" : "info");
     await loadTokens();
     call("check_reminders").catch(() => {});
   } catch (err) {

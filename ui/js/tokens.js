@@ -1,9 +1,14 @@
 // The add dialog, which also edits a token's recorded facts (never its secret or
 // provider: a new secret is a rotation, another provider another token).
 
-import { $, say, words } from "./dom.js";
+import { $, say } from "./dom.js";
 import { call, attempt, catalog, providerOf, providerOptions, normalise } from "./api.js";
 import { loadTokens } from "./list.js";
+import { ScopePicker } from "./scopes.js";
+import { IpChips } from "./chips.js";
+
+const picker = new ScopePicker($("add-scope-picker"));
+const ips = new IpChips($("add-ips"));
 
 // The token in the dialog, {id, integration}, or null to add. Its integration is
 // sent back as it is: the dialog does not move a token to another one.
@@ -16,7 +21,15 @@ function expiresHint() {
     ? "YYYY-MM-DD, never, or leave empty to read it from the token"
     : "YYYY-MM-DD or never";
 }
-$("add-provider").addEventListener("change", expiresHint);
+// The scopes and IP checks follow the provider.
+function providerChanged(held = [], allowed = []) {
+  const p = providerOf($("add-provider").value);
+  picker.setProvider(p, held);
+  ips.setProvider(p.key);
+  ips.set(allowed);
+  expiresHint();
+}
+$("add-provider").addEventListener("change", () => providerChanged());
 
 // Resolves to whether the dialog can open (the provider list needs the catalog).
 async function prepare(edit) {
@@ -35,13 +48,14 @@ async function prepare(edit) {
 }
 
 function open() {
-  expiresHint();
   $("add-dialog").showModal();
   $("add-name").focus();
 }
 
 export async function openAdd() {
-  if (await prepare(null)) open();
+  if (!(await prepare(null))) return;
+  providerChanged();
+  open();
 }
 
 // The stored expiry as the field takes it: a day when it is midnight UTC (as a typed
@@ -59,8 +73,7 @@ export async function openEdit(d) {
   if (!(await prepare({ id: t.id, integration: t.integration || null }))) return;
   $("add-provider").value = t.provider_key;
   $("add-name").value = t.name;
-  $("add-scopes").value = t.scopes.join(" ");
-  $("add-ips").value = t.allowed_ips.join(" ");
+  providerChanged(t.scopes, t.allowed_ips);
   $("add-expires").value = expiresField(t.expires_at);
   $("add-notes").value = d.notes || "";
   open();
@@ -71,13 +84,13 @@ $("add-btn").addEventListener("click", openAdd);
 $("add-form").addEventListener("submit", async (e) => {
   if (e.submitter && e.submitter.value === "cancel") return;
   e.preventDefault();
-  const form = {
-    name: $("add-name").value, scopes: words($("add-scopes").value),
-    allowed_ips: words($("add-ips").value), expires: $("add-expires").value,
-    notes: $("add-notes").value,
-  };
   $("add-submit").disabled = true;
   try {
+    const form = {
+      name: $("add-name").value, scopes: picker.value(),
+      allowed_ips: await ips.value(), expires: $("add-expires").value,
+      notes: $("add-notes").value,
+    };
     let row;
     if (editing) {
       row = await call("edit_token", { id: editing.id, form: { ...form, integration: editing.integration } });

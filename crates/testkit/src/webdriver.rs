@@ -233,6 +233,9 @@ impl Session {
     pub fn type_into(&self, css: &str, text: &str) {
         let e = self.find(css);
         self.call("POST", &format!("/element/{e}/clear"), Some(json!({})));
+        if text.is_empty() {
+            return;
+        }
         self.call(
             "POST",
             &format!("/element/{e}/value"),
@@ -247,6 +250,58 @@ impl Session {
             &format!("/element/{element}/value"),
             Some(json!({"text": text})),
         );
+    }
+
+    /// Types `text` where the focus is, as a person at the keyboard does (W3C Actions:
+    /// real key events to whatever has the focus). Key codes: `\u{E004}` Tab,
+    /// `\u{E007}` Enter, `\u{E00C}` Escape, `\u{E00D}` Space, `\u{E003}` Backspace,
+    /// `\u{E010}`/`\u{E011}` End/Home, `\u{E013}`/`\u{E015}` Up/Down; `\u{E008}`
+    /// Shift, `\u{E009}` Control and `\u{E03D}` Meta are held until `\u{E000}`.
+    pub fn keys(&self, text: &str) {
+        let mut actions = vec![];
+        let mut held: Vec<char> = vec![];
+        for c in text.chars() {
+            match c {
+                '\u{E000}' => {
+                    for m in held.drain(..).rev() {
+                        actions.push(json!({"type": "keyUp", "value": m.to_string()}));
+                    }
+                }
+                '\u{E008}' | '\u{E009}' | '\u{E03D}' => {
+                    held.push(c);
+                    actions.push(json!({"type": "keyDown", "value": c.to_string()}));
+                }
+                _ => {
+                    actions.push(json!({"type": "keyDown", "value": c.to_string()}));
+                    actions.push(json!({"type": "keyUp", "value": c.to_string()}));
+                }
+            }
+        }
+        for m in held.drain(..).rev() {
+            actions.push(json!({"type": "keyUp", "value": m.to_string()}));
+        }
+        let v = request_raw(
+            self.port,
+            "POST",
+            &format!("/session/{}/actions", self.id),
+            Some(json!({"actions": [{"type": "key", "id": "keyboard", "actions": actions}]})),
+        );
+        if let Some(e) = v["value"].get("error") {
+            panic!("webdriver keys {text:?}: {e} {}", v["value"]["message"]);
+        }
+    }
+
+    /// Sets the window's outer size (W3C Set Window Rect); returns the rect it got.
+    pub fn set_window_size(&self, width: u32, height: u32) -> Value {
+        self.call(
+            "POST",
+            "/window/rect",
+            Some(json!({"width": width, "height": height})),
+        )
+    }
+
+    pub fn window_rect(&self) -> Value {
+        self.call("GET", "/window/rect", None)
     }
 
     pub fn text(&self, css: &str) -> String {

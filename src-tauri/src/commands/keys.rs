@@ -98,18 +98,7 @@ pub async fn export_identity(
     clear_text: bool,
     proof: Option<PageProof>,
 ) -> Result<String> {
-    let out = std::path::PathBuf::from(path.trim());
-    // The window has no working directory a person would know.
-    if !out.is_absolute() {
-        return Err(AppError::new(
-            "invalid",
-            format!(
-                "export: '{}' is not a full path; give one such as {}",
-                out.display(),
-                std::env::temp_dir().join("tokenwarden-key.age").display()
-            ),
-        ));
-    }
+    let out = super::full_path("export", &path, "tokenwarden-key.age")?;
     let form = ExportForm {
         out: out.clone(),
         // Clear text only when asked for, and then no passphrase is used at all.

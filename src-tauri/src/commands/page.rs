@@ -9,7 +9,7 @@ use serde::Serialize;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use tauri::{AppHandle, State};
-use tokenwarden_core::audit::{AuditEntry, Verdict};
+use tokenwarden_core::audit::{self, AuditEntry, Verdict};
 use tokenwarden_core::providers::{self, CatalogEntry};
 use tokenwarden_core::sandbox::{self, Sandbox};
 
@@ -20,16 +20,67 @@ pub fn provider_catalog() -> Vec<CatalogEntry> {
     providers::catalog()
 }
 
+/// An entry with the sentence it reads as (the core words it, as for `tw audit`).
+#[derive(Serialize)]
+pub struct AuditRow {
+    #[serde(flatten)]
+    entry: AuditEntry,
+    summary: String,
+}
+
+impl From<AuditEntry> for AuditRow {
+    fn from(entry: AuditEntry) -> Self {
+        Self {
+            summary: audit::describe(&entry),
+            entry,
+        }
+    }
+}
+
 #[derive(Serialize)]
 pub struct AuditView {
-    entries: Vec<AuditEntry>,
+    entries: Vec<AuditRow>,
     verdict: Verdict,
+    /// A new file to suggest for an export: today's, in Downloads (or home).
+    export_to: String,
 }
 
 #[tauri::command]
 pub async fn audit_log(state: State<'_, AppState>) -> Result<AuditView> {
     let (entries, verdict) = state.session()?.audit_log(true).await?;
-    Ok(AuditView { entries, verdict })
+    let entries = entries.into_iter().map(AuditRow::from).collect();
+    let folder = export_folder();
+    let export_to = folder
+        .join(format!(
+            "tokenwarden-audit-{}.csv",
+            state.clock.now().format("%Y-%m-%d")
+        ))
+        .display()
+        .to_string();
+    Ok(AuditView {
+        entries,
+        verdict,
+        export_to,
+    })
+}
+
+/// Where exports are suggested: the OS's Downloads folder, else home, else the temp
+/// folder.
+fn export_folder() -> std::path::PathBuf {
+    tokenwarden_core::paths::downloads_dir().unwrap_or_else(std::env::temp_dir)
+}
+
+/// Writes the audit log to a new file the person names, as CSV or JSON.
+#[tauri::command]
+pub async fn audit_export(
+    state: State<'_, AppState>,
+    path: String,
+    format: String,
+) -> Result<usize> {
+    let format = audit::ExportFormat::parse(&format)
+        .ok_or_else(|| AppError::new("invalid", "export format: use csv or json"))?;
+    let path = super::full_path("audit export", &path, "tokenwarden-audit.csv")?;
+    Ok(state.session()?.export_audit(&path, format).await?)
 }
 
 /// Starts the simulated GoodAccess with demo tokens (first run: try everything

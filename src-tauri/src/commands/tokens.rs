@@ -9,11 +9,12 @@ use serde::{Deserialize, Serialize};
 use tauri::{AppHandle, State};
 use tokenwarden_core::actions::remote::CreateForm;
 use tokenwarden_core::actions::tokens::{Listed, RotationKind, ScopeGroup, TokenForm};
-use tokenwarden_core::audit::AuditEntry;
 use tokenwarden_core::model::policy::{Policy, PolicySource};
+use tokenwarden_core::providers::ScopeAdvice;
 use tokenwarden_core::rotation::Rotation;
+use tokenwarden_core::tokentype::TokenType;
 use tokenwarden_core::vault::RevealPurpose;
-use tokenwarden_core::TokenSecret;
+use tokenwarden_core::{ProviderKind, TokenSecret};
 
 /// How long a copied secret stays on the clipboard.
 const CLIPBOARD_CLEAR: std::time::Duration = std::time::Duration::from_secs(30);
@@ -96,7 +97,10 @@ pub struct Detail {
     last_verified_at: Option<String>,
     scope_groups: Vec<ScopeGroup>,
     lineage: Vec<Lineage>,
-    audit: Vec<AuditEntry>,
+    /// The token's history, newest last, each entry with its sentence.
+    audit: Vec<super::page::AuditRow>,
+    /// What kind of token its secret's shape says it is.
+    detected: Option<TokenType>,
     open_rotation: Option<Rotation>,
     /// The policy in words, with where it comes from.
     policy: String,
@@ -127,7 +131,8 @@ pub async fn token_detail(state: State<'_, AppState>, id: String) -> Result<Deta
             })
             .collect(),
         scope_groups: d.scope_groups,
-        audit: d.audit,
+        audit: d.audit.into_iter().map(Into::into).collect(),
+        detected: t.detected,
         open_rotation: d.open_rotation,
         token: row(d.listed, session.now()),
     })
@@ -218,10 +223,34 @@ pub async fn remove_token(
 #[derive(Serialize)]
 pub struct Created {
     token: TokenRow,
-    /// The preset chosen, and the scopes beyond it: least-privilege warnings.
-    preset: Option<&'static str>,
-    warnings: Vec<String>,
+    /// The preset chosen, the scopes beyond it, and the warning the core words.
+    advice: ScopeAdvice,
     provider: &'static str,
+}
+
+/// Allowed IPs checked as the provider limits them (each an address or CIDR range,
+/// normalised): what the IP chips ask as each is typed.
+#[tauri::command]
+pub fn check_ips(provider: String, ips: Vec<String>) -> Result<Vec<String>> {
+    let kind = ProviderKind::parse(&provider)?;
+    let ips: Vec<String> = ips
+        .iter()
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+        .collect();
+    Ok((kind.profile().check_ips)(&ips)?)
+}
+
+/// The scopes a token would hold with a preset and more, checked as the provider spells
+/// them, and the least-privilege warning: what the scope picker shows as it changes.
+#[tauri::command]
+pub fn scope_advice(
+    provider: String,
+    preset: Option<String>,
+    scopes: Vec<String>,
+) -> Result<ScopeAdvice> {
+    let kind = ProviderKind::parse(&provider)?;
+    Ok(kind.profile().scope_advice(preset.as_deref(), &scopes)?)
 }
 
 /// Creates a token through its integration's API and stores it before anything else.
@@ -241,7 +270,6 @@ pub async fn create_remote(
     Ok(Created {
         provider: c.integration.provider.display_name(),
         token: row(d.listed, session.now()),
-        preset: c.preset,
-        warnings: c.beyond_preset,
+        advice: c.advice,
     })
 }

@@ -11,6 +11,11 @@ use tokenwarden_core::custody::{CustodyError, CustodyMode, KeyRequest, DEFAULT_W
 use tokenwarden_core::vault::Unlock;
 use tokenwarden_core::{SecretString, Vault, VaultError};
 
+/// Who the window's audit entries name: the OS user, "(app)".
+fn actor() -> String {
+    tokenwarden_core::audit::actor("app")
+}
+
 #[derive(Serialize)]
 pub struct VaultStatus {
     path: String,
@@ -91,7 +96,7 @@ pub(crate) fn open_vault(
     let unlock = Unlock {
         passphrase: passphrase.map(SecretString::from),
     };
-    let vault = Vault::open(state.paths.clone(), &unlock, state.clock.clone(), "app")?;
+    let vault = Vault::open(state.paths.clone(), &unlock, state.clock.clone(), &actor())?;
     take(state, vault);
     Ok(true)
 }
@@ -142,7 +147,7 @@ pub async fn unlock(
         passphrase: Some(SecretString::from(passphrase)),
     };
     let vault =
-        tauri::async_runtime::spawn_blocking(move || Vault::open(paths, &unlock, clock, "app"))
+        tauri::async_runtime::spawn_blocking(move || Vault::open(paths, &unlock, clock, &actor()))
             .await
             .map_err(|_| AppError::interrupted())??;
     take(&state, vault);
@@ -182,10 +187,10 @@ pub async fn recover_vault(
         passphrase: passphrase.filter(|p| !p.is_empty()).map(SecretString::from),
     };
     let (vault, notice) = tauri::async_runtime::spawn_blocking(move || match how {
-        Recovery::RestorePrevious => Vault::restore_previous(paths, &unlock, clock, "app")
+        Recovery::RestorePrevious => Vault::restore_previous(paths, &unlock, clock, &actor())
             .map(|(v, restored)| (v, restored.describe())),
         Recovery::AcceptOlder => {
-            Vault::accept_older(paths, &unlock, clock, "app").map(|(v, o)| (v, o.describe()))
+            Vault::accept_older(paths, &unlock, clock, &actor()).map(|(v, o)| (v, o.describe()))
         }
     })
     .await
@@ -212,7 +217,7 @@ pub async fn create_vault(
                 work_factor: DEFAULT_WORK_FACTOR,
             },
             clock,
-            "app",
+            &actor(),
         ),
         None => {
             let mut no_passphrase = || {
@@ -227,7 +232,7 @@ pub async fn create_vault(
                     work_factor: DEFAULT_WORK_FACTOR,
                 },
                 clock,
-                "app",
+                &actor(),
             )
         }
     })
