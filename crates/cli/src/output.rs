@@ -135,12 +135,7 @@ pub fn print_table(ts: &[TokenRecord], now: DateTime<Utc>) -> Result<()> {
     }
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     for r in &rows {
-        let cells: Vec<String> = r
-            .iter()
-            .zip(widths)
-            .map(|(c, w)| format!("{c}{}", " ".repeat(w - c.chars().count())))
-            .collect();
-        line(&mut out, format_args!("{}", cells.join("  ").trim_end()))?;
+        line(&mut out, format_args!("{}", padded(r, &widths)))?;
     }
     if ts.is_empty() {
         line(
@@ -251,6 +246,20 @@ pub fn preset_keys() -> String {
         }
     }
     format!("One of the provider's presets ({})", out.join("; "))
+}
+
+/// One table row: each cell padded to its column's width (in characters), two spaces
+/// between columns, none after the last.
+pub fn padded<S: AsRef<str>>(cells: &[S], widths: &[usize]) -> String {
+    let cells: Vec<String> = cells
+        .iter()
+        .zip(widths)
+        .map(|(c, w)| {
+            let c = c.as_ref();
+            format!("{c}{}", " ".repeat(w.saturating_sub(c.chars().count())))
+        })
+        .collect();
+    cells.join("  ").trim_end().to_string()
 }
 
 #[cfg(test)]

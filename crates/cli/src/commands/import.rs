@@ -101,12 +101,7 @@ fn print_preview(p: &ImportPreview) -> Result<()> {
         output::safe(&format!("{}: {}", p.format_name, p.file))
     )?;
     for r in &rows {
-        let cells: Vec<String> = r
-            .iter()
-            .zip(widths)
-            .map(|(c, w)| format!("{c}{}", " ".repeat(w - c.chars().count())))
-            .collect();
-        writeln!(out, "{}", cells.join("  ").trim_end())?;
+        writeln!(out, "{}", output::padded(r, &widths))?;
     }
     writeln!(out, "{}", output::safe(&p.summary))?;
     out.flush()?;

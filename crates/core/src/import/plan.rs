@@ -217,7 +217,9 @@ fn plural(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
 
-/// The preview's name: the whole name, or its start when it runs long.
+/// The preview's name: the whole name, or its start when it runs long. Each front end
+/// shows it safely its own way (`tw` escapes control and bidirectional characters
+/// visibly; the app shows them as U+FFFD).
 fn shown(name: &str) -> String {
     const SHOWN: usize = 120;
     if name.chars().count() <= SHOWN {

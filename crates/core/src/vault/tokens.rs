@@ -520,15 +520,20 @@ impl Vault {
         {
             candidates = self.ids_where("id LIKE ?1 || '%'", &q.to_ascii_lowercase())?;
         }
-        match candidates.len() {
-            0 => Err(VaultError::TokenNotFound {
-                query: q.to_string(),
+        self.the_one(q, &candidates)
+    }
+
+    /// The token a query found, or why there is not exactly one.
+    fn the_one(&self, query: &str, candidates: &[String]) -> Result<TokenRecord, VaultError> {
+        match candidates {
+            [] => Err(VaultError::TokenNotFound {
+                query: query.to_string(),
             }),
-            1 => self.get_token(&candidates[0]),
-            n => Err(VaultError::Ambiguous {
-                query: q.to_string(),
-                count: n,
-                ids: candidates
+            [one] => self.get_token(one),
+            many => Err(VaultError::Ambiguous {
+                query: query.to_string(),
+                count: many.len(),
+                ids: many
                     .iter()
                     .take(10)
                     .map(|i| &i[..8])
@@ -584,22 +589,7 @@ impl Vault {
         if candidates.is_empty() {
             candidates = ids(false)?;
         }
-        match candidates.len() {
-            0 => Err(VaultError::TokenNotFound {
-                query: q.to_string(),
-            }),
-            1 => self.get_token(&candidates[0]),
-            n => Err(VaultError::Ambiguous {
-                query: q.to_string(),
-                count: n,
-                ids: candidates
-                    .iter()
-                    .take(10)
-                    .map(|i| &i[..8])
-                    .collect::<Vec<_>>()
-                    .join(", "),
-            }),
-        }
+        self.the_one(q, &candidates)
     }
 
     /// Hands out a token's secret, and records that it did, durably, first.
