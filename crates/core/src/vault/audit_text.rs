@@ -172,7 +172,23 @@ pub fn describe(e: &AuditEntry) -> String {
                 .unwrap_or_default()
         ),
         "policy.set" => format!("Set the rotation policy of {name}"),
-        "settings.update" => "Changed the settings".into(),
+        "settings.update" => {
+            let lock = match d["auto_lock_minutes"].as_u64() {
+                Some(0) => "never auto-lock".to_string(),
+                Some(m) => format!("auto-lock after {m} min"),
+                None => return "Changed the settings".into(),
+            };
+            let leads: Vec<String> = d["reminder_lead_days"]
+                .as_array()
+                .map(|a| a.iter().map(|v| v.to_string()).collect())
+                .unwrap_or_default();
+            let leads = if leads.is_empty() {
+                "no reminders".to_string()
+            } else {
+                format!("reminders {} days before expiry", leads.join(", "))
+            };
+            format!("Changed the settings: {lock}, {leads}")
+        }
         "custody.change" => format!(
             "Moved the vault key from {} to {}",
             text(&d, "from").unwrap_or("?"),
@@ -317,6 +333,31 @@ mod tests {
             describe(&e),
             "Finished rotating e2e deploy: new token 3f2a9c1e, old one revoked"
         );
+    }
+
+    #[test]
+    fn settings_reminders_and_providers_read_as_a_person_would_say_them() {
+        let e = entry(
+            "settings.update",
+            None,
+            serde_json::json!({"auto_lock_minutes": 5, "reminder_lead_days": [30, 7]}),
+        );
+        assert_eq!(
+            describe(&e),
+            "Changed the settings: auto-lock after 5 min, reminders 30, 7 days before expiry"
+        );
+        let e = entry(
+            "reminder.fire",
+            None,
+            serde_json::json!({"tokens": ["ci deploy"], "count": 1}),
+        );
+        assert_eq!(describe(&e), "Reminded that ci deploy expires soon");
+        let e = entry(
+            "token.add",
+            Some("ci"),
+            serde_json::json!({"provider": "goodaccess"}),
+        );
+        assert_eq!(describe(&e), "Added ci (GoodAccess), never expires");
     }
 
     #[test]
