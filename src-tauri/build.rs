@@ -33,6 +33,7 @@ const COMMANDS: &[&str] = &[
     "audit_export",
     "import_preview",
     "import_apply",
+    "choose_import_file",
     "list_integrations",
     "verify_integration",
     "reconcile_integration",

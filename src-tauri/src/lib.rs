@@ -95,6 +95,9 @@ pub fn run() {
                 .with_state_flags(WINDOW_STATE)
                 .build(),
         )
+        // The native file chooser, opened only by our own command (choose_import_file):
+        // the capability grants the page none of the plugin's commands.
+        .plugin(tauri_plugin_dialog::init())
         .manage(AppState::new(
             paths,
             Http::new(HttpConfig::default()),
@@ -166,6 +169,7 @@ pub fn run() {
             commands::page::audit_export,
             commands::import::import_preview,
             commands::import::import_apply,
+            commands::import::choose_import_file,
             commands::rotation::rotate_token,
             commands::rotation::rotate_due,
             commands::rotation::guided_begin,

@@ -6,21 +6,13 @@
 //! the window keeps the app → a second launch hands over to the first. A screenshot of
 //! each screen is saved under target/tmp/e2e/.
 
-use crate::support::{shot, shots, WAIT};
+use crate::support::{shot, shots, Killed, WAIT};
 use serde_json::json;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 use tokenwarden_testkit::webdriver::{Session, TauriDriver};
 use tokenwarden_testkit::{app_env, NotifyMonitor, PrivateSecretService, Xvfb};
-
-struct Killed(Child);
-impl Drop for Killed {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
 
 fn row_id(s: &Session, name: &str) -> Option<String> {
     s.js(
@@ -402,7 +394,11 @@ fn the_app_end_to_end_in_its_real_window() {
         "document.getElementById('audit-verdict').textContent.includes('chain intact')",
         WAIT,
     );
-    assert!(s.text("#audit-rows").contains("settings.update"));
+    let log = s.text("#audit-rows");
+    assert!(
+        log.contains("Changed the settings: auto-lock after 5 min"),
+        "{log}"
+    );
     shot(&display, "10-audit.png");
     s.click("#audit-close");
 

@@ -76,3 +76,61 @@ pub fn create_vault(s: &Session) {
         WAIT,
     );
 }
+
+/// A child process ended with the test (a window manager, a tray host).
+pub struct Killed(pub std::process::Child);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// openbox on `display`: a window manager, for closing the window as a person does.
+pub fn window_manager(display: &Xvfb, bus: &str) -> Killed {
+    Killed(
+        std::process::Command::new("openbox")
+            .env("DISPLAY", &display.display)
+            .env("DBUS_SESSION_BUS_ADDRESS", bus)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("openbox runs (package openbox)"),
+    )
+}
+
+/// The app in a fresh home on its own display and bus, with a new vault and the
+/// sandbox's tokens listed. Dropped in field order: the session's app, then the
+/// display, the bus and the home.
+pub struct SandboxWindow {
+    pub s: Session,
+    _driver: tokenwarden_testkit::webdriver::TauriDriver,
+    pub display: Xvfb,
+    _service: tokenwarden_testkit::PrivateSecretService,
+    pub home: tempfile::TempDir,
+}
+
+pub fn sandbox_window(width: u32, height: u32) -> SandboxWindow {
+    let home = tempfile::tempdir().unwrap();
+    let service = tokenwarden_testkit::PrivateSecretService::start(home.path());
+    let display = Xvfb::start(width, height);
+    let vault = home.path().join("vault").join("vault.age");
+    let env = tokenwarden_testkit::app_env(&display, &service, &vault, home.path());
+    let driver = tokenwarden_testkit::webdriver::TauriDriver::start(&env);
+    let s = driver.session(env!("CARGO_BIN_EXE_tokenwarden"));
+    create_vault(&s);
+    s.click("#sandbox-btn");
+    s.wait_for(
+        "the sandbox's tokens",
+        "document.querySelectorAll('#rows tr[data-id]').length >= 4",
+        WAIT,
+    );
+    SandboxWindow {
+        s,
+        _driver: driver,
+        display,
+        _service: service,
+        home,
+    }
+}

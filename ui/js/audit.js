@@ -6,6 +6,8 @@ import { $, el, fmt, say, show } from "./dom.js";
 import { call, attempt } from "./api.js";
 
 let entries = [];
+// Drawn at most (newest first): a years-old log stays quick to open.
+const SHOWN_ROWS = 1000;
 
 function fillSelect(select, values, label = (v) => v) {
   const keep = select.value;
@@ -18,7 +20,7 @@ function render() {
   const action = $("audit-action").value;
   const shown = entries.filter((e) => (!token || e.token_id === token) && (!action || e.action === action));
   const frag = document.createDocumentFragment();
-  for (const e of shown) {
+  for (const e of shown.slice(0, SHOWN_ROWS)) {
     const tr = el("tr");
     const what = el("td", e.summary, "summary");
     const detailCell = el("td");
@@ -38,6 +40,13 @@ function render() {
       detailCell.append(b);
     }
     tr.append(el("td", e.seq), el("td", fmt(e.at)), el("td", e.actor), what, detailCell);
+    frag.append(tr);
+  }
+  if (shown.length > SHOWN_ROWS) {
+    const tr = el("tr");
+    const td = el("td", `… and ${shown.length - SHOWN_ROWS} older entries: filter, or export the whole log`, "muted");
+    td.colSpan = 5;
+    tr.append(td);
     frag.append(tr);
   }
   $("audit-rows").replaceChildren(frag);
@@ -66,7 +75,8 @@ export function showAudit() {
     $("audit-verdict").className = intact ? "left ok" : "left expired";
     entries = a.entries.slice().reverse();
     const tokens = new Map();
-    for (const e of entries) if (e.token_id && !tokens.has(e.token_id)) tokens.set(e.token_id, e.token_name);
+    // An entry may name no token (a log edited by hand, or a future entry kind).
+    for (const e of entries) if (e.token_id && !tokens.has(e.token_id)) tokens.set(e.token_id, e.token_name ?? "(no name)");
     const byName = [...tokens.keys()].sort((x, y) => tokens.get(x).localeCompare(tokens.get(y)));
     fillSelect($("audit-token"), byName, (id) => `${tokens.get(id)} (${id.slice(0, 8)})`);
     fillSelect($("audit-action"), [...new Set(entries.map((e) => e.action))].sort());

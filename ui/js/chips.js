@@ -12,6 +12,9 @@ export class IpChips {
     this.box = box;
     this.provider = "custom";
     this.values = [];
+    this.epoch = 0;
+    this.running = 0;
+    this.pending = null;
     this.list = el("ul", null, "chip-list");
     this.list.setAttribute("aria-label", "Allowed IPs");
     this.input = el("input");
@@ -29,7 +32,7 @@ export class IpChips {
         e.preventDefault();
         this.commit();
       } else if (e.key === "Backspace" && this.input.value === "" && this.values.length) {
-        this.remove(this.values.length - 1);
+        this.removeValue(this.values[this.values.length - 1]);
       }
     });
     this.input.addEventListener("blur", () => { if (this.input.value.trim()) this.commit(); });
@@ -42,6 +45,8 @@ export class IpChips {
 
   set(values) {
     this.values = [...values];
+    this.epoch = (this.epoch ?? 0) + 1;
+    this.running = 0;
     this.pending = null;
     this.input.value = "";
     this.showError("");
@@ -51,22 +56,33 @@ export class IpChips {
   // Checks what is typed (several at once when pasted) with the chips already there:
   // the provider may limit how many. The text leaves the field at once, so what is
   // typed while the core answers is kept for the next chip; a refused one comes back
-  // with the reason. One check at a time, in the order typed.
+  // with the reason. One check at a time, in the order typed; an answer for a dialog
+  // opened again since (`set`) is dropped.
   commit() {
     const typed = this.input.value.split(/[\s,]+/).filter(Boolean);
-    if (!typed.length) return this.pending ?? Promise.resolve(true);
+    if (!typed.length) {
+      if (this.running) return this.pending;
+      this.showError("");
+      return Promise.resolve(true);
+    }
     this.input.value = "";
+    const epoch = this.epoch;
+    this.running += 1;
     this.pending = (this.pending ?? Promise.resolve(true)).then(async () => {
       try {
         const checked = await call("check_ips", { provider: this.provider, ips: [...this.values, ...typed] });
+        if (epoch !== this.epoch) return false;
         this.values = [...new Set(checked)];
         this.showError("");
         this.draw();
         return true;
       } catch (err) {
+        if (epoch !== this.epoch) return false;
         this.input.value = [typed.join(" "), this.input.value].filter(Boolean).join(" ");
         this.showError(err.message);
         return false;
+      } finally {
+        if (epoch === this.epoch) this.running -= 1;
       }
     });
     return this.pending;
@@ -74,7 +90,10 @@ export class IpChips {
 
   // The chips, once what is still typed has been checked (rejects with its reason).
   async value() {
-    if (!(await this.commit()) || this.input.value.trim()) throw { kind: "invalid", message: this.error.textContent };
+    const ok = await this.commit();
+    if (!ok || this.input.value.trim()) {
+      throw { kind: "invalid", message: this.error.textContent || "Allowed IPs: finish or remove the address being typed." };
+    }
     return [...this.values];
   }
 
@@ -84,20 +103,25 @@ export class IpChips {
     this.input.setAttribute("aria-invalid", text ? "true" : "false");
   }
 
-  remove(i) {
-    this.values.splice(i, 1);
-    this.draw();
-    this.input.focus();
+  // Takes a chip off, after any check under way (which may redraw the chips).
+  removeValue(v) {
+    const run = () => {
+      this.values = this.values.filter((x) => x !== v);
+      this.draw();
+      this.input.focus();
+    };
+    if (this.running) this.pending.then(run);
+    else run();
   }
 
   draw() {
     const frag = document.createDocumentFragment();
-    this.values.forEach((v, i) => {
+    this.values.forEach((v) => {
       const li = el("li", null, "chip");
       const x = el("button", "×", "chip-x");
       x.type = "button";
       x.setAttribute("aria-label", `Remove ${v}`);
-      x.addEventListener("click", () => this.remove(i));
+      x.addEventListener("click", () => this.removeValue(v));
       li.append(el("span", v, "mono"), x);
       frag.append(li);
     });

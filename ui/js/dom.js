@@ -127,25 +127,39 @@ export function focusables(root) {
 // The dialog on top, if one is open.
 const topDialog = () => [...document.querySelectorAll("dialog[open]")].pop() ?? null;
 
+// A dialog is busy while its action runs (its submit button disabled): Escape does
+// not close it then, or the answer would land in a dialog no longer shown.
+const busy = (d) => d.querySelector("form > .row button:not([value=cancel]):not([hidden]):disabled") !== null;
+
+// Where Tab goes from `from` among `items` (in document order), cycling; from
+// something outside the order (a scroll box, the dialog itself), on from where it is.
+function nextFocus(items, from, back) {
+  const n = items.length;
+  const i = items.indexOf(from);
+  if (i === -1) {
+    const after = items.findIndex((e) => from.compareDocumentPosition(e) & Node.DOCUMENT_POSITION_FOLLOWING);
+    if (after === -1) return back ? items[n - 1] : items[0];
+    return back ? items[(after - 1 + n) % n] : items[after];
+  }
+  return items[(i + (back ? n - 1 : 1)) % n];
+}
+
 // Modal dialogs keep Tab inside them and close on Escape, the same on every
 // platform's webview (WebKitGTK, WebView2 and WKWebView differ on both), and hand
 // focus back to what opened them.
 document.addEventListener("keydown", (e) => {
   const d = topDialog();
-  if (!d) return;
+  if (!d || e.isComposing) return;
   if (e.key === "Escape") {
     e.preventDefault();
     e.stopPropagation();
-    d.close("cancel");
+    if (!busy(d)) d.close("cancel");
   } else if (e.key === "Tab" || e.code === "Tab" || e.keyCode === 9) {
     // Shift+Tab reaches WebKitGTK as ISO_Left_Tab, which some of its paths report
     // with the key "Unidentified": the code and keyCode say Tab in every case.
-    const items = focusables(d);
-    if (!items.length) return e.preventDefault();
-    const i = items.indexOf(document.activeElement);
-    const next = e.shiftKey ? (i <= 0 ? items.length - 1 : i - 1) : (i === -1 || i === items.length - 1 ? 0 : i + 1);
     e.preventDefault();
-    items[next].focus();
+    const items = focusables(d);
+    if (items.length) nextFocus(items, document.activeElement, e.shiftKey).focus();
   }
 }, { capture: true });
 

@@ -60,18 +60,36 @@ $("import-form").addEventListener("submit", (e) => {
   attempt(async () => {
     const f = form();
     const p = await call("import_preview", f);
+    // The file or format was changed while the preview was made: not this one's.
+    const now = form();
+    if (now.path !== f.path || now.from !== f.from) return;
     previewed = { ...f, fingerprint: p.fingerprint };
     render(p);
     say("", "info");
   });
 });
+// The OS's file chooser; a file chosen is previewed at once.
+$("import-choose").addEventListener("click", () => attempt(async () => {
+  const path = await call("choose_import_file");
+  if (!path) return;
+  $("import-path").value = path;
+  clear();
+  $("import-form").requestSubmit();
+}));
+
 // Another file or format: the preview shown no longer says what Import would do.
 $("import-path").addEventListener("input", clear);
 $("import-from").addEventListener("change", clear);
 
 $("import-apply-btn").addEventListener("click", () => attempt(async () => {
-  if (!previewed) return;
-  const r = await call("import_apply", previewed);
+  if (!previewed || $("import-apply-btn").disabled) return;
+  $("import-apply-btn").disabled = true;
+  let r;
+  try {
+    r = await call("import_apply", previewed);
+  } finally {
+    $("import-apply-btn").disabled = false;
+  }
   clear();
   $("import-path").value = "";
   say(`${r.summary[0].toUpperCase()}${r.summary.slice(1)}. You can now delete the export file: it holds every secret in clear text.`, "info");

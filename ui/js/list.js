@@ -14,6 +14,7 @@ let rowHeight = 0;           // measured from the first row drawn
 let loadGeneration = 0;
 let partial = false;
 let focusIndex = 0;          // the row Tab lands on (one tab stop for the whole list)
+let focusId = null;          // its token: a reload or a new order keeps the same one
 
 // What else follows a fresh list (the open drawer); registered by those modules.
 const loadListeners = [];
@@ -56,7 +57,8 @@ export function render() {
   const live = $("show-retired").checked ? allRows : allRows.filter((t) => t.state !== "revoked");
   const matching = q ? live.filter((t) => haystack(t).includes(q)) : live;
   shownRows = sorted(matching);
-  focusIndex = Math.min(focusIndex, Math.max(0, shownRows.length - 1));
+  const kept = focusId ? shownRows.findIndex((r) => r.id === focusId) : -1;
+  focusIndex = kept >= 0 ? kept : Math.min(focusIndex, Math.max(0, shownRows.length - 1));
   $("count").textContent = partial
     ? "(loading…)"
     : q ? `(${matching.length} of ${live.length})` : `(${live.length})`;
@@ -75,6 +77,8 @@ function rowElement(t, index) {
   rotate.dataset.rotate = t.id;
   rotate.disabled = t.state !== "current";
   rotate.setAttribute("aria-label", `Rotate ${t.name}`);
+  // Out of the Tab order: the list is one tab stop (the row's drawer has Rotate too).
+  rotate.tabIndex = -1;
   const scopes = el("td", scopesSummary(t.scopes), "scopes");
   scopes.title = t.scopes.join("\n");
   const actions = el("td");
@@ -122,8 +126,13 @@ function paintRows() {
   for (let i = first; i < last; i++) frag.append(rowElement(shownRows[i], i));
   if (last < shownRows.length) frag.append(spacer((shownRows.length - last) * h));
   // Redrawing replaces the rows: the focused one keeps the focus if it is still drawn.
+  // When it is scrolled out of the drawn ones, the first drawn row is the tab stop.
   const hadFocus = $("rows").contains(document.activeElement);
   $("rows").replaceChildren(frag);
+  if (focusIndex < first || focusIndex >= last) {
+    const stop = $("rows").querySelector("tr[data-id]");
+    if (stop) stop.tabIndex = 0;
+  }
   if (hadFocus) rowAt(focusIndex)?.focus({ preventScroll: true });
   if (!rowHeight && last > first) {
     const measured = $("rows").querySelector("tr[data-id]").getBoundingClientRect().height;
@@ -179,6 +188,7 @@ export function forgetRows() {
 function renderFromTop() {
   $("list-wrap").scrollTop = 0;
   focusIndex = 0;
+  focusId = null;
   render();
 }
 
@@ -206,14 +216,26 @@ const rowAt = (i) => $("rows").querySelector(`tr[aria-rowindex="${i + 2}"]`);
 export function focusRow(index) {
   if (!shownRows.length) return;
   focusIndex = Math.max(0, Math.min(shownRows.length - 1, index));
+  focusId = shownRows[focusIndex].id;
   const wrap = $("list-wrap");
   const h = rowHeight || 44;
+  // Row i spans head + i*h .. head + (i+1)*h of the scrolled content; the sticky
+  // header covers the top `head` pixels of the box.
   const head = $("token-table").tHead.getBoundingClientRect().height;
   const top = focusIndex * h;
   if (top < wrap.scrollTop) wrap.scrollTop = top;
-  else if (top + h > wrap.scrollTop + wrap.clientHeight - head) wrap.scrollTop = top + h - wrap.clientHeight + head;
+  else if (head + top + h > wrap.scrollTop + wrap.clientHeight) wrap.scrollTop = head + top + h - wrap.clientHeight;
   paintRows();
-  rowAt(focusIndex)?.focus();
+  const tr = rowAt(focusIndex);
+  if (!tr) return;
+  // The spacers stand for rows at the measured height; over thousands of rows a
+  // fraction of a pixel each adds up, so the drawn row is checked and nudged in.
+  const r = tr.getBoundingClientRect();
+  const box = wrap.getBoundingClientRect();
+  // Whole pixels, rounded away: scrollTop drops fractions.
+  if (r.top < box.top + head) wrap.scrollTop -= Math.ceil(box.top + head - r.top);
+  else if (r.bottom > box.top + wrap.clientHeight) wrap.scrollTop += Math.ceil(r.bottom - box.top - wrap.clientHeight);
+  tr.focus({ preventScroll: true });
 }
 
 // Back to the row a person left (the drawer closed), if it is still drawn.
@@ -234,5 +256,9 @@ $("rows").addEventListener("keydown", (e) => {
 });
 $("rows").addEventListener("focusin", (e) => {
   const tr = e.target.closest("tr[data-id]");
-  if (tr) focusIndex = Number(tr.getAttribute("aria-rowindex")) - 2;
+  if (!tr) return;
+  for (const r of $("rows").querySelectorAll('tr[tabindex="0"]')) if (r !== tr) r.tabIndex = -1;
+  tr.tabIndex = 0;
+  focusIndex = Number(tr.getAttribute("aria-rowindex")) - 2;
+  focusId = tr.dataset.id;
 });

@@ -300,6 +300,11 @@ impl Session {
         )
     }
 
+    /// Moves the window (W3C Set Window Rect); returns the rect it got.
+    pub fn set_window_position(&self, x: i32, y: i32) -> Value {
+        self.call("POST", "/window/rect", Some(json!({"x": x, "y": y})))
+    }
+
     pub fn window_rect(&self) -> Value {
         self.call("GET", "/window/rect", None)
     }

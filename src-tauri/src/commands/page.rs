@@ -30,8 +30,10 @@ pub struct AuditRow {
 
 impl From<AuditEntry> for AuditRow {
     fn from(entry: AuditEntry) -> Self {
+        // The sentence quotes recorded text (a provider's error, a file name): shown
+        // in the page without control or bidirectional characters, as `tw` shows it.
         Self {
-            summary: audit::describe(&entry),
+            summary: tokenwarden_core::validate::clean_remote(&audit::describe(&entry), 4096),
             entry,
         }
     }
