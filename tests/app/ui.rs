@@ -98,6 +98,15 @@ fn tab_until(s: &Session, what: &str, pred: &str, max: usize) {
     panic!("Tab never reached {what} (at {})", focused(s));
 }
 
+/// The sentences the audit log shows now (its filters applied).
+fn audit_sentences(s: &Session) -> Vec<String> {
+    serde_json::from_value(s.js(
+        "return [...document.querySelectorAll('#audit-rows td.summary')].map(td => td.firstChild.textContent);",
+        json!([]),
+    ))
+    .unwrap()
+}
+
 fn axe_source() -> String {
     let path = std::env::var("TW_AXE").expect(
         "TW_AXE names axe-core's axe.min.js: `cargo xtask test` (or `cargo xtask deps`) puts it under target/tools/",
@@ -608,11 +617,7 @@ fn keyboard_only_creation_list_navigation_audit_import_and_accessibility() {
          sel.dispatchEvent(new Event('change'));",
         json!([]),
     );
-    let rows: Vec<String> = serde_json::from_value(s.js(
-        "return [...document.querySelectorAll('#audit-rows td.summary')].map(td => td.firstChild.textContent);",
-        json!([]),
-    ))
-    .unwrap();
+    let rows = audit_sentences(s);
     assert!(
         !rows.is_empty() && rows.iter().all(|r| r.contains("SIEM log export")),
         "{rows:?}"
@@ -623,11 +628,7 @@ fn keyboard_only_creation_list_navigation_audit_import_and_accessibility() {
          const a = document.getElementById('audit-action'); a.value = 'token.add'; a.dispatchEvent(new Event('change'));",
         json!([]),
     );
-    let rows: Vec<String> = serde_json::from_value(s.js(
-        "return [...document.querySelectorAll('#audit-rows td.summary')].map(td => td.firstChild.textContent);",
-        json!([]),
-    ))
-    .unwrap();
+    let rows = audit_sentences(s);
     assert!(
         !rows.is_empty() && rows.iter().all(|r| r.starts_with("Added ")),
         "{rows:?}"
