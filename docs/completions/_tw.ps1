@@ -61,7 +61,7 @@ Register-ArgumentCompleter -Native -CommandName 'tw' -ScriptBlock {
             break
         }
         'tw;init' {
-            [CompletionResult]::new('--work-factor', '--work-factor', [CompletionResultType]::ParameterName, 'scrypt work factor (log2) for a new passphrase file; 18 takes about a second')
+            [CompletionResult]::new('--work-factor', '--work-factor', [CompletionResultType]::ParameterName, 'scrypt work factor (log2) for a new passphrase file; 17 takes about a quarter second, each step doubles it')
             [CompletionResult]::new('--vault', '--vault', [CompletionResultType]::ParameterName, 'The vault file [default: the OS app-data folder]')
             [CompletionResult]::new('--passphrase', '--passphrase', [CompletionResultType]::ParameterName, 'Keep the key behind a passphrase instead of the OS keyring')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
@@ -154,7 +154,7 @@ Register-ArgumentCompleter -Native -CommandName 'tw' -ScriptBlock {
         'tw;identity;export' {
             [CompletionResult]::new('--out', '--out', [CompletionResultType]::ParameterName, 'out')
             [CompletionResult]::new('--passphrase-file', '--passphrase-file', [CompletionResultType]::ParameterName, 'Read the export''s passphrase from this file instead of a prompt')
-            [CompletionResult]::new('--work-factor', '--work-factor', [CompletionResultType]::ParameterName, 'scrypt work factor (log2) for a new passphrase file; 18 takes about a second')
+            [CompletionResult]::new('--work-factor', '--work-factor', [CompletionResultType]::ParameterName, 'scrypt work factor (log2) for a new passphrase file; 17 takes about a quarter second, each step doubles it')
             [CompletionResult]::new('--confirm', '--confirm', [CompletionResultType]::ParameterName, 'confirm')
             [CompletionResult]::new('--vault', '--vault', [CompletionResultType]::ParameterName, 'The vault file [default: the OS app-data folder]')
             [CompletionResult]::new('--unprotected', '--unprotected', [CompletionResultType]::ParameterName, 'Write the key in clear text (keep the file offline)')
@@ -164,7 +164,7 @@ Register-ArgumentCompleter -Native -CommandName 'tw' -ScriptBlock {
         }
         'tw;identity;custody' {
             [CompletionResult]::new('--new-passphrase-file', '--new-passphrase-file', [CompletionResultType]::ParameterName, 'Read the new passphrase from this file instead of a prompt')
-            [CompletionResult]::new('--work-factor', '--work-factor', [CompletionResultType]::ParameterName, 'scrypt work factor (log2) for a new passphrase file; 18 takes about a second')
+            [CompletionResult]::new('--work-factor', '--work-factor', [CompletionResultType]::ParameterName, 'scrypt work factor (log2) for a new passphrase file; 17 takes about a quarter second, each step doubles it')
             [CompletionResult]::new('--confirm', '--confirm', [CompletionResultType]::ParameterName, 'confirm')
             [CompletionResult]::new('--vault', '--vault', [CompletionResultType]::ParameterName, 'The vault file [default: the OS app-data folder]')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')

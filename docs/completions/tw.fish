@@ -59,7 +59,7 @@ complete -c tw -n "__fish_tw_needs_command" -f -a "completions" -d 'Print the co
 complete -c tw -n "__fish_tw_needs_command" -f -a "man" -d 'Write the man pages into a folder'
 complete -c tw -n "__fish_tw_needs_command" -f -a "recover" -d 'Restore the previous generation of a vault that cannot be used, or accept an older copy put back on purpose (both recorded in the audit log)'
 complete -c tw -n "__fish_tw_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c tw -n "__fish_tw_using_subcommand init" -l work-factor -d 'scrypt work factor (log2) for a new passphrase file; 18 takes about a second' -r
+complete -c tw -n "__fish_tw_using_subcommand init" -l work-factor -d 'scrypt work factor (log2) for a new passphrase file; 17 takes about a quarter second, each step doubles it' -r
 complete -c tw -n "__fish_tw_using_subcommand init" -l vault -d 'The vault file [default: the OS app-data folder]' -r -F
 complete -c tw -n "__fish_tw_using_subcommand init" -l passphrase -d 'Keep the key behind a passphrase instead of the OS keyring'
 complete -c tw -n "__fish_tw_using_subcommand init" -s h -l help -d 'Print help'
@@ -112,13 +112,13 @@ complete -c tw -n "__fish_tw_using_subcommand identity; and not __fish_seen_subc
 complete -c tw -n "__fish_tw_using_subcommand identity; and not __fish_seen_subcommand_from export custody help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c tw -n "__fish_tw_using_subcommand identity; and __fish_seen_subcommand_from export" -l out -r -F
 complete -c tw -n "__fish_tw_using_subcommand identity; and __fish_seen_subcommand_from export" -l passphrase-file -d 'Read the export\'s passphrase from this file instead of a prompt' -r -F
-complete -c tw -n "__fish_tw_using_subcommand identity; and __fish_seen_subcommand_from export" -l work-factor -d 'scrypt work factor (log2) for a new passphrase file; 18 takes about a second' -r
+complete -c tw -n "__fish_tw_using_subcommand identity; and __fish_seen_subcommand_from export" -l work-factor -d 'scrypt work factor (log2) for a new passphrase file; 17 takes about a quarter second, each step doubles it' -r
 complete -c tw -n "__fish_tw_using_subcommand identity; and __fish_seen_subcommand_from export" -l confirm -r
 complete -c tw -n "__fish_tw_using_subcommand identity; and __fish_seen_subcommand_from export" -l vault -d 'The vault file [default: the OS app-data folder]' -r -F
 complete -c tw -n "__fish_tw_using_subcommand identity; and __fish_seen_subcommand_from export" -l unprotected -d 'Write the key in clear text (keep the file offline)'
 complete -c tw -n "__fish_tw_using_subcommand identity; and __fish_seen_subcommand_from export" -s h -l help -d 'Print help'
 complete -c tw -n "__fish_tw_using_subcommand identity; and __fish_seen_subcommand_from custody" -l new-passphrase-file -d 'Read the new passphrase from this file instead of a prompt' -r -F
-complete -c tw -n "__fish_tw_using_subcommand identity; and __fish_seen_subcommand_from custody" -l work-factor -d 'scrypt work factor (log2) for a new passphrase file; 18 takes about a second' -r
+complete -c tw -n "__fish_tw_using_subcommand identity; and __fish_seen_subcommand_from custody" -l work-factor -d 'scrypt work factor (log2) for a new passphrase file; 17 takes about a quarter second, each step doubles it' -r
 complete -c tw -n "__fish_tw_using_subcommand identity; and __fish_seen_subcommand_from custody" -l confirm -r
 complete -c tw -n "__fish_tw_using_subcommand identity; and __fish_seen_subcommand_from custody" -l vault -d 'The vault file [default: the OS app-data folder]' -r -F
 complete -c tw -n "__fish_tw_using_subcommand identity; and __fish_seen_subcommand_from custody" -s h -l help -d 'Print help'

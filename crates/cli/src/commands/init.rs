@@ -17,7 +17,7 @@ pub struct InitArgs {
 
 #[derive(Args)]
 pub struct KdfArgs {
-    /// scrypt work factor (log2) for a new passphrase file; 18 takes about a second
+    /// scrypt work factor (log2) for a new passphrase file; 17 takes about a quarter second, each step doubles it
     #[arg(long, value_name = "N", default_value_t = DEFAULT_WORK_FACTOR)]
     pub work_factor: u8,
 }
