@@ -82,9 +82,10 @@ fn main() {
             .and_then(|()| ensure_axe()),
         Some("bundle") => bundle(),
         Some("bench-app") => bench_app(&args[1..]),
+        Some("bench-unlock") => bench_unlock(),
         _ => {
             eprintln!(
-                "usage: cargo xtask run [-- APP ARGS] | test [--no-lint] | bundle | bench-app [SIZES] | deps"
+                "usage: cargo xtask run [-- APP ARGS] | test [--no-lint] | bundle | bench-app [SIZES] | bench-unlock | deps"
             );
             exit(2);
         }
@@ -355,6 +356,181 @@ fn bench_app(sizes: &[String]) -> Result<(), String> {
     ];
     args.extend(sizes.iter().map(String::as_str));
     cmd("dbus-run-session", &args)
+}
+
+/// Opening a passphrase vault of 10,000 tokens and listing it, with the shipping build
+/// of `tw`, beside `keepassxc-cli ls` on the same 10,000 entries with KeePassXC's
+/// default key derivation: medians of 7 whole-process runs, the KDF each file uses,
+/// and peak memory.
+fn bench_unlock() -> Result<(), String> {
+    ensure_packages(&["keepassxc", "time"])?;
+    cmd(
+        "cargo",
+        &["build", "--release", "-p", "tokenwarden-cli", "--bin", "tw"],
+    )?;
+    let tw = workspace_root().join("target/release/tw");
+    let dir = workspace_root().join("target/tmp/bench-unlock");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+    const N: usize = 10_000;
+    const PASS: &str = "seven quiet herons wade at dawn";
+    let mut env_file = String::new();
+    let mut xml = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<KeePassFile><Meta><Generator>KeePassXC</Generator></Meta><Root><Group><UUID>AAAAAAAAAAAAAAAAAAAAAA==</UUID><Name>Root</Name>");
+    for i in 0..N {
+        env_file.push_str(&format!("SERVICE_TOKEN_{i:05}=ghp_{i:036}\n"));
+        xml.push_str(&format!("<Entry><UUID>{}</UUID><String><Key>Title</Key><Value>SERVICE_TOKEN_{i:05}</Value></String><String><Key>Password</Key><Value>ghp_{i:036}</Value></String></Entry>", uuid_b64(i + 1)));
+    }
+    xml.push_str("</Group></Root></KeePassFile>\n");
+    let write = |name: &str, text: &str| {
+        let p = dir.join(name);
+        std::fs::write(&p, text)
+            .map(|()| p)
+            .map_err(|e| e.to_string())
+    };
+    let env_path = write("tokens.env", &env_file)?;
+    let xml_path = write("entries.xml", &xml)?;
+    let pass_path = write("pass", &format!("{PASS}\n"))?;
+    println!("{N} entries, median of 7 runs, whole processes (peak RSS)");
+    for wf in [17u8, 18] {
+        let home = dir.join(format!("tw-{wf}"));
+        let tw_cmd = |args: &[&str]| {
+            let mut c = Command::new("/usr/bin/time");
+            c.args(["-f", "%e %M"]).arg(&tw).args(args);
+            c.env_clear()
+                .env("PATH", env::var_os("PATH").unwrap_or_default())
+                .env("HOME", &home)
+                .env("XDG_DATA_HOME", home.join("data"))
+                .env("XDG_RUNTIME_DIR", &home)
+                .env("TOKENWARDEN_VAULT", home.join("vault/vault.age"))
+                .env("TOKENWARDEN_STATE_DIR", home.join("state"))
+                .env("TOKENWARDEN_PASSPHRASE_FILE", &pass_path)
+                .env(
+                    "DBUS_SESSION_BUS_ADDRESS",
+                    format!("unix:path={}", home.join("no-bus").display()),
+                );
+            c
+        };
+        std::fs::create_dir_all(&home).map_err(|e| e.to_string())?;
+        let wfs = wf.to_string();
+        run_quiet(tw_cmd(&["init", "--passphrase", "--work-factor", &wfs]))?;
+        run_quiet(tw_cmd(&["import", env_path.to_str().unwrap()]))?;
+        let (t, m) = median_of(7, || tw_cmd(&["list"]))?;
+        println!(
+            "tw list, passphrase, scrypt N=2^{wf} r=8 p=1 ({} MiB a guess): {t:.2} s, {m} MiB",
+            1u64 << (wf - 10)
+        );
+    }
+    let kdbx = dir.join("entries.kdbx");
+    let kp = |args: &[&str], input: &str| {
+        let mut c = Command::new("/usr/bin/time");
+        c.args(["-f", "%e %M", "keepassxc-cli"]).args(args);
+        (c, input.to_string())
+    };
+    let (mut c, input) = kp(
+        &[
+            "import",
+            "-p",
+            xml_path.to_str().unwrap(),
+            kdbx.to_str().unwrap(),
+        ],
+        &format!("{PASS}\n{PASS}\n"),
+    );
+    feed(&mut c, &input)?;
+    let (mut c, input) = kp(&["db-info", kdbx.to_str().unwrap()], &format!("{PASS}\n"));
+    let info = feed(&mut c, &input)?;
+    let kdf = info
+        .lines()
+        .find(|l| l.starts_with("KDF:"))
+        .unwrap_or("KDF: ?")
+        .to_string();
+    let (t, m) = median_of(7, || {
+        let mut c = Command::new("sh");
+        c.args(["-c", &format!("printf '%s\\n' '{PASS}' | /usr/bin/time -f '%e %M' keepassxc-cli ls -q {} >/dev/null", kdbx.display())]);
+        c
+    })?;
+    println!("keepassxc-cli ls, its default ({kdf}): {t:.2} s, {m} MiB");
+    Ok(())
+}
+
+/// A base64 UUID for a KeePass entry.
+fn uuid_b64(i: usize) -> String {
+    const A: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut b = [0u8; 16];
+    b[8..].copy_from_slice(&(i as u64).to_be_bytes());
+    let mut s = String::new();
+    for chunk in b.chunks(3) {
+        let n = chunk.iter().fold(0u32, |a, &x| (a << 8) | x as u32) << (8 * (3 - chunk.len()));
+        for k in 0..=chunk.len() {
+            s.push(A[((n >> (18 - 6 * k)) & 63) as usize] as char);
+        }
+    }
+    while !s.len().is_multiple_of(4) {
+        s.push('=');
+    }
+    s
+}
+
+fn run_quiet(mut c: Command) -> Result<(), String> {
+    let out = c.output().map_err(|e| e.to_string())?;
+    if out.status.success() {
+        Ok(())
+    } else {
+        Err(format!(
+            "{:?} failed: {}",
+            c,
+            String::from_utf8_lossy(&out.stderr)
+        ))
+    }
+}
+
+fn feed(c: &mut Command, input: &str) -> Result<String, String> {
+    use std::io::Write;
+    let mut child = c
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .map_err(|e| e.to_string())?;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .map_err(|e| e.to_string())?;
+    let out = child.wait_with_output().map_err(|e| e.to_string())?;
+    if !out.status.success() {
+        return Err(format!("{c:?}: {}", String::from_utf8_lossy(&out.stderr)));
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// Median seconds and peak MiB of `runs` runs of what `make` builds (its stderr's last
+/// line is `/usr/bin/time -f "%e %M"`'s).
+fn median_of(runs: usize, make: impl Fn() -> Command) -> Result<(f64, u64), String> {
+    let mut times = vec![];
+    let mut peak = 0;
+    for _ in 0..runs {
+        let out = make().output().map_err(|e| e.to_string())?;
+        if !out.status.success() {
+            return Err(format!(
+                "{:?}: {}",
+                make(),
+                String::from_utf8_lossy(&out.stderr)
+            ));
+        }
+        let err = String::from_utf8_lossy(&out.stderr);
+        let last = err.lines().last().unwrap_or_default();
+        let mut f = last.split_whitespace();
+        let t: f64 = f
+            .next()
+            .and_then(|v| v.parse().ok())
+            .ok_or(format!("no timing in {last:?}"))?;
+        let m: u64 = f.next().and_then(|v| v.parse().ok()).unwrap_or(0);
+        times.push(t);
+        peak = peak.max(m / 1024);
+    }
+    times.sort_by(|a, b| a.total_cmp(b));
+    Ok((times[runs / 2], peak))
 }
 
 fn test(flags: &[String]) -> Result<(), String> {
