@@ -34,6 +34,8 @@ const COMMANDS: &[&str] = &[
     "import_preview",
     "import_apply",
     "choose_import_file",
+    "remember_screen",
+    "window_memory",
     "list_integrations",
     "verify_integration",
     "reconcile_integration",

@@ -15,12 +15,75 @@ pub const AUTO_LOCK_TICK: Duration = Duration::from_secs(5);
 /// How long after an unlock the first reminder pass waits (see `commands::vault`).
 pub const AFTER_UNLOCK: Duration = Duration::from_secs(2);
 
-/// Brings the main window back (from the tray, or a second launch).
+/// What the tray asks the window to do once it is shown.
+pub enum Intent {
+    OpenToken(String),
+    RotateDue,
+}
+
+/// Brings the main window back (from the tray, or a second launch). A closed window
+/// is gone with its webview (and WebKit's processes): it is made again from the
+/// configuration, and its page asks `window_memory` for the screen it left and what
+/// the tray asked meanwhile. An open one gets the tray's ask as an event.
 pub fn show_main<R: Runtime>(app: &AppHandle<R>) {
+    show_main_for(app, None)
+}
+
+pub fn show_main_for<R: Runtime>(app: &AppHandle<R>, intent: Option<Intent>) {
     if let Some(w) = app.get_webview_window("main") {
         let _ = w.show();
         let _ = w.unminimize();
         let _ = w.set_focus();
+        match intent {
+            Some(Intent::OpenToken(id)) => {
+                let _ = app.emit("open-token", id);
+            }
+            Some(Intent::RotateDue) => {
+                let _ = app.emit("tray-rotate-due", ());
+            }
+            None => {}
+        }
+        return;
+    }
+    let state = app.state::<AppState>();
+    {
+        let mut memory = held(&state.window);
+        match intent {
+            Some(Intent::OpenToken(id)) => memory.open_token = Some(id),
+            Some(Intent::RotateDue) => memory.rotate_due = true,
+            None => {}
+        }
+    }
+    *held(&state.window_asked) = std::time::Instant::now();
+    state.ready.store(false, Ordering::SeqCst);
+    if let Err(e) = make_main_window(app) {
+        tracing::error!(error = %e, "could not make the window again");
+    }
+}
+
+/// The main window as `tauri.conf.json` describes it (it is not made at start-up by
+/// Tauri itself: a start at login goes straight to the tray without a webview).
+pub fn make_main_window<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<()> {
+    let Some(config) = app.config().app.windows.iter().find(|w| w.label == "main") else {
+        return Err(tauri::Error::WindowNotFound);
+    };
+    // The shared WebKit context Tauri keeps for the app's life: its network process
+    // stays and is reused (WebKitGTK does not end it; tauri-apps/tauri#14626). An
+    // ephemeral context per window was tried: its network process stayed all the
+    // same, and the next window made on a second one never loaded its page.
+    let window = tauri::WebviewWindowBuilder::from_config(app, config)?.build()?;
+    let _ = window.set_focus();
+    Ok(())
+}
+
+/// Hands back to the OS what the closed window's page and WebKit left in this
+/// process's heap (glibc keeps freed memory for reuse otherwise).
+pub fn trim_heap() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim takes no pointers and only walks the allocator's own
+    // free lists; it is safe to call at any time from any thread.
+    unsafe {
+        libc::malloc_trim(0);
     }
 }
 

@@ -111,11 +111,9 @@ pub fn run() {
             );
             tray::build(app.handle())?;
             background::preopen(app.handle().clone());
-            // Started at login: straight to the tray.
-            if std::env::args().any(|a| a == "--minimized") {
-                if let Some(w) = app.get_webview_window("main") {
-                    let _ = w.hide();
-                }
+            // Started at login: straight to the tray, no webview made at all.
+            if !std::env::args().any(|a| a == "--minimized") {
+                background::make_main_window(app.handle())?;
             }
             let handle = app.handle().clone();
             tauri::async_runtime::spawn(async move {
@@ -136,18 +134,22 @@ pub fn run() {
             Ok(())
         })
         .on_window_event(|window, event| {
-            // Closing the window keeps the app (and its reminders) in the tray.
-            if let WindowEvent::CloseRequested { api, .. } = event {
-                if window.label() == "main" {
-                    api.prevent_close();
+            // Closing the window ends it and its webview (WebKit's processes with it);
+            // the app, its reminders and the vault stay in the tray (see `run` below),
+            // and the tray or a second launch makes the window again.
+            match event {
+                WindowEvent::CloseRequested { .. } if window.label() == "main" => {
                     // Saved now, not only at exit: an app that lives in the tray is
                     // more often ended by a logout than quit from its menu.
                     if let Err(e) = window.app_handle().save_window_state(WINDOW_STATE) {
                         tracing::warn!(error = %e, "could not save the window's size and position");
                     }
-                    let _ = window.hide();
-                    tracing::info!("window closed; still running in the tray");
                 }
+                WindowEvent::Destroyed if window.label() == "main" => {
+                    tracing::info!("window closed; still running in the tray");
+                    background::trim_heap();
+                }
+                _ => {}
             }
         })
         .invoke_handler(tauri::generate_handler![
@@ -196,6 +198,8 @@ pub fn run() {
             commands::page::check_reminders,
             commands::page::touch,
             commands::page::ui_ready,
+            commands::page::remember_screen,
+            commands::page::window_memory,
             commands::team::team_status,
             commands::team::team_connect,
             commands::team::team_sync,
@@ -204,9 +208,13 @@ pub fn run() {
         ])
         .build(tauri::generate_context!())
         .expect("error while building tokenwarden")
-        .run(|app, event| {
-            if let tauri::RunEvent::Exit = event {
-                clear_clipboard(app, None);
-            }
+        .run(|app, event| match event {
+            // The last window closed: the app stays in the tray. Quit (an exit code)
+            // ends it.
+            tauri::RunEvent::ExitRequested {
+                code: None, api, ..
+            } => api.prevent_exit(),
+            tauri::RunEvent::Exit => clear_clipboard(app, None),
+            _ => {}
         });
 }

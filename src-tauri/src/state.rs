@@ -40,6 +40,22 @@ pub struct AppState {
     pub ready: AtomicBool,
     /// Held while a vault is being opened (the start-up open and the page's).
     pub opening: tokio::sync::Mutex<()>,
+    /// What the window does once it is made again: the screen a person left, and a
+    /// token or the due rotations the tray asked for meanwhile.
+    pub window: Mutex<WindowMemory>,
+    /// When the window was last asked for (launch or reopen), for its "ready" report.
+    pub window_asked: Mutex<std::time::Instant>,
+}
+
+/// What outlives the window (and its page) while the app sits in the tray.
+#[derive(Debug, Default, Clone, serde::Serialize)]
+pub struct WindowMemory {
+    /// The screen shown when the window closed (`tokens`, `audit`...).
+    pub screen: Option<String>,
+    /// A token the tray's menu asked to open.
+    pub open_token: Option<String>,
+    /// The tray's "Rotate all due".
+    pub rotate_due: bool,
 }
 
 /// Marks a long operation for as long as it lives.
@@ -82,6 +98,8 @@ impl AppState {
             started,
             ready: AtomicBool::new(false),
             opening: tokio::sync::Mutex::new(()),
+            window: Mutex::new(WindowMemory::default()),
+            window_asked: Mutex::new(started),
         }
     }
 

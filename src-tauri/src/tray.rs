@@ -5,7 +5,7 @@
 use tauri::image::Image;
 use tauri::menu::{Menu, MenuItem, PredefinedMenuItem};
 use tauri::tray::{MouseButton, TrayIconBuilder, TrayIconEvent};
-use tauri::{AppHandle, Emitter, Manager, Runtime};
+use tauri::{AppHandle, Manager, Runtime};
 
 pub const TRAY_ID: &str = "main";
 /// Menu slots for the soonest tokens (Linux trays cannot replace a menu, only edit it).
@@ -162,8 +162,10 @@ pub fn build<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<()> {
                 }
                 "lock" => tracing::info!("not locked: a rotation is under way"),
                 "rotate-due" => {
-                    crate::show_main(app);
-                    let _ = app.emit("tray-rotate-due", ());
+                    crate::background::show_main_for(
+                        app,
+                        Some(crate::background::Intent::RotateDue),
+                    );
                 }
                 other => {
                     if let Some(i) = other
@@ -178,8 +180,10 @@ pub fn build<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<()> {
                             .get(i)
                             .cloned()
                         {
-                            crate::show_main(app);
-                            let _ = app.emit("open-token", token);
+                            crate::background::show_main_for(
+                                app,
+                                Some(crate::background::Intent::OpenToken(token)),
+                            );
                         }
                     }
                 }

@@ -6,7 +6,7 @@
 //! the window keeps the app → a second launch hands over to the first. A screenshot of
 //! each screen is saved under target/tmp/e2e/.
 
-use crate::support::{shot, shots, Killed, WAIT};
+use crate::support::{app_pids, shot, shots, web_processes, webkit_children, Killed, WAIT};
 use serde_json::json;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -43,17 +43,6 @@ fn sandbox_tokens(vault: &Path, name: &str) -> Vec<serde_json::Value> {
         .unwrap_or_default()
         .into_iter()
         .filter(|t| t["name"] == name)
-        .collect()
-}
-
-fn app_pids(bin: &str) -> Vec<u32> {
-    let out = Command::new("pgrep")
-        .args(["-f", &format!("^{bin}( |$)")])
-        .output()
-        .expect("pgrep runs (package procps)");
-    String::from_utf8_lossy(&out.stdout)
-        .split_whitespace()
-        .filter_map(|p| p.parse().ok())
         .collect()
 }
 
@@ -124,6 +113,13 @@ fn the_app_end_to_end_in_its_real_window() {
     let vault_s = vault.display().to_string();
     let mut env = app_env(&display, &service, &vault, home.path());
     env.push(("TW_LOG".into(), "info".into()));
+    // Each window's first drawn screen, as the app reports it (a reopened window's
+    // page is not under WebDriver: it is a new webview).
+    let ready_file = home.path().join("ready");
+    env.push((
+        "TOKENWARDEN_READY_FILE".into(),
+        ready_file.display().to_string(),
+    ));
     let driver = TauriDriver::start(&env);
     let s = driver.session(bin);
 
@@ -402,10 +398,16 @@ fn the_app_end_to_end_in_its_real_window() {
     shot(&display, "10-audit.png");
     s.click("#audit-close");
 
-    // Closing the window keeps the app running in the tray.
+    // Closing the window keeps the app running in the tray, and ends the webview:
+    // WebKit's web and network processes go with it.
     let pids = app_pids(bin);
     assert_eq!(pids.len(), 1, "{pids:?}");
     assert!(visible_windows(&display.display).contains("Tokenwarden"));
+    let webkit = webkit_children(pids[0]);
+    assert!(
+        webkit.iter().any(|n| n.contains("WebKitWebProces")),
+        "no WebKit web process under the app: {webkit:?}"
+    );
     let closed = Command::new("wmctrl")
         .args(["-c", "Tokenwarden"])
         .env("DISPLAY", &display.display)
@@ -423,6 +425,18 @@ fn the_app_end_to_end_in_its_real_window() {
         pids,
         "the app keeps running with its window closed"
     );
+    // The page's web process ends with the window (WebKit's network process stays,
+    // reused by the next one: window::the_window_and_its_webview_exist_only_while_shown).
+    let deadline = Instant::now() + WAIT;
+    while web_processes(pids[0]) > 0 {
+        assert!(
+            Instant::now() < deadline,
+            "the web process outlived the window: {:?}",
+            webkit_children(pids[0])
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let _ = std::fs::remove_file(&ready_file);
 
     // A second launch hands over to the first and exits; the window comes back.
     let mut second = Command::new(bin);
@@ -452,6 +466,20 @@ fn the_app_end_to_end_in_its_real_window() {
         std::thread::sleep(Duration::from_millis(100));
     }
     assert_eq!(app_pids(bin), pids, "still one instance");
+    // The window made again shows the list (the vault stayed unlocked in the app).
+    let deadline = Instant::now() + WAIT;
+    let ready = loop {
+        if let Ok(r) = std::fs::read_to_string(&ready_file) {
+            break r;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the new window never drew a screen"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert!(ready.trim_end().ends_with(" tokens"), "{ready}");
+    eprintln!("reopened window interactive after {ready}");
     display.screenshot(&shots().join("11-after-second-launch.png"));
 
     s.close();

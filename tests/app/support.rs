@@ -134,3 +134,37 @@ pub fn sandbox_window(width: u32, height: u32) -> SandboxWindow {
         home,
     }
 }
+
+/// The names of `pid`'s child processes that are WebKit's (`PID WebKitWebProces`,
+/// `PID WebKitNetworkPr`: pgrep's 15 characters).
+pub fn webkit_children(pid: u32) -> Vec<String> {
+    let out = std::process::Command::new("pgrep")
+        .args(["-l", "-P", &pid.to_string()])
+        .output()
+        .expect("pgrep runs (package procps)");
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter(|l| l.contains("WebKit"))
+        .map(str::to_string)
+        .collect()
+}
+
+/// How many of `pid`'s WebKit children are web processes (one per page).
+pub fn web_processes(pid: u32) -> usize {
+    webkit_children(pid)
+        .iter()
+        .filter(|n| n.contains("WebKitWebProces"))
+        .count()
+}
+
+/// The running app processes started from `bin`.
+pub fn app_pids(bin: &str) -> Vec<u32> {
+    let out = std::process::Command::new("pgrep")
+        .args(["-f", &format!("^{bin}( |$)")])
+        .output()
+        .expect("pgrep runs (package procps)");
+    String::from_utf8_lossy(&out.stdout)
+        .split_whitespace()
+        .filter_map(|p| p.parse().ok())
+        .collect()
+}

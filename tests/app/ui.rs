@@ -7,7 +7,7 @@
 //! OS, and the window's size remembered across runs.
 
 use crate::support::{
-    create_vault, invoke, sandbox_window, shot, wait_message, window_manager, WAIT,
+    app_pids, create_vault, invoke, sandbox_window, shot, wait_message, window_manager, WAIT,
 };
 use serde_json::{json, Value};
 use std::process::Command;
@@ -880,6 +880,16 @@ fn dark_mode_follows_the_os_and_the_window_remembers_its_size() {
     eprintln!("window state saved: {saved}");
     assert!(saved["main"]["width"].as_u64().unwrap() > 0);
     s.close();
+    // Closed, the app stays in the tray: ended here, as a logout would.
+    for pid in app_pids(env!("CARGO_BIN_EXE_tokenwarden")) {
+        let _ = Command::new("kill").arg(pid.to_string()).status();
+    }
+    let bin = env!("CARGO_BIN_EXE_tokenwarden");
+    let deadline = Instant::now() + WAIT;
+    while !app_pids(bin).is_empty() {
+        assert!(Instant::now() < deadline, "the app did not end");
+        std::thread::sleep(Duration::from_millis(100));
+    }
     let s = driver.session(env!("CARGO_BIN_EXE_tokenwarden"));
     s.wait_for(
         "the list",

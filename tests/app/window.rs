@@ -1,6 +1,7 @@
 //! The app opens under Xvfb and lists a keyring vault's tokens: page → command → core
 //! → vault, the whole path.
 
+use crate::support::{web_processes, webkit_children};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 use tokenwarden_core::{NewToken, ProviderKind, TokenSecret, VaultPaths};
@@ -90,4 +91,142 @@ fn the_window_opens_and_lists_the_vault() {
 
     let _ = Command::new("kill").arg(app.id().to_string()).status();
     let _ = app.wait();
+}
+
+/// A start at login makes no webview; asking for the window makes it; closing it ends
+/// its webview and WebKit's web process; the app stays (its tray, reminders and
+/// vault), and a second launch makes the window again. Run
+/// without WebDriver: WebKitGTK drives only one automation context, shared for the
+/// app's life, and the point here is what happens when none is kept.
+#[test]
+fn the_window_and_its_webview_exist_only_while_shown() {
+    let _serial = crate::SERIAL.lock().unwrap_or_else(|p| p.into_inner());
+    let home = tempfile::tempdir().unwrap();
+    let service = PrivateSecretService::start(home.path());
+    let display = Xvfb::start(1100, 760);
+    let _wm = crate::support::window_manager(&display, &service.address);
+    let vault = home.path().join("vault").join("vault.age");
+    let ready = home.path().join("ready");
+    let env = tokenwarden_testkit::app_env(&display, &service, &vault, home.path());
+    let launch = || {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_tokenwarden"));
+        c.envs(env.iter().map(|(k, v)| (k, v)))
+            .env("TOKENWARDEN_READY_FILE", &ready)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        c
+    };
+    let wait = |what: &str, ok: &dyn Fn() -> bool| {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while !ok() {
+            assert!(Instant::now() < deadline, "timed out waiting for {what}");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    };
+    // Started at login: the tray only, no webview and no WebKit process at all.
+    let mut app = crate::support::Killed(launch().arg("--minimized").spawn().unwrap());
+    let pid = app.0.id();
+    std::thread::sleep(Duration::from_secs(3));
+    assert!(app.0.try_wait().unwrap().is_none(), "the app did not stay");
+    assert!(
+        webkit_children(pid).is_empty(),
+        "{:?}",
+        webkit_children(pid)
+    );
+    assert!(!ready.exists(), "a page was drawn");
+    eprintln!(
+        "in the tray from the start: PSS {:.1} MiB, this build",
+        tree_pss_mib(pid)
+    );
+    // Asked for (a second launch, as the tray's Open does): the window is made.
+    assert!(launch().status().unwrap().success());
+    wait("the first window", &|| ready.exists());
+    let first = std::fs::read_to_string(&ready).unwrap();
+    assert!(first.trim_end().ends_with(" create"), "{first}");
+    let webkit = webkit_children(pid);
+    assert!(
+        webkit.iter().any(|n| n.contains("WebKitWebProces")),
+        "{webkit:?}"
+    );
+    std::thread::sleep(Duration::from_millis(1500));
+    eprintln!(
+        "with the window: {webkit:?}; PSS {:.1} MiB (app {:.1}), this build",
+        tree_pss_mib(pid),
+        pss_kib(pid) as f64 / 1024.0
+    );
+
+    std::fs::remove_file(&ready).unwrap();
+    let closed = Command::new("wmctrl")
+        .args(["-c", "Tokenwarden"])
+        .env("DISPLAY", &display.display)
+        .status()
+        .expect("wmctrl runs (package wmctrl)");
+    assert!(closed.success());
+    // The web process (the page, its DOM and JavaScript: most of the memory) ends with
+    // the window. WebKitGTK keeps its network process for the app's life (Tauri keeps
+    // its context for that reason, tauri-apps/tauri#14626): one, reused by the next
+    // window, never one more.
+    let web = web_processes;
+    let network = |pid| {
+        webkit_children(pid)
+            .into_iter()
+            .filter(|n| n.contains("WebKitNetwork"))
+            .count()
+    };
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while web(pid) > 0 {
+        assert!(
+            Instant::now() < deadline,
+            "WebKit's web process outlived the window: {:?}",
+            webkit_children(pid)
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert!(
+        app.0.try_wait().unwrap().is_none(),
+        "the app ended with its window"
+    );
+    std::thread::sleep(Duration::from_millis(500));
+    eprintln!(
+        "window closed: {:?}; PSS {:.1} MiB (app {:.1}), this build",
+        webkit_children(pid),
+        tree_pss_mib(pid),
+        pss_kib(pid) as f64 / 1024.0
+    );
+    assert_eq!(web(pid), 0);
+    assert!(network(pid) <= 1, "{:?}", webkit_children(pid));
+
+    let status = launch().status().unwrap();
+    assert!(status.success(), "the second launch: {status}");
+    wait("the window made again", &|| ready.exists());
+    let again = std::fs::read_to_string(&ready).unwrap();
+    assert!(again.trim_end().ends_with(" create"), "{again}");
+    eprintln!(
+        "reopened: interactive after {again}; {:?}",
+        webkit_children(pid)
+    );
+    assert!(app.0.try_wait().unwrap().is_none());
+    assert_eq!(web(pid), 1, "{:?}", webkit_children(pid));
+    assert_eq!(network(pid), 1, "{:?}", webkit_children(pid));
+}
+
+/// A process's proportional set size (KiB), from /proc/PID/smaps_rollup.
+fn pss_kib(pid: u32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup"))
+        .unwrap_or_default()
+        .lines()
+        .find_map(|l| l.strip_prefix("Pss:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or(0)
+}
+
+/// The app's and its WebKit children's PSS together (MiB): printed for the record,
+/// not asserted (a debug build; the shipping build is measured by the benchmark).
+fn tree_pss_mib(pid: u32) -> f64 {
+    let children: u64 = webkit_children(pid)
+        .iter()
+        .filter_map(|l| l.split_whitespace().next()?.parse::<u32>().ok())
+        .map(pss_kib)
+        .sum();
+    (pss_kib(pid) + children) as f64 / 1024.0
 }

@@ -2,7 +2,7 @@
 // (withGlobalTauri) is reached only through api.js. This one wires the modules
 // together: the bar, the keyboard, the tray's and the core's events.
 
-import { $, afterPaint, show, shown, modKey, labelShortcuts } from "./dom.js";
+import { $, afterPaint, show, shown, modKey, labelShortcuts, onShow, SCREENS } from "./dom.js";
 import { call, attempt, listen } from "./api.js";
 import { loadTokens } from "./list.js";
 import { openDetail, closeDetail, currentId, currentDetail } from "./detail.js";
@@ -113,4 +113,20 @@ function reportReady() {
   const screen = shown() ?? "none";
   afterPaint(() => call("ui_ready", { screen }).catch(() => {}));
 }
-attempt(refresh).finally(reportReady);
+
+// The window is made again each time it is opened from the tray (closing it ends the
+// webview): the app remembers the screen shown, and what the tray asked meanwhile.
+onShow((section) => {
+  if (SCREENS.includes(section)) call("remember_screen", { screen: section }).catch(() => {});
+});
+
+async function start() {
+  // Read before the first screen is shown (showing it is remembered).
+  const memory = await call("window_memory").catch(() => null);
+  await refresh();
+  if (!memory || !SCREENS.includes(shown())) return;
+  if (memory.screen && memory.screen !== "tokens") await SCREEN_OPENERS[memory.screen]?.();
+  if (memory.open_token) openToken(memory.open_token);
+  if (memory.rotate_due) rotateDue();
+}
+attempt(start).finally(reportReady);

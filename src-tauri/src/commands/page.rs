@@ -146,11 +146,51 @@ pub fn ui_ready(state: State<'_, AppState>, screen: String) -> Result<()> {
     if state.ready.swap(true, Ordering::SeqCst) {
         return Ok(());
     }
-    let ms = state.since_start_ms();
+    // From the process's start for the first window, from the tray's (or a second
+    // launch's) ask for a window made again.
+    let ms = held(&state.window_asked).elapsed().as_secs_f64() * 1000.0;
     tracing::info!(screen = %screen, ms, "window interactive");
     if let Some(path) = std::env::var_os("TOKENWARDEN_READY_FILE") {
         std::fs::write(&path, format!("{ms:.1} {screen}\n"))
             .map_err(|e| AppError::new("error", format!("TOKENWARDEN_READY_FILE: {e}")))?;
     }
     Ok(())
+}
+
+/// The screens a window made again may return to (the page's own list).
+const SCREENS: &[&str] = &[
+    "tokens",
+    "integrations",
+    "team",
+    "import",
+    "audit",
+    "settings",
+];
+
+/// The page says which screen it shows, so a window made again returns to it.
+#[tauri::command]
+pub fn remember_screen(state: State<'_, AppState>, screen: String) -> Result<()> {
+    if !SCREENS.contains(&screen.as_str()) {
+        return Err(AppError::new(
+            "invalid",
+            format!(
+                "screen: '{}' is not one of {}",
+                screen.chars().take(40).collect::<String>(),
+                SCREENS.join(", ")
+            ),
+        ));
+    }
+    held(&state.window).screen = Some(screen);
+    Ok(())
+}
+
+/// What a new page picks up: the screen the last window showed, and what the tray
+/// asked while there was no window (each handed out once).
+#[tauri::command]
+pub fn window_memory(state: State<'_, AppState>) -> crate::state::WindowMemory {
+    let mut memory = held(&state.window);
+    let out = memory.clone();
+    memory.open_token = None;
+    memory.rotate_due = false;
+    out
 }
