@@ -83,9 +83,10 @@ fn main() {
         Some("bundle") => bundle(),
         Some("bench-app") => bench_app(&args[1..]),
         Some("bench-unlock") => bench_unlock(),
+        Some("bench-tray") => bench_tray(),
         _ => {
             eprintln!(
-                "usage: cargo xtask run [-- APP ARGS] | test [--no-lint] | bundle | bench-app [SIZES] | bench-unlock | deps"
+                "usage: cargo xtask run [-- APP ARGS] | test [--no-lint] | bundle | bench-app [SIZES] | bench-unlock | bench-tray | deps"
             );
             exit(2);
         }
@@ -356,6 +357,15 @@ fn bench_app(sizes: &[String]) -> Result<(), String> {
     ];
     args.extend(sizes.iter().map(String::as_str));
     cmd("dbus-run-session", &args)
+}
+
+/// The shipping app's memory in the tray (from a start at login, and after its window
+/// closed) and with its window open, and the time to reopen it (benches/tray.sh).
+fn bench_tray() -> Result<(), String> {
+    ensure_packages(&[RUN_PACKAGES, TEST_PACKAGES].concat())?;
+    ensure_tauri_cli()?;
+    cmd("cargo", &["tauri", "build", "--no-bundle"])?;
+    cmd("bash", &["benches/tray.sh", "target/release/tokenwarden"])
 }
 
 /// Opening a passphrase vault of 10,000 tokens and listing it, with the shipping build

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# The desktop app's memory in the tray and with its window, whole process trees (the
+# app and WebKit's processes: PSS and RSS from /proc/PID/smaps_rollup), and the time
+# to an interactive page when the window is made again. Run by `cargo xtask
+# bench-tray` on the shipping build; no vault (the first-run screen), under Xvfb with
+# openbox (to close the window as a person does) on a private D-Bus session.
+# usage: benches/tray.sh APP_BINARY
+set -u
+bin=$1
+home=$(mktemp -d)
+exec 3< <(Xvfb -displayfd 1 -screen 0 1200x800x24 2>/dev/null & echo "pid $!")
+read -r _ X <&3
+read -r n <&3 || true
+sleep 1
+export DISPLAY=:${n:-78} HOME=$home TOKENWARDEN_VAULT=$home/v/vault.age TOKENWARDEN_STATE_DIR=$home/state TOKENWARDEN_READY_FILE=$home/ready
+dbus-run-session -- bash -c '
+openbox >/dev/null 2>&1 & 
+sleep 1
+mem() { # pid -> "PSS RSS" MiB over the app and its children
+  local p=$1 pss=0 rss=0
+  for q in $p $(pgrep -P $p); do
+    read a b < <(awk "/^Pss:/{p=\$2} /^Rss:/{r=\$2} END{print p, r}" /proc/$q/smaps_rollup 2>/dev/null)
+    pss=$((pss + ${a:-0})); rss=$((rss + ${b:-0}))
+  done
+  echo "PSS $((pss/1024)) MiB, RSS $((rss/1024)) MiB ($(pgrep -l -P $p | awk "{print \$2}" | tr "\n" " "))"
+}
+"$0" --minimized >/dev/null 2>&1 & P=$!
+sleep 6; echo "tray from login: $(mem $P)"
+"$0" >/dev/null 2>&1
+for i in $(seq 100); do [ -f $TOKENWARDEN_READY_FILE ] && break; sleep 0.1; done
+echo "first window interactive: $(cat $TOKENWARDEN_READY_FILE)"
+sleep 5; echo "window open: $(mem $P)"
+rm -f $TOKENWARDEN_READY_FILE
+wmctrl -c Tokenwarden; sleep 8; echo "window closed: $(mem $P)"
+"$0" >/dev/null 2>&1
+for i in $(seq 100); do [ -f $TOKENWARDEN_READY_FILE ] && break; sleep 0.1; done
+echo "reopened interactive: $(cat $TOKENWARDEN_READY_FILE)"
+sleep 5; echo "reopened: $(mem $P)"
+kill $P
+' "$bin"
+kill $X; rm -rf $home
