@@ -76,17 +76,6 @@ pub fn make_main_window<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<()> {
     Ok(())
 }
 
-/// Hands back to the OS what the closed window's page and WebKit left in this
-/// process's heap (glibc keeps freed memory for reuse otherwise).
-pub fn trim_heap() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    // SAFETY: malloc_trim takes no pointers and only walks the allocator's own
-    // free lists; it is safe to call at any time from any thread.
-    unsafe {
-        libc::malloc_trim(0);
-    }
-}
-
 /// Why the vault was locked, for the page to say.
 #[derive(Clone, Copy, serde::Serialize)]
 #[serde(rename_all = "snake_case")]

@@ -147,7 +147,8 @@ pub fn run() {
                 }
                 WindowEvent::Destroyed if window.label() == "main" => {
                     tracing::info!("window closed; still running in the tray");
-                    background::trim_heap();
+                    // The page's memory is freed as the webview tears down.
+                    background::trim_memory_soon();
                 }
                 _ => {}
             }
