@@ -6,7 +6,10 @@
 //! the window keeps the app → a second launch hands over to the first. A screenshot of
 //! each screen is saved under target/tmp/e2e/.
 
-use crate::support::{app_pids, shot, shots, web_processes, webkit_children, Killed, WAIT};
+use crate::support::{
+    app_pids, close_window, shot, shots, visible_windows, web_processes, webkit_children,
+    window_manager, Killed, WAIT,
+};
 use serde_json::json;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -46,30 +49,13 @@ fn sandbox_tokens(vault: &Path, name: &str) -> Vec<serde_json::Value> {
         .collect()
 }
 
-fn visible_windows(display: &str) -> String {
-    let out = Command::new("wmctrl")
-        .arg("-l")
-        .env("DISPLAY", display)
-        .output()
-        .expect("wmctrl runs (package wmctrl)");
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
 #[test]
 fn the_app_end_to_end_in_its_real_window() {
     let _serial = crate::SERIAL.lock().unwrap_or_else(|p| p.into_inner());
     let home = tempfile::tempdir().unwrap();
     let service = PrivateSecretService::start(home.path());
     let display = Xvfb::start(1100, 760);
-    let _wm = Killed(
-        Command::new("openbox")
-            .env("DISPLAY", &display.display)
-            .env("DBUS_SESSION_BUS_ADDRESS", &service.address)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("openbox runs (package openbox)"),
-    );
+    let _wm = window_manager(&display, &service.address);
     // A tray host, so the screenshots show the tray icon (its colour and count).
     let _tray = Killed(
         Command::new("trayer")
@@ -410,20 +396,15 @@ fn the_app_end_to_end_in_its_real_window() {
     // WebKit's web and network processes go with it.
     let pids = app_pids(bin);
     assert_eq!(pids.len(), 1, "{pids:?}");
-    assert!(visible_windows(&display.display).contains("Tokenwarden"));
+    assert!(visible_windows(&display).contains("Tokenwarden"));
     let webkit = webkit_children(pids[0]);
     assert!(
         webkit.iter().any(|n| n.contains("WebKitWebProces")),
         "no WebKit web process under the app: {webkit:?}"
     );
-    let closed = Command::new("wmctrl")
-        .args(["-c", "Tokenwarden"])
-        .env("DISPLAY", &display.display)
-        .status()
-        .unwrap();
-    assert!(closed.success());
+    close_window(&display, "Tokenwarden");
     let deadline = Instant::now() + WAIT;
-    while visible_windows(&display.display).contains("Tokenwarden") {
+    while visible_windows(&display).contains("Tokenwarden") {
         assert!(Instant::now() < deadline, "the window never closed");
         std::thread::sleep(Duration::from_millis(100));
     }
@@ -466,7 +447,7 @@ fn the_app_end_to_end_in_its_real_window() {
     };
     assert!(status.success(), "{status}");
     let deadline = Instant::now() + WAIT;
-    while !visible_windows(&display.display).contains("Tokenwarden") {
+    while !visible_windows(&display).contains("Tokenwarden") {
         assert!(
             Instant::now() < deadline,
             "the first instance did not show its window"

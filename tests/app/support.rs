@@ -100,6 +100,26 @@ pub fn window_manager(display: &Xvfb, bus: &str) -> Killed {
     )
 }
 
+/// The titles of the windows the window manager lists (`wmctrl -l`).
+pub fn visible_windows(display: &Xvfb) -> String {
+    let out = std::process::Command::new("wmctrl")
+        .arg("-l")
+        .env("DISPLAY", &display.display)
+        .output()
+        .expect("wmctrl runs (package wmctrl)");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Closes the window titled `title` as a person does: the window manager asks it to.
+pub fn close_window(display: &Xvfb, title: &str) {
+    let closed = std::process::Command::new("wmctrl")
+        .args(["-c", title])
+        .env("DISPLAY", &display.display)
+        .status()
+        .expect("wmctrl runs (package wmctrl)");
+    assert!(closed.success(), "wmctrl could not close {title}");
+}
+
 /// The app in a fresh home on its own display and bus, with a new vault and the
 /// sandbox's tokens listed. Dropped in field order: the session's app, then the
 /// display, the bus and the home.

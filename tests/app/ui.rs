@@ -7,7 +7,8 @@
 //! OS, and the window's size remembered across runs.
 
 use crate::support::{
-    app_pids, create_vault, invoke, sandbox_window, shot, wait_message, window_manager, WAIT,
+    app_pids, close_window, create_vault, invoke, sandbox_window, shot, visible_windows,
+    wait_message, window_manager, WAIT,
 };
 use serde_json::{json, Value};
 use std::process::Command;
@@ -822,26 +823,13 @@ fn dark_mode_follows_the_os_and_the_window_remembers_its_size() {
     s.click("#nav button[data-screen=import]");
     s.click("#import-choose");
     let deadline = Instant::now() + WAIT;
-    loop {
-        let out = Command::new("wmctrl")
-            .arg("-l")
-            .env("DISPLAY", &display.display)
-            .output()
-            .expect("wmctrl runs (package wmctrl)");
-        if String::from_utf8_lossy(&out.stdout).contains("Choose the export to import") {
-            break;
-        }
+    while !visible_windows(&display).contains("Choose the export to import") {
         assert!(Instant::now() < deadline, "no file chooser");
         std::thread::sleep(Duration::from_millis(100));
     }
     std::thread::sleep(Duration::from_millis(500));
     shot(&display, "38-file-chooser.png");
-    let closed = Command::new("wmctrl")
-        .args(["-c", "Choose the export to import"])
-        .env("DISPLAY", &display.display)
-        .status()
-        .unwrap();
-    assert!(closed.success());
+    close_window(&display, "Choose the export to import");
     std::thread::sleep(Duration::from_millis(500));
     assert_eq!(
         s.js(
@@ -861,12 +849,7 @@ fn dark_mode_follows_the_os_and_the_window_remembers_its_size() {
     std::thread::sleep(Duration::from_millis(300));
     let before = s.window_rect();
     eprintln!("window before closing: {before}");
-    let closed = Command::new("wmctrl")
-        .args(["-c", "Tokenwarden"])
-        .env("DISPLAY", &display.display)
-        .status()
-        .expect("wmctrl runs (package wmctrl)");
-    assert!(closed.success());
+    close_window(&display, "Tokenwarden");
     let deadline = Instant::now() + WAIT;
     while !state.exists() {
         assert!(

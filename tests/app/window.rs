@@ -156,12 +156,7 @@ fn the_window_and_its_webview_exist_only_while_shown() {
     );
 
     std::fs::remove_file(&ready).unwrap();
-    let closed = Command::new("wmctrl")
-        .args(["-c", "Tokenwarden"])
-        .env("DISPLAY", &display.display)
-        .status()
-        .expect("wmctrl runs (package wmctrl)");
-    assert!(closed.success());
+    crate::support::close_window(&display, "Tokenwarden");
     // The web process (the page, its DOM and JavaScript: most of the memory) ends with
     // the window. WebKitGTK keeps its network process for the app's life (Tauri keeps
     // its context for that reason, tauri-apps/tauri#14626): one, reused by the next
