@@ -2,7 +2,7 @@
 // detail on demand, filters by token and action, whether the hash chain is intact,
 // and an export of the whole log as CSV or JSON to a new file.
 
-import { $, el, fmt, say, show } from "./dom.js";
+import { $, el, fmt, say, show, wideRow } from "./dom.js";
 import { call, attempt } from "./api.js";
 
 let entries = [];
@@ -43,11 +43,7 @@ function render() {
     frag.append(tr);
   }
   if (shown.length > SHOWN_ROWS) {
-    const tr = el("tr");
-    const td = el("td", `… and ${shown.length - SHOWN_ROWS} older entries: filter, or export the whole log`, "muted");
-    td.colSpan = 5;
-    tr.append(td);
-    frag.append(tr);
+    frag.append(wideRow(`… and ${shown.length - SHOWN_ROWS} older entries: filter, or export the whole log`, 5));
   }
   $("audit-rows").replaceChildren(frag);
   $("audit-count").textContent = shown.length === entries.length

@@ -10,6 +10,15 @@ export function el(tag, text, cls) {
   return e;
 }
 
+// A table row of one cell across `cols` columns: what a long table does not draw.
+export function wideRow(text, cols, cls = "muted") {
+  const td = el("td", text, cls);
+  td.colSpan = cols;
+  const tr = el("tr");
+  tr.append(td);
+  return tr;
+}
+
 // The status line under the bar; an empty text hides it.
 export function say(text, kind) {
   const m = $("message");

@@ -2,7 +2,7 @@
 // (names, detected kind, expiry, what is skipped and why; never a secret), then
 // imported in one go through the same core actions as `tw import`.
 
-import { $, el, fmtDay, say, show } from "./dom.js";
+import { $, el, fmtDay, say, show, wideRow } from "./dom.js";
 import { call, attempt } from "./api.js";
 import { loadTokens } from "./list.js";
 
@@ -37,11 +37,7 @@ function render(p) {
     frag.append(tr);
   }
   if (p.entries.length > SHOWN_ROWS) {
-    const tr = el("tr");
-    const td = el("td", `… and ${p.entries.length - SHOWN_ROWS} more`, "muted");
-    td.colSpan = 5;
-    tr.append(td);
-    frag.append(tr);
+    frag.append(wideRow(`… and ${p.entries.length - SHOWN_ROWS} more`, 5));
   }
   $("import-rows").replaceChildren(frag);
   $("import-apply-btn").disabled = p.to_import === 0;
