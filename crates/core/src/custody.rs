@@ -264,6 +264,12 @@ fn parse_identity(text: &str, path: &Path) -> Result<x25519::Identity, CustodyEr
         })
 }
 
+/// Windows' Credential Manager refuses a secret over 2,560 bytes (CRED_MAX_CREDENTIAL_
+/// BLOB_SIZE), which the keyring crate stores as UTF-16. The one secret Tokenwarden
+/// keeps in a keyring is a vault's age identity, 74 ASCII characters: 148 bytes there.
+/// Tokens never go to the keyring; they live in the vault.
+pub const WINDOWS_CREDENTIAL_LIMIT: usize = 2560;
+
 fn keyring_entry(entry: &str) -> Result<keyring::Entry, CustodyError> {
     keyring::Entry::new(KEYRING_SERVICE, entry).map_err(keyring_failure)
 }
@@ -645,4 +651,24 @@ pub fn parse_recipient(value: &str) -> Result<x25519::Recipient, CustodyError> {
     x25519::Recipient::from_str(value.trim()).map_err(|_| CustodyError::BadRecipient {
         value: value.trim().chars().take(80).collect(),
     })
+}
+
+#[cfg(test)]
+mod platform_limits {
+    use super::*;
+
+    #[test]
+    fn the_keyring_secret_fits_every_backend() {
+        let identity = x25519::Identity::generate().to_string();
+        let text = identity.expose_secret();
+        assert!(text.is_ascii() && text.starts_with("AGE-SECRET-KEY-1"));
+        let utf16_bytes = text.encode_utf16().count() * 2;
+        assert!(
+            utf16_bytes <= WINDOWS_CREDENTIAL_LIMIT,
+            "{utf16_bytes} bytes in the Credential Manager"
+        );
+        // The entry's name: the service and `vault-<uuid>`, plain ASCII everywhere.
+        let name = format!("{KEYRING_SERVICE}/vault-{}", uuid::Uuid::new_v4());
+        assert!(name.is_ascii() && name.len() < 64, "{name}");
+    }
 }

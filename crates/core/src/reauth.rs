@@ -183,6 +183,10 @@ pub fn os_check(action: Sensitive) -> Result<OsCheck, ReauthError> {
     {
         polkit::check(action)
     }
+    // macOS (LocalAuthentication) and Windows (Windows Hello, CredUI) have their own
+    // checks, not wired yet: they cannot be tried here, and a check that cannot be
+    // tried must not stand between a person and their tokens. The typed phrase or
+    // the passphrase stands in, and says why.
     #[cfg(not(target_os = "linux"))]
     {
         let _ = action;
@@ -259,7 +263,9 @@ mod polkit {
 
 /// Shows a desktop notification (Linux: the freedesktop notification service on the
 /// session bus), for the command line; the app has its own. Best effort: without a
-/// notification service nothing is shown and nothing fails.
+/// notification service nothing is shown and nothing fails. macOS and Windows show
+/// notifications only for an app with a bundle identifier or AppUserModelID, which a
+/// terminal command has not: there `tw` shows none (its output says it all).
 pub fn notify_desktop(title: &str, body: &str) {
     #[cfg(target_os = "linux")]
     {

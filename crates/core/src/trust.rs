@@ -58,6 +58,9 @@ impl TrustStore {
         if let Some(p) = std::env::var_os(STATE_ENV).filter(|p| !p.is_empty()) {
             return Ok(TrustStore::at(p));
         }
+        // Outside the vault's folder, and never synced: XDG's state folder on Linux.
+        // macOS and Windows have no state folder; their local (not roaming) app-data
+        // folder, under a name apart from the vault's default folder.
         #[cfg(target_os = "linux")]
         let base = dirs::state_dir().map(|d| d.join("tokenwarden"));
         #[cfg(not(target_os = "linux"))]

@@ -50,7 +50,8 @@ pub fn command(command: &[String]) -> std::process::Command {
 }
 
 /// Runs the command in this process's place (Unix), or waits for it and exits with its
-/// status (elsewhere, with `secrets` wiped first). The vault must be closed already.
+/// status (Windows, with `secrets` wiped once it has started). The vault must be
+/// closed already.
 pub fn hand_over<T>(mut cmd: std::process::Command, program: &str, secrets: T) -> Result<()> {
     // Its own crashes may dump core as they would have (tw turned that off for itself).
     if let Some(limit) = crate::CORE_LIMIT.get() {
@@ -65,10 +66,30 @@ pub fn hand_over<T>(mut cmd: std::process::Command, program: &str, secrets: T) -
         drop(secrets);
         Err(err).with_context(|| format!("running {program}"))
     }
-    #[cfg(not(unix))]
+    // Windows has no exec: the command runs as a child on the same console, with
+    // stdin, stdout and stderr inherited, and its exit code becomes tw's. Ctrl-C
+    // reaches both processes; tw ignores it and waits, so the command decides how to
+    // stop and its code is still passed on (cargo run does the same).
+    #[cfg(windows)]
     {
-        let status = cmd.status().with_context(|| format!("running {program}"))?;
+        ignore_ctrl_c();
+        let mut child = cmd.spawn().with_context(|| format!("running {program}"))?;
+        // The child has its own copy of the environment; tw's goes at once.
         drop(secrets);
+        let status = child.wait().with_context(|| format!("running {program}"))?;
         std::process::exit(status.code().unwrap_or(1));
+    }
+}
+
+/// Ignores Ctrl-C and Ctrl-Break in tw only: a handler that says "handled" (unlike
+/// `SetConsoleCtrlHandler(NULL, TRUE)`, a handler is not inherited by the child).
+#[cfg(windows)]
+fn ignore_ctrl_c() {
+    unsafe extern "system" fn handled(_event: u32) -> windows_sys::core::BOOL {
+        1
+    }
+    // SAFETY: registers a function that lives as long as the program.
+    unsafe {
+        windows_sys::Win32::System::Console::SetConsoleCtrlHandler(Some(handled), 1);
     }
 }

@@ -17,11 +17,14 @@
 //!   their exact shape; whatever cannot be used is moved aside under a new name and
 //!   reported;
 //! - on Unix, a vault's folder must belong to the user and be closed to group and
-//!   others: otherwise another account could do all of the above.
+//!   others; on Windows, belong to the user and grant writing to no other account
+//!   than SYSTEM and Administrators: otherwise another account could do all of the
+//!   above.
 //!
-//! Windows has no `openat`: there the same rules are kept with path operations and a
-//! link check before each open (a narrower guarantee; creating links there needs a
-//! privilege by default).
+//! Windows has no `openat`: there the same rules are kept with path operations, a
+//! link check before each open and opens that never follow a reparse point (a
+//! narrower guarantee; creating links there needs a privilege by default). New files
+//! and folders get an owner-only access list in the creating call (`win.rs`).
 
 use std::fs::File;
 use std::io::{Read, Write};
@@ -60,6 +63,12 @@ pub enum FsError {
     NotOwned { path: PathBuf, owner: u32, me: u32 },
     #[error("{path} is not a folder")]
     NotAFolder { path: PathBuf },
+    /// Windows' form of `Shared`: an access-list entry, not a mode.
+    #[error("folder {path} can be written by {who}: they could replace or plant the vault's files; remove that entry (Properties, Security) or keep the vault in a folder of your own")]
+    SharedWith { path: PathBuf, who: String },
+    /// Windows' form of `NotOwned`: an owner SID, not a user id.
+    #[error("folder {path} belongs to {owner}, not to you: its owner could replace the vault's files; keep the vault in a folder of your own")]
+    NotOwnedBy { path: PathBuf, owner: String },
 }
 
 impl FsError {
@@ -97,7 +106,9 @@ fn check_name(name: &str, folder: &Path) -> Result<(), FsError> {
         || name == ".."
         || name.contains('/')
         || name.contains('\\')
-        || name.contains('\0');
+        || name.contains('\0')
+        // NTFS reads `name:stream` as a hidden stream of `name`, not a file of its own.
+        || (cfg!(windows) && name.contains(':'));
     if bad {
         return Err(FsError::Io {
             op: "using the name",
@@ -128,6 +139,14 @@ pub struct Folder {
 }
 
 mod sys;
+#[cfg(windows)]
+mod win;
+
+/// Takes a file's single-writer lock without waiting: `flock` on Unix, one byte past
+/// the end with `LockFileEx` on Windows (see `win.rs` for why not the whole file).
+pub fn try_lock(f: &File) -> Result<(), std::fs::TryLockError> {
+    sys::try_lock(f)
+}
 
 impl Folder {
     /// Opens the folder at `path`. Its own path may run through links (the person
@@ -167,19 +186,34 @@ impl Folder {
         }
     }
 
-    /// Opens the folder, making it first (owner-only on Unix, with its parents) if it
-    /// does not exist.
+    /// Opens the folder, making it first (owner-only: 0700 on Unix, a protected
+    /// single-entry ACL on Windows; its parents as they come) if it does not exist.
     pub fn create(path: &Path) -> Result<Folder, FsError> {
         if !path.is_dir() {
-            let mut b = std::fs::DirBuilder::new();
-            b.recursive(true);
             #[cfg(unix)]
             {
                 use std::os::unix::fs::DirBuilderExt;
-                b.mode(0o700);
+                std::fs::DirBuilder::new()
+                    .recursive(true)
+                    .mode(0o700)
+                    .create(path)
+                    .map_err(FsError::io("creating the folder", path.to_path_buf()))?;
             }
-            b.create(path)
-                .map_err(FsError::io("creating the folder", path.to_path_buf()))?;
+            // Windows: the parents as usual (under the profile they inherit the
+            // user's private list), the folder itself with its own owner-only list.
+            #[cfg(windows)]
+            {
+                if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+                    std::fs::create_dir_all(parent)
+                        .map_err(FsError::io("creating the folder", parent.to_path_buf()))?;
+                }
+                match win::mkdir(path) {
+                    Err(e) if e.kind() != std::io::ErrorKind::AlreadyExists => {
+                        return Err(FsError::io("creating the folder", path.to_path_buf())(e))
+                    }
+                    _ => {}
+                }
+            }
         }
         Folder::open(path)
     }
@@ -224,8 +258,8 @@ impl Folder {
     }
 
     /// Refuses a folder that someone other than the user could write: its files could
-    /// be replaced or planted behind the app's back. Unix only (Windows folders are
-    /// private under the user's profile by default).
+    /// be replaced or planted behind the app's back. Unix: the owner and the mode;
+    /// Windows: the owner and the access list (`win::folder_access`).
     pub fn check_private(&self) -> Result<(), FsError> {
         #[cfg(unix)]
         {
@@ -251,6 +285,24 @@ impl Folder {
                     mode: mode & 0o7777,
                     who,
                 });
+            }
+        }
+        #[cfg(windows)]
+        match win::folder_access(&self.path)
+            .map_err(FsError::io("checking the folder", self.path.clone()))?
+        {
+            win::Access::Private => {}
+            win::Access::NotOwned { owner } => {
+                return Err(FsError::NotOwnedBy {
+                    path: self.path.clone(),
+                    owner,
+                })
+            }
+            win::Access::Shared { who } => {
+                return Err(FsError::SharedWith {
+                    path: self.path.clone(),
+                    who,
+                })
             }
         }
         Ok(())
@@ -401,8 +453,8 @@ impl Folder {
     ) -> Result<(), FsError> {
         check_name(name, &self.path)?;
         let tmp = self.write_temp("new", bytes, durability)?;
-        // A link fails when the name is taken: the file appears whole or not at all.
-        let linked = sys::link(self.handle(), &tmp, name);
+        // Fails when the name is taken: the file appears whole or not at all.
+        let linked = sys::place_new(self.handle(), &tmp, name);
         let _ = sys::unlink(self.handle(), &tmp);
         linked.map_err(|e| {
             if e.kind() == std::io::ErrorKind::AlreadyExists {
@@ -494,8 +546,9 @@ impl Folder {
         })
     }
 
-    /// Makes renames and creations in the folder durable (fsync of the folder; Unix
-    /// only, where it is needed).
+    /// Makes renames and creations in the folder durable: fsync of the folder on
+    /// Unix. Windows cannot open a folder for a flush; there every rename is made
+    /// with `MOVEFILE_WRITE_THROUGH`, which returns once it is on disk.
     pub fn sync(&self) -> Result<(), FsError> {
         #[cfg(unix)]
         self.dir

@@ -1,6 +1,6 @@
 //! The calls a [`Folder`](super::Folder) is built on: relative to an open directory
 //! (`openat` and friends, through rustix) on Unix; by path, with a link check before
-//! each, where std has no `openat` (Windows).
+//! each, where std has no `openat` (Windows, with the Win32 calls in `win.rs`).
 
 #[cfg(unix)]
 mod imp {
@@ -95,6 +95,17 @@ mod imp {
         Ok(rfs::linkat(dir, from, dir, to, AtFlags::empty())?)
     }
 
+    /// A new name for a finished temp file, never over anything: a link fails when
+    /// the name is taken, on every Unix filesystem (the caller removes the temp name).
+    pub fn place_new(dir: &File, from: &str, to: &str) -> std::io::Result<()> {
+        link(dir, from, to)
+    }
+
+    /// flock: advisory, so the holder's line stays readable to whoever is refused.
+    pub fn try_lock(f: &File) -> Result<(), std::fs::TryLockError> {
+        f.try_lock()
+    }
+
     pub fn unlink(dir: &File, name: &str) -> std::io::Result<()> {
         Ok(rfs::unlinkat(dir, name, AtFlags::empty())?)
     }
@@ -139,9 +150,12 @@ mod imp {
     }
 }
 
-#[cfg(not(unix))]
+#[cfg(windows)]
 mod imp {
     //! Path operations with a link check before each: Windows has no `openat` in std.
+    //! Creation, renames, the lock and file identity go through `win` (owner-only
+    //! ACLs, write-through renames, a lock byte past the end).
+    use super::super::win;
     use super::super::*;
 
     fn at(dir: &Path, name: &str) -> PathBuf {
@@ -172,40 +186,48 @@ mod imp {
     }
 
     pub fn open_read(dir: &Path, name: &str) -> std::io::Result<File> {
+        use std::os::windows::fs::OpenOptionsExt;
         let p = at(dir, name);
         refuse_link(&p)?;
-        File::open(p)
+        // FILE_FLAG_OPEN_REPARSE_POINT: a link swapped in after the check is opened
+        // as itself (then refused as not a regular file), never followed.
+        let f = std::fs::OpenOptions::new()
+            .read(true)
+            .custom_flags(0x0020_0000)
+            .open(p)?;
+        if f.metadata()?.file_type().is_symlink() {
+            return Err(std::io::Error::other(LINK_REFUSED));
+        }
+        Ok(f)
     }
 
     pub fn create_new(dir: &Path, name: &str) -> std::io::Result<File> {
-        std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(at(dir, name))
+        win::create_new(&at(dir, name))
     }
 
     pub fn open_lock(dir: &Path, name: &str) -> std::io::Result<File> {
         let p = at(dir, name);
         refuse_link(&p)?;
-        std::fs::OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .open(p)
+        win::open_lock(&p)
     }
 
     pub fn rename(dir: &Path, from: &str, to: &str) -> std::io::Result<()> {
-        std::fs::rename(at(dir, from), at(dir, to))
+        win::rename(&at(dir, from), &at(dir, to))
     }
 
     pub fn rename_new(dir: &Path, from: &str, to: &str) -> std::io::Result<()> {
-        std::fs::hard_link(at(dir, from), at(dir, to))?;
-        std::fs::remove_file(at(dir, from))
+        win::rename_new(&at(dir, from), &at(dir, to))
     }
 
+    /// A hard link where the volume has them (NTFS; FAT and exFAT do not).
     pub fn link(dir: &Path, from: &str, to: &str) -> std::io::Result<()> {
         std::fs::hard_link(at(dir, from), at(dir, to))
+    }
+
+    /// A new name for a finished temp file, never over anything: a move without
+    /// replace (on every Windows volume, FAT included, unlike a hard link).
+    pub fn place_new(dir: &Path, from: &str, to: &str) -> std::io::Result<()> {
+        win::rename_new(&at(dir, from), &at(dir, to))
     }
 
     pub fn unlink(dir: &Path, name: &str) -> std::io::Result<()> {
@@ -213,7 +235,7 @@ mod imp {
     }
 
     pub fn mkdir(dir: &Path, name: &str) -> std::io::Result<()> {
-        std::fs::create_dir(at(dir, name))
+        win::mkdir(&at(dir, name))
     }
 
     pub fn names(dir: &Path) -> std::io::Result<Vec<String>> {
@@ -227,20 +249,24 @@ mod imp {
     }
 
     pub fn write_at(f: &File, bytes: &[u8], offset: u64) -> std::io::Result<()> {
-        use std::io::{Seek, SeekFrom};
-        let mut f = f;
-        f.seek(SeekFrom::Start(offset))?;
-        f.write_all(bytes)
+        use std::os::windows::fs::FileExt;
+        let mut done = 0;
+        while done < bytes.len() {
+            done += f.seek_write(&bytes[done..], offset + done as u64)?;
+        }
+        Ok(())
     }
 
     pub fn is_link_refusal(e: &std::io::Error) -> bool {
         e.to_string() == LINK_REFUSED
     }
 
-    /// Windows: not checked (no inode numbers in std); the lock file is opened with
-    /// the platform's sharing rules instead.
-    pub fn same_file(_dir: &Path, _name: &str, _f: &File) -> std::io::Result<bool> {
-        Ok(true)
+    pub fn same_file(dir: &Path, name: &str, f: &File) -> std::io::Result<bool> {
+        win::same_file(&at(dir, name), f)
+    }
+
+    pub fn try_lock(f: &File) -> Result<(), std::fs::TryLockError> {
+        win::try_lock(f)
     }
 }
 

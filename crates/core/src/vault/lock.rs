@@ -1,4 +1,5 @@
-//! One writer per vault: an OS file lock (flock on Unix, LockFileEx on Windows) on a
+//! One writer per vault: an OS file lock (flock on Unix, LockFileEx on one byte past
+//! the end on Windows) on a
 //! file beside the vault. The kernel drops the lock when the holder dies, so a crash
 //! never leaves the vault locked. The file names the holder, for the error a second
 //! process gets.
@@ -44,7 +45,7 @@ const LOCK_GRACE: std::time::Duration = std::time::Duration::from_millis(500);
 fn try_lock_briefly(file: &File) -> Result<(), TryLockError> {
     let start = std::time::Instant::now();
     loop {
-        match file.try_lock() {
+        match crate::safefs::try_lock(file) {
             Err(TryLockError::WouldBlock) if start.elapsed() < LOCK_GRACE => {
                 std::thread::sleep(std::time::Duration::from_millis(20));
             }
