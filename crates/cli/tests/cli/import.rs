@@ -5,7 +5,10 @@
 
 use crate::support::*;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+#[cfg(unix)]
+use std::process::Command;
+#[cfg(target_os = "linux")]
+use std::process::Stdio;
 
 fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -194,6 +197,7 @@ fn bitwarden_1password_and_env_exports_import_with_their_kinds() {
     assert_eq!(audit.matches("\"token.import\"").count(), 4, "{audit}");
 }
 
+#[cfg(target_os = "linux")]
 /// Runs `keepassxc-cli` with `stdin`, in `dir` as its home.
 fn keepassxc(dir: &Path, args: &[&str], stdin: &str) -> Vec<u8> {
     use std::io::Write;
@@ -224,6 +228,7 @@ fn keepassxc(dir: &Path, args: &[&str], stdin: &str) -> Vec<u8> {
     out.stdout
 }
 
+#[cfg(target_os = "linux")]
 /// A database made by the real KeePassXC from `xml` (KeePass 2 XML), and its XML and
 /// CSV exports as KeePassXC writes them.
 fn keepassxc_exports(dir: &Path, xml: &str) -> (PathBuf, PathBuf) {
@@ -249,6 +254,8 @@ fn kp_file(groups: &str) -> String {
     )
 }
 
+// keepassxc-cli from Debian's packages (xtask installs it).
+#[cfg(target_os = "linux")]
 #[test]
 fn real_keepassxc_exports_xml_and_csv_import_with_groups_and_expiry() {
     let home = Home::new();
@@ -323,6 +330,8 @@ fn real_keepassxc_exports_xml_and_csv_import_with_groups_and_expiry() {
     );
 }
 
+// keepassxc-cli from Debian's packages (xtask installs it).
+#[cfg(target_os = "linux")]
 #[test]
 fn ten_thousand_keepassxc_entries_import_in_one_go() {
     let home = Home::new();

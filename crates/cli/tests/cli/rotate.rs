@@ -322,6 +322,7 @@ fn the_next_due_file_of_a_passphrase_vault_has_times_and_no_names() {
 /// SIGKILL `tw rotate` at spread moments while every provider call takes 150 ms; after
 /// each kill the next `tw` start resumes. In the end: one current token that works, the
 /// old ones revoked only with a working successor, and every live token accounted for.
+#[cfg(unix)]
 #[test]
 fn killing_tw_rotate_at_any_moment_loses_nothing() {
     use std::os::unix::process::CommandExt;

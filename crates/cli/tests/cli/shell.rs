@@ -3,7 +3,9 @@
 
 use crate::support::*;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
+#[cfg(target_os = "linux")]
+use std::process::Stdio;
 
 fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
@@ -127,48 +129,59 @@ fn committed_completions_and_man_pages_are_what_tw_makes() {
     }
 }
 
-/// The `.deb` carries `tw`, its man pages and completions: `tauri.conf.json` maps
-/// them, the committed sources exist, and the bundle step builds a release `tw` first.
+/// The `.deb` and `.rpm` carry `tw`, its man pages and completions: `tauri.conf.json`
+/// maps them, the committed sources exist, and both ways of bundling (`cargo xtask
+/// bundle`, the release workflow) build a release `tw` first.
 #[test]
-fn the_deb_maps_tw_its_man_pages_and_completions() {
+fn the_packages_map_tw_its_man_pages_and_completions() {
     let conf: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(repo().join("tauri.conf.json")).unwrap())
             .unwrap();
-    let files = conf["bundle"]["linux"]["deb"]["files"].as_object().unwrap();
-    for (dest, src) in [
-        ("/usr/bin/tw", "target/release/tw"),
-        ("/usr/share/man/man1", "docs/man"),
-        (
-            "/usr/share/bash-completion/completions/tw",
-            "docs/completions/tw.bash",
-        ),
-        (
-            "/usr/share/zsh/vendor-completions/_tw",
-            "docs/completions/_tw",
-        ),
-        (
-            "/usr/share/fish/vendor_completions.d/tw.fish",
-            "docs/completions/tw.fish",
-        ),
+    for (kind, zsh) in [
+        ("deb", "/usr/share/zsh/vendor-completions/_tw"),
+        ("rpm", "/usr/share/zsh/site-functions/_tw"),
     ] {
-        assert_eq!(
-            files.get(dest).and_then(|v| v.as_str()),
-            Some(src),
-            "{dest}"
-        );
-        if !src.starts_with("target/") {
-            assert!(repo().join(src).exists(), "{src}");
+        let files = conf["bundle"]["linux"][kind]["files"].as_object().unwrap();
+        for (dest, src) in [
+            ("/usr/bin/tw", "target/release/tw"),
+            ("/usr/share/man/man1", "docs/man"),
+            (
+                "/usr/share/bash-completion/completions/tw",
+                "docs/completions/tw.bash",
+            ),
+            (zsh, "docs/completions/_tw"),
+            (
+                "/usr/share/fish/vendor_completions.d/tw.fish",
+                "docs/completions/tw.fish",
+            ),
+        ] {
+            assert_eq!(
+                files.get(dest).and_then(|v| v.as_str()),
+                Some(src),
+                "{kind}: {dest}"
+            );
+            if !src.starts_with("target/") {
+                assert!(repo().join(src).exists(), "{src}");
+            }
         }
     }
-    let hook = conf["build"]["beforeBundleCommand"]
-        .as_str()
-        .unwrap_or_default();
+    let release = std::fs::read_to_string(repo().join(".github/workflows/release.yml")).unwrap();
     assert!(
-        hook.contains("--release") && hook.contains("-p tokenwarden-cli"),
-        "{hook}"
+        release.contains("cargo build --release --locked -p tokenwarden-cli --bin tw"),
+        "the release workflow builds tw before bundling"
+    );
+    // Compared without whitespace: rustfmt may lay the array out on many lines.
+    let xtask: String = std::fs::read_to_string(repo().join("xtask/src/main.rs"))
+        .unwrap()
+        .split_whitespace()
+        .collect();
+    assert!(
+        xtask.contains(r#"&["build","--release","--locked","-p","tokenwarden-cli","--bin","tw",]"#),
+        "cargo xtask bundle builds tw before bundling"
     );
 }
 
+#[cfg(target_os = "linux")]
 /// Runs `tw ARGS` on a terminal (`script` makes one), with `TERM` set and `NO_COLOR`
 /// as given, and returns everything it wrote there.
 fn on_terminal(home: &Home, args: &str, no_color: Option<&str>) -> String {
@@ -189,12 +202,15 @@ fn on_terminal(home: &Home, args: &str, no_color: Option<&str>) -> String {
     format!("{}{}", stdout(&o), stderr(&o))
 }
 
+#[cfg(target_os = "linux")]
 /// A command that saves the vault (a lead time not set before), which `TW_LOG=debug`
 /// logs.
 fn saves(days: u32) -> String {
     format!("remind --all --days {days}")
 }
 
+// util-linux's `script` for a real terminal (BSD `script` takes other flags).
+#[cfg(target_os = "linux")]
 #[test]
 fn no_color_turns_off_every_colour_on_a_terminal() {
     let home = Home::new();

@@ -1,7 +1,12 @@
 //! The core's integration tests: one binary, a module per subject.
 
 mod audit_chain;
+// Linux-only: the `age` and `sqlite3` programs xtask installs from Debian's packages.
+#[cfg(target_os = "linux")]
 mod external_tools;
+// Unix-only: symbolic links and modes; Windows' forms of these defences are tested in
+// the core's own `safefs::win` tests.
+#[cfg(unix)]
 mod hostile_folder;
 mod import;
 mod integrations;

@@ -166,6 +166,7 @@ pub fn seal_db(tv: &TestVault, db: &Path) {
 
 /// Forgets what this machine has seen of the vaults of a test folder, as a machine
 /// that never opened them (or one from before vaults were authenticated).
+#[cfg_attr(not(unix), allow(dead_code))] // used by the Unix-only hostile battery
 pub fn forget_seen(tv: &TestVault) {
     let _ = std::fs::remove_dir_all(tv.dir.path().join("state"));
 }
@@ -176,11 +177,13 @@ pub fn sqlite(db: &Path, sql: &str) -> String {
 
 /// Files outside the vault's folder that an attack must not touch: planted before,
 /// compared byte for byte (names and contents) after.
+#[cfg(unix)]
 pub struct Canary {
     dir: PathBuf,
     before: Vec<(String, Vec<u8>)>,
 }
 
+#[cfg(unix)]
 impl Canary {
     pub fn plant(base: &Path) -> Canary {
         let dir = base.join("documents");
@@ -230,6 +233,7 @@ impl Canary {
 
 /// Asserts the vault's audit log has an entry of `action`.
 #[track_caller]
+#[cfg_attr(not(unix), allow(dead_code))] // used by the Unix-only hostile battery
 pub fn assert_audited(vault: &Vault, action: &str) {
     let entries = vault.audit_entries(None).unwrap();
     assert!(
