@@ -121,7 +121,42 @@ pub fn pixels(health: Health, count: usize) -> Vec<u8> {
 }
 
 pub fn icon(health: Health, count: usize) -> Image<'static> {
-    Image::new_owned(pixels(health, count), SIZE, SIZE)
+    // macOS tints menu-bar icons itself (template images: alpha only, dark or light
+    // with the menu bar): a coloured disc would break that convention. There the
+    // shape tells the state and the count is the title beside it, which the macOS
+    // menu bar shows (`update`).
+    #[cfg(target_os = "macos")]
+    let rgba = {
+        let _ = count;
+        template_pixels(health)
+    };
+    #[cfg(not(target_os = "macos"))]
+    let rgba = pixels(health, count);
+    Image::new_owned(rgba, SIZE, SIZE)
+}
+
+/// The macOS template icon (black with alpha): a ring when all is well or the vault
+/// is locked, a filled disc when tokens are due, a filled disc with a hole when some
+/// have expired.
+#[cfg_attr(not(target_os = "macos"), allow(dead_code))]
+pub fn template_pixels(health: Health) -> Vec<u8> {
+    let mut rgba = vec![0u8; (SIZE * SIZE * 4) as usize];
+    let c = (SIZE as f32 - 1.0) / 2.0;
+    for y in 0..SIZE {
+        for x in 0..SIZE {
+            let d = ((x as f32 - c).powi(2) + (y as f32 - c).powi(2)).sqrt();
+            let inked = match health {
+                Health::Ok | Health::Locked => (11.0..=14.5).contains(&d),
+                Health::Soon => d <= 14.5,
+                Health::Expired => d <= 14.5 && d > 5.0,
+            };
+            if inked {
+                let i = ((y * SIZE + x) * 4) as usize;
+                rgba[i + 3] = 255;
+            }
+        }
+    }
+    rgba
 }
 
 /// Builds the tray with its menu; the menu's token slots start hidden (disabled, empty).
@@ -151,7 +186,11 @@ pub fn build<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<()> {
         .icon(icon(Health::Locked, 0))
         .tooltip("Tokenwarden")
         .menu(&menu)
-        .show_menu_on_left_click(false)
+        // macOS: a click on a menu-bar item opens its menu, and the icon is a
+        // template. Windows and Linux: a click opens the window, the menu is on the
+        // right button (the notification area's convention).
+        .icon_as_template(cfg!(target_os = "macos"))
+        .show_menu_on_left_click(cfg!(target_os = "macos"))
         .on_menu_event(|app, event| {
             let id = event.id().as_ref().to_string();
             match id.as_str() {
@@ -197,6 +236,9 @@ pub fn build<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<()> {
                 ..
             } = event
             {
+                if cfg!(target_os = "macos") {
+                    return; // the click opened the menu, which has "Open Tokenwarden"
+                }
                 crate::show_main(tray.app_handle());
             }
         })
@@ -215,6 +257,8 @@ pub fn update<R: Runtime>(app: &AppHandle<R>, view: &TrayView) {
         return;
     };
     let _ = tray.set_icon(Some(icon(view.health, view.count)));
+    #[cfg(target_os = "macos")]
+    let _ = tray.set_icon_as_template(true);
     let title = match view.health {
         _ if view.count > 0 => view.count.to_string(),
         _ => String::new(),
@@ -250,6 +294,31 @@ pub fn update<R: Runtime>(app: &AppHandle<R>, view: &TrayView) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_macos_template_tells_the_state_by_shape_in_black_only() {
+        let inked = |p: &[u8]| p.chunks(4).filter(|px| px[3] > 0).count();
+        let centre = |p: &[u8]| {
+            let i = ((SIZE / 2 * SIZE + SIZE / 2) * 4) as usize;
+            p[i + 3]
+        };
+        for h in [Health::Ok, Health::Soon, Health::Expired, Health::Locked] {
+            let p = template_pixels(h);
+            assert!(
+                p.chunks(4).all(|px| px[..3] == [0, 0, 0]),
+                "{h:?}: a template is black with alpha"
+            );
+        }
+        let (ring, due, expired) = (
+            template_pixels(Health::Ok),
+            template_pixels(Health::Soon),
+            template_pixels(Health::Expired),
+        );
+        assert_eq!(centre(&ring), 0, "all well: a ring, hollow");
+        assert_eq!(centre(&due), 255, "due: filled");
+        assert_eq!(centre(&expired), 0, "expired: a hole in the disc");
+        assert!(inked(&due) > inked(&expired) && inked(&expired) > inked(&ring));
+    }
 
     fn white(p: &[u8]) -> usize {
         p.chunks(4)
