@@ -3,6 +3,7 @@
 
 mod admin;
 mod e2e;
+mod package;
 mod parity;
 mod permissions;
 mod support;

@@ -81,12 +81,15 @@ fn main() {
             .and_then(|()| ensure_openbao())
             .and_then(|()| ensure_axe()),
         Some("bundle") => bundle(),
+        Some("try-packages") => try_packages(),
+        Some("check-targets") => check_targets(),
+        Some("lint-workflows") => lint_workflows(),
         Some("bench-app") => bench_app(&args[1..]),
         Some("bench-unlock") => bench_unlock(),
         Some("bench-tray") => bench_tray(),
         _ => {
             eprintln!(
-                "usage: cargo xtask run [-- APP ARGS] | test [--no-lint] | bundle | bench-app [SIZES] | bench-unlock | bench-tray | deps"
+                "usage: cargo xtask run [-- APP ARGS] | test [--no-lint] | bundle | try-packages | check-targets | lint-workflows | bench-app [SIZES] | bench-unlock | bench-tray | deps"
             );
             exit(2);
         }
@@ -320,20 +323,186 @@ fn ensure_tauri_cli() -> Result<(), String> {
 fn bundle() -> Result<(), String> {
     ensure_packages(RUN_PACKAGES)?;
     ensure_tauri_cli()?;
-    cmd("cargo", &["tauri", "build", "--bundles", "deb"])?;
-    let dir = Path::new("target/release/bundle/deb");
-    for e in std::fs::read_dir(dir).map_err(|e| format!("{}: {e}", dir.display()))? {
-        let p = e.map_err(|e| e.to_string())?.path();
-        if p.extension().is_some_and(|x| x == "deb") {
-            let size = std::fs::metadata(&p).map_err(|e| e.to_string())?.len();
-            eprintln!(
-                "xtask: {} ({:.2} MiB)",
-                p.display(),
-                size as f64 / 1024.0 / 1024.0
-            );
-        }
+    // `tw` first: the .deb and .rpm carry it (tauri.conf.json's `files`). Not a
+    // beforeBundleCommand: Tauri runs those in the parent of a project without a
+    // package.json, where there is no Cargo.toml.
+    cmd(
+        "cargo",
+        &[
+            "build",
+            "--release",
+            "--locked",
+            "-p",
+            "tokenwarden-cli",
+            "--bin",
+            "tw",
+        ],
+    )?;
+    // The .deb and .rpm are built offline by Tauri's own bundler; the AppImage needs
+    // linuxdeploy from GitHub, which is left to the release workflow.
+    cmd("cargo", &["tauri", "build", "--bundles", "deb,rpm"])?;
+    for p in packages()? {
+        let size = std::fs::metadata(&p).map_err(|e| e.to_string())?.len();
+        eprintln!(
+            "xtask: {} ({size} bytes, {:.2} MiB)",
+            p.display(),
+            size as f64 / 1024.0 / 1024.0
+        );
     }
     Ok(())
+}
+
+/// The .deb and .rpm the last `bundle` made.
+fn packages() -> Result<Vec<PathBuf>, String> {
+    let mut out = vec![];
+    for kind in ["deb", "rpm"] {
+        let dir = Path::new("target/release/bundle").join(kind);
+        for e in std::fs::read_dir(&dir).map_err(|e| format!("{}: {e}", dir.display()))? {
+            let p = e.map_err(|e| e.to_string())?.path();
+            if p.extension().is_some_and(|x| x == kind) {
+                out.push(p);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Builds the packages, installs the .deb into a fresh root with `dpkg --root` (no
+/// container: the root is a folder with an empty dpkg database) and runs the app
+/// test that checks the installed files and starts the installed binary
+/// (tests/app/package.rs). The .rpm is listed with `rpm -qlp` where rpm is present.
+fn try_packages() -> Result<(), String> {
+    ensure_packages(&[RUN_PACKAGES, TEST_PACKAGES, &["rpm"]].concat())?;
+    ensure_tauri_driver()?;
+    bundle()?;
+    let root = workspace_root().join("target").join("installed-root");
+    let _ = std::fs::remove_dir_all(&root);
+    for dir in [
+        "var/lib/dpkg/updates",
+        "var/lib/dpkg/info",
+        "var/lib/dpkg/triggers",
+    ] {
+        std::fs::create_dir_all(root.join(dir)).map_err(|e| e.to_string())?;
+    }
+    std::fs::write(root.join("var/lib/dpkg/status"), "").map_err(|e| e.to_string())?;
+    let root_s = root.to_str().expect("a UTF-8 path");
+    for p in packages()? {
+        let p_s = p.to_str().expect("a UTF-8 path");
+        if p.extension().is_some_and(|x| x == "deb") {
+            // Its dependencies (WebKitGTK, GTK, the indicator library) are the host's:
+            // the root holds the package alone.
+            cmd(
+                "dpkg",
+                &[
+                    "--root",
+                    root_s,
+                    "--force-depends",
+                    "--force-script-chrootless",
+                    "--force-not-root",
+                    "-i",
+                    p_s,
+                ],
+            )?;
+            cmd("dpkg", &["--root", root_s, "-s", "tokenwarden"])?;
+        } else {
+            cmd("rpm", &["-qip", p_s])?;
+            cmd("rpm", &["-qlp", p_s])?;
+        }
+    }
+    env::set_var("TOKENWARDEN_INSTALLED_ROOT", &root);
+    cmd(
+        "dbus-run-session",
+        &[
+            "--",
+            "cargo",
+            "test",
+            "-p",
+            "tokenwarden",
+            "--test",
+            "app",
+            "--",
+            "--ignored",
+            "--exact",
+            "package::the_installed_deb_has_its_files_and_starts",
+            "--nocapture",
+        ],
+    )
+}
+
+/// check-jsonschema's pinned version: it carries SchemaStore's GitHub Actions schema,
+/// so the check runs offline.
+const CHECK_JSONSCHEMA_VERSION: &str = "0.39.0";
+
+/// The CI and release workflows, checked against the GitHub Actions workflow schema
+/// (check-jsonschema from PyPI, in a venv under target/tools). actionlint, which also
+/// checks expressions and the shell steps, has no PyPI wheel and its release binary
+/// is on GitHub, out of reach here: where `target/tools/bin/actionlint` exists (built
+/// from source, docs/PLATFORMS.md), it runs too.
+fn lint_workflows() -> Result<(), String> {
+    let venv = workspace_root()
+        .join("target")
+        .join("tools")
+        .join(format!("check-jsonschema-{CHECK_JSONSCHEMA_VERSION}"));
+    let bin = venv.join("bin").join("check-jsonschema");
+    let path = |p: &Path| p.to_str().expect("a UTF-8 path").to_string();
+    if !bin.is_file() {
+        // Debian's python3 makes venvs only with python3-venv.
+        ensure_packages(&["python3-venv"])?;
+        cmd("python3", &["-m", "venv", &path(&venv)])?;
+        cmd(
+            &path(&venv.join("bin").join("pip")),
+            &[
+                "install",
+                "--quiet",
+                &format!("check-jsonschema=={CHECK_JSONSCHEMA_VERSION}"),
+            ],
+        )?;
+    }
+    let workflows = [".github/workflows/ci.yml", ".github/workflows/release.yml"];
+    let mut args = vec!["--builtin-schema", "vendor.github-workflows"];
+    args.extend(workflows);
+    cmd(&path(&bin), &args)?;
+    let actionlint = workspace_root().join("target/tools/bin/actionlint");
+    if actionlint.is_file() {
+        cmd(&path(&actionlint), &workflows)?;
+    } else {
+        eprintln!("xtask: actionlint not built here; the schema check alone ran");
+    }
+    Ok(())
+}
+
+/// Windows' side of every platform path, as far as this machine can build it: the
+/// core, `tw` and their tests, and the app, checked and linted for
+/// x86_64-pc-windows-gnu (the MinGW C compiler builds SQLite and ring's C code).
+/// macOS cannot be checked here: ring and SQLite need Apple's SDK headers, which no
+/// registry here has (docs/PLATFORMS.md).
+fn check_targets() -> Result<(), String> {
+    const WINDOWS: &str = "x86_64-pc-windows-gnu";
+    ensure_packages(&["gcc-mingw-w64-x86-64"])?;
+    let installed = Command::new("rustup")
+        .args(["target", "list", "--installed"])
+        .output()
+        .map_err(|e| format!("rustup: {e}"))?;
+    if !String::from_utf8_lossy(&installed.stdout)
+        .lines()
+        .any(|l| l.trim() == WINDOWS)
+    {
+        cmd("rustup", &["target", "add", WINDOWS])?;
+    }
+    let lint = |what: &[&str]| {
+        let mut args = vec!["clippy", "--target", WINDOWS];
+        args.extend_from_slice(what);
+        args.extend_from_slice(&["--", "-D", "warnings"]);
+        cmd("cargo", &args)
+    };
+    lint(&[
+        "-p",
+        "tokenwarden-core",
+        "-p",
+        "tokenwarden-cli",
+        "--all-targets",
+    ])?;
+    lint(&["-p", "tokenwarden", "--lib", "--bins"])
 }
 
 /// Measures the shipping build: launch to interactive, settled memory, filtering
@@ -562,6 +731,8 @@ fn test(flags: &[String]) -> Result<(), String> {
                 "warnings",
             ],
         )?;
+        check_targets()?;
+        lint_workflows()?;
     }
     // The tests start their own Xvfb, D-Bus sessions and Secret Services where they
     // need them; the outer session only keeps them off the developer's own desktop.
