@@ -7,8 +7,8 @@
 //! each screen is saved under target/tmp/e2e/.
 
 use crate::support::{
-    app_pids, close_window, shot, shots, visible_windows, web_processes, webkit_children,
-    window_manager, Killed, WAIT,
+    app_pids, close_window, login_item, shot, shots, visible_windows, web_processes,
+    webkit_children, window_manager, Killed, WAIT,
 };
 use serde_json::json;
 use std::path::{Path, PathBuf};
@@ -353,17 +353,7 @@ fn the_app_end_to_end_in_its_real_window() {
         "document.getElementById('message').textContent.includes('Settings saved')",
         WAIT,
     );
-    let autostart = home.path().join(".config").join("autostart");
-    let entries: Vec<_> = std::fs::read_dir(&autostart)
-        .map(|d| d.flatten().map(|e| e.path()).collect())
-        .unwrap_or_default();
-    assert_eq!(
-        entries.len(),
-        1,
-        "an autostart entry in {}",
-        autostart.display()
-    );
-    let desktop = std::fs::read_to_string(&entries[0]).unwrap();
+    let desktop = login_item(home.path());
     assert!(desktop.contains("--minimized"), "{desktop}");
     // The vault came from TOKENWARDEN_VAULT: the login item names it.
     assert!(desktop.contains(&vault_s), "{desktop}");

@@ -93,17 +93,7 @@ fn the_installed_deb_has_its_files_and_starts() {
     s.click("#set-autostart");
     s.click("#settings-save");
     wait_message(&s, "Settings saved");
-    let autostart = home.path().join(".config").join("autostart");
-    let entries: Vec<_> = std::fs::read_dir(&autostart)
-        .map(|d| d.flatten().map(|e| e.path()).collect())
-        .unwrap_or_default();
-    assert_eq!(
-        entries.len(),
-        1,
-        "one login item in {}",
-        autostart.display()
-    );
-    let item = std::fs::read_to_string(&entries[0]).unwrap();
+    let item = login_item(home.path());
     assert!(item.contains(bin.to_str().unwrap()), "{item}");
     assert!(item.contains("--minimized"), "{item}");
 }

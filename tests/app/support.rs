@@ -77,6 +77,22 @@ pub fn create_vault(s: &Session) {
     );
 }
 
+/// The one login item the app wrote in `home` (`~/.config/autostart/*.desktop`).
+#[track_caller]
+pub fn login_item(home: &Path) -> String {
+    let autostart = home.join(".config").join("autostart");
+    let entries: Vec<_> = std::fs::read_dir(&autostart)
+        .map(|d| d.flatten().map(|e| e.path()).collect())
+        .unwrap_or_default();
+    assert_eq!(
+        entries.len(),
+        1,
+        "an autostart entry in {}",
+        autostart.display()
+    );
+    std::fs::read_to_string(&entries[0]).unwrap()
+}
+
 /// A child process ended with the test (a window manager, a tray host).
 pub struct Killed(pub std::process::Child);
 

@@ -143,15 +143,12 @@ fn sid_string(sid: PSID) -> io::Result<String> {
     Ok(OsString::from_wide(text).to_string_lossy().into_owned())
 }
 
-/// An owner-only security descriptor for a new file or folder.
-struct OwnerOnly(Local);
+/// A security descriptor for a new file or folder, from its SDDL text.
+struct Descriptor(Local);
 
-impl OwnerOnly {
-    fn new() -> io::Result<OwnerOnly> {
-        // P: nothing inherited from the parent (a synced or shared folder's entries);
-        // OICI: what is made inside gets the same single entry; FA: full access.
-        let sddl = format!("D:P(A;OICI;FA;;;{})", UserSid::current()?.string()?);
-        let sddl = wide(OsStr::new(&sddl));
+impl Descriptor {
+    fn from_sddl(sddl: &str) -> io::Result<Descriptor> {
+        let sddl = wide(OsStr::new(sddl));
         let mut sd: PSECURITY_DESCRIPTOR = null_mut();
         // SAFETY: a NUL-terminated string; the descriptor is freed by Local.
         ok(unsafe {
@@ -162,7 +159,16 @@ impl OwnerOnly {
                 null_mut(),
             )
         })?;
-        Ok(OwnerOnly(Local(sd)))
+        Ok(Descriptor(Local(sd)))
+    }
+
+    /// Owner-only. P: nothing inherited from the parent (a synced or shared folder's
+    /// entries); OICI: what is made inside gets the same single entry; FA: full access.
+    fn owner_only() -> io::Result<Descriptor> {
+        Descriptor::from_sddl(&format!(
+            "D:P(A;OICI;FA;;;{})",
+            UserSid::current()?.string()?
+        ))
     }
 
     fn attributes(&self) -> SECURITY_ATTRIBUTES {
@@ -175,7 +181,7 @@ impl OwnerOnly {
 }
 
 fn create_file(path: &Path, access: u32, disposition: u32, flags: u32) -> io::Result<File> {
-    let sd = OwnerOnly::new()?;
+    let sd = Descriptor::owner_only()?;
     let sa = sd.attributes();
     let p = wide(path.as_os_str());
     // SAFETY: valid strings and attributes for the call's duration.
@@ -221,7 +227,10 @@ pub fn open_lock(path: &Path) -> io::Result<File> {
 
 /// A new folder, owner-only (what is made inside inherits that).
 pub fn mkdir(path: &Path) -> io::Result<()> {
-    let sd = OwnerOnly::new()?;
+    mkdir_with(path, &Descriptor::owner_only()?)
+}
+
+fn mkdir_with(path: &Path, sd: &Descriptor) -> io::Result<()> {
     let sa = sd.attributes();
     let p = wide(path.as_os_str());
     // SAFETY: valid string and attributes.

@@ -3,26 +3,8 @@
 use super::*;
 use std::io::{Read, Write};
 
-fn mkdir_with(path: &Path, sddl: &str) {
-    let sddl = wide(OsStr::new(sddl));
-    let mut sd: PSECURITY_DESCRIPTOR = null_mut();
-    ok(unsafe {
-        ConvertStringSecurityDescriptorToSecurityDescriptorW(
-            sddl.as_ptr(),
-            SDDL_REVISION_1,
-            &mut sd,
-            null_mut(),
-        )
-    })
-    .unwrap();
-    let _free = Local(sd);
-    let sa = SECURITY_ATTRIBUTES {
-        nLength: std::mem::size_of::<SECURITY_ATTRIBUTES>() as u32,
-        lpSecurityDescriptor: sd,
-        bInheritHandle: 0,
-    };
-    let p = wide(path.as_os_str());
-    ok(unsafe { CreateDirectoryW(p.as_ptr(), &sa) }).unwrap();
+fn mkdir_sddl(path: &Path, sddl: &str) {
+    mkdir_with(path, &Descriptor::from_sddl(sddl).unwrap()).unwrap();
 }
 
 #[test]
@@ -34,7 +16,7 @@ fn a_folder_made_here_is_private_and_one_open_to_everyone_is_not() {
 
     let open = dir.path().join("open");
     // WD: Everyone, with full access.
-    mkdir_with(&open, "D:P(A;OICI;FA;;;WD)");
+    mkdir_sddl(&open, "D:P(A;OICI;FA;;;WD)");
     match folder_access(&open).unwrap() {
         Access::Shared { who } => assert!(who.contains("Everyone"), "{who}"),
         other => panic!("a folder Everyone may write passed as {other:?}"),
@@ -43,7 +25,7 @@ fn a_folder_made_here_is_private_and_one_open_to_everyone_is_not() {
     // Read-only for Everyone is not a write.
     let readable = dir.path().join("readable");
     let me = UserSid::current().unwrap().string().unwrap();
-    mkdir_with(&readable, &format!("D:P(A;OICI;FA;;;{me})(A;OICI;FR;;;WD)"));
+    mkdir_sddl(&readable, &format!("D:P(A;OICI;FA;;;{me})(A;OICI;FR;;;WD)"));
     assert!(matches!(folder_access(&readable).unwrap(), Access::Private));
 }
 
