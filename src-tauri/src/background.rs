@@ -9,7 +9,8 @@ use std::time::Duration;
 use tauri::{AppHandle, Emitter, Manager, Runtime};
 use tokenwarden_core::{reminders, TokenState, Vault};
 
-/// How often reminders are checked while the app runs (window open or not).
+/// The longest the reminder loop sleeps while the app runs (window open or not); it
+/// wakes sooner when a reminder comes due before then (`next_wake`).
 pub const REMINDER_TICK: Duration = Duration::from_secs(60);
 pub const AUTO_LOCK_TICK: Duration = Duration::from_secs(5);
 /// How long after an unlock the first reminder pass waits (see `commands::vault`).
@@ -336,6 +337,32 @@ pub async fn reminder_pass<R: Runtime>(app: &AppHandle<R>) {
     refresh_tray(app).await;
 }
 
+/// How long the reminder loop sleeps after a pass: until the next reminder comes due,
+/// so one fires when it is due rather than up to a tick late, and never longer than a
+/// tick (a clock change, a snooze or a change from another process is seen by then).
+/// The next-due file is written after every pass and change, locked or not; it is
+/// outside the encryption, so a planted one can only wake the loop more often, never
+/// more than once a second.
+pub fn next_wake<R: Runtime>(app: &AppHandle<R>) -> Duration {
+    let state = app.state::<AppState>();
+    let now = state.clock.now();
+    wake_after(&reminders::read_next_due(&state.paths), now)
+}
+
+fn wake_after(next: &[reminders::NextDue], now: chrono::DateTime<chrono::Utc>) -> Duration {
+    // A little past the due time: tokio's timer and the wall clock drift apart by
+    // milliseconds, and a pass a hair early would find nothing due yet.
+    const MARGIN: Duration = Duration::from_millis(250);
+    next.iter()
+        .map(|n| n.due_at)
+        .filter(|d| *d > now)
+        .min()
+        .and_then(|d| (d - now).to_std().ok())
+        .map_or(REMINDER_TICK, |d| {
+            (d + MARGIN).clamp(Duration::from_secs(1), REMINDER_TICK)
+        })
+}
+
 /// Locked: the next-due file (no names) is all there is to remind from.
 fn locked_pass<R: Runtime>(
     app: &AppHandle<R>,
@@ -374,5 +401,38 @@ fn locked_pass<R: Runtime>(
             };
             notify(app, "Tokenwarden", &body);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::{TimeZone, Utc};
+
+    fn due(at: chrono::DateTime<Utc>) -> reminders::NextDue {
+        reminders::NextDue {
+            due_at: at,
+            expires_at: at,
+        }
+    }
+
+    #[test]
+    fn the_loop_wakes_when_the_next_reminder_is_due_within_a_tick() {
+        let now = Utc.with_ymd_and_hms(2026, 11, 24, 12, 0, 0).unwrap();
+        let s = |secs| now + chrono::Duration::seconds(secs);
+        // Nothing coming: a tick.
+        assert_eq!(wake_after(&[], now), REMINDER_TICK);
+        // The soonest one still to come counts; those already due (fired by the pass
+        // that just ran) do not.
+        assert_eq!(
+            wake_after(&[due(s(-30)), due(s(40)), due(s(20))], now),
+            Duration::from_millis(20_250)
+        );
+        // Never longer than a tick, never sooner than a second (a planted file).
+        assert_eq!(wake_after(&[due(s(3600))], now), REMINDER_TICK);
+        assert_eq!(
+            wake_after(&[due(now + chrono::Duration::milliseconds(1))], now),
+            Duration::from_secs(1)
+        );
     }
 }

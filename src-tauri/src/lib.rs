@@ -12,7 +12,7 @@ mod tray;
 pub use background::{clear_clipboard, lock_now, reminder_pass, show_main, LockReason};
 pub use state::AppState;
 
-use background::{auto_lock, AUTO_LOCK_TICK, REMINDER_TICK};
+use background::{auto_lock, AUTO_LOCK_TICK};
 use std::sync::Arc;
 use tauri::{Manager, WindowEvent};
 use tauri_plugin_window_state::{AppHandleExt, StateFlags};
@@ -119,7 +119,7 @@ pub fn run() {
             tauri::async_runtime::spawn(async move {
                 loop {
                     reminder_pass(&handle).await;
-                    tokio::time::sleep(REMINDER_TICK).await;
+                    tokio::time::sleep(background::next_wake(&handle)).await;
                 }
             });
             // The auto-lock on its own short tick: it locks within seconds of the idle

@@ -159,36 +159,43 @@ pub fn template_pixels(health: Health) -> Vec<u8> {
     rgba
 }
 
-/// Builds the tray with its menu; the menu's token slots start hidden (disabled, empty).
+/// Builds the tray with its menu; the token slots join the menu when there are tokens
+/// to show in them (`update`).
 pub fn build<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<()> {
     let open = MenuItem::with_id(app, "open", "Open Tokenwarden", true, None::<&str>)?;
     let slots: Vec<MenuItem<R>> = (0..SLOTS)
-        .map(|i| MenuItem::with_id(app, format!("token:{i}"), "", false, None::<&str>))
+        .map(|i| MenuItem::with_id(app, format!("token:{i}"), "", true, None::<&str>))
         .collect::<Result<_, _>>()?;
     let rotate = MenuItem::with_id(app, "rotate-due", "Rotate all due", true, None::<&str>)?;
     let lock = MenuItem::with_id(app, "lock", "Lock", true, None::<&str>)?;
     let quit = MenuItem::with_id(app, "quit", "Quit Tokenwarden", true, None::<&str>)?;
     let sep1 = PredefinedMenuItem::separator(app)?;
     let sep2 = PredefinedMenuItem::separator(app)?;
-    let mut items: Vec<&dyn tauri::menu::IsMenuItem<R>> = vec![&open, &sep1];
-    for s in &slots {
-        items.push(s);
-    }
-    items.extend([
-        &sep2 as &dyn tauri::menu::IsMenuItem<R>,
-        &rotate,
-        &lock,
-        &quit,
-    ]);
-    let menu = Menu::with_items(app, &items)?;
-    app.manage(TrayMenu { slots });
+    let menu = Menu::with_items(
+        app,
+        &[
+            &open as &dyn tauri::menu::IsMenuItem<R>,
+            &sep2,
+            &rotate,
+            &lock,
+            &quit,
+        ],
+    )?;
+    app.manage(TrayMenu {
+        menu: menu.clone(),
+        separator: sep1,
+        slots,
+        shown: std::sync::Mutex::new(0),
+    });
     TrayIconBuilder::with_id(TRAY_ID)
         .icon(icon(Health::Locked, 0))
         .tooltip("Tokenwarden")
         .menu(&menu)
         // macOS: a click on a menu-bar item opens its menu, and the icon is a
-        // template. Windows and Linux: a click opens the window, the menu is on the
-        // right button (the notification area's convention).
+        // template. Windows: a click opens the window, the menu is on the right
+        // button (the notification area's convention). Linux: libappindicator opens
+        // the menu on any click and reports no clicks (Tauri's TrayIconEvent is not
+        // emitted there), so "Open Tokenwarden" comes first in the menu.
         .icon_as_template(cfg!(target_os = "macos"))
         .show_menu_on_left_click(cfg!(target_os = "macos"))
         .on_menu_event(|app, event| {
@@ -246,9 +253,40 @@ pub fn build<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<()> {
     Ok(())
 }
 
-/// The menu items the tray edits in place.
+/// The menu, and the token slots `update` puts in it (after "Open Tokenwarden" and a
+/// separator) or takes out: an empty slot would show as a blank line.
 pub struct TrayMenu<R: Runtime> {
+    menu: Menu<R>,
+    separator: PredefinedMenuItem<R>,
     slots: Vec<MenuItem<R>>,
+    shown: std::sync::Mutex<usize>,
+}
+
+impl<R: Runtime> TrayMenu<R> {
+    /// Makes the first `n` slots the menu's, with `texts` in them.
+    fn show(&self, texts: &[&str]) {
+        let n = texts.len().min(self.slots.len());
+        let mut shown = self.shown.lock().unwrap_or_else(|p| p.into_inner());
+        for (slot, text) in self.slots.iter().zip(texts) {
+            let _ = slot.set_text(*text);
+        }
+        if *shown == n {
+            return;
+        }
+        for slot in &self.slots[..*shown] {
+            let _ = self.menu.remove(slot);
+        }
+        if *shown > 0 {
+            let _ = self.menu.remove(&self.separator);
+        }
+        if n > 0 {
+            let _ = self.menu.insert(&self.separator, 1);
+            for (i, slot) in self.slots[..n].iter().enumerate() {
+                let _ = self.menu.insert(slot, 2 + i);
+            }
+        }
+        *shown = n;
+    }
 }
 
 /// Shows `view` in the tray: icon, title (the count) and the soonest tokens.
@@ -276,18 +314,8 @@ pub fn update<R: Runtime>(app: &AppHandle<R>, view: &TrayView) {
     };
     let _ = tray.set_tooltip(Some(tip));
     if let Some(menu) = app.try_state::<TrayMenu<R>>() {
-        for (i, slot) in menu.slots.iter().enumerate() {
-            match view.soonest.get(i) {
-                Some((_, text)) => {
-                    let _ = slot.set_text(text);
-                    let _ = slot.set_enabled(true);
-                }
-                None => {
-                    let _ = slot.set_text("");
-                    let _ = slot.set_enabled(false);
-                }
-            }
-        }
+        let texts: Vec<&str> = view.soonest.iter().map(|(_, t)| t.as_str()).collect();
+        menu.show(&texts);
     }
 }
 

@@ -7,8 +7,8 @@
 //! each screen is saved under target/tmp/e2e/.
 
 use crate::support::{
-    app_pids, close_window, login_item, shot, shots, visible_windows, web_processes,
-    webkit_children, window_manager, Killed, WAIT,
+    app_pids, close_window, login_item, notification_daemon, shot, shots, tray_host,
+    visible_windows, web_processes, webkit_children, window_manager, WAIT,
 };
 use serde_json::json;
 use std::path::{Path, PathBuf};
@@ -57,40 +57,8 @@ fn the_app_end_to_end_in_its_real_window() {
     let display = Xvfb::start(1100, 760);
     let _wm = window_manager(&display, &service.address);
     // A tray host, so the screenshots show the tray icon (its colour and count).
-    let _tray = Killed(
-        Command::new("trayer")
-            .args([
-                "--edge",
-                "top",
-                "--align",
-                "right",
-                "--widthtype",
-                "request",
-                "--height",
-                "32",
-                "--tint",
-                "0x333333",
-                "--transparent",
-                "false",
-                "--SetDockType",
-                "true",
-            ])
-            .env("DISPLAY", &display.display)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("trayer runs (package trayer)"),
-    );
-    let _notifications = Killed(
-        Command::new("dunst")
-            .env("DISPLAY", &display.display)
-            .env("DBUS_SESSION_BUS_ADDRESS", &service.address)
-            .env("HOME", home.path())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("dunst runs (package dunst)"),
-    );
+    let _tray = tray_host(&display);
+    let _notifications = notification_daemon(&display, &service.address, home.path());
     service.wait_for_name("org.freedesktop.Notifications");
     let mut notified = NotifyMonitor::start(&service.address);
 

@@ -116,6 +116,84 @@ pub fn window_manager(display: &Xvfb, bus: &str) -> Killed {
     )
 }
 
+/// trayer on `display`: a tray host (XEmbed, top right), so the tray icon shows in
+/// screenshots and its menu can be opened (`open_from_tray`).
+pub fn tray_host(display: &Xvfb) -> Killed {
+    Killed(
+        std::process::Command::new("trayer")
+            .args([
+                "--edge",
+                "top",
+                "--align",
+                "right",
+                "--widthtype",
+                "request",
+                "--height",
+                "32",
+                "--tint",
+                "0x333333",
+                "--transparent",
+                "false",
+                "--SetDockType",
+                "true",
+            ])
+            .env("DISPLAY", &display.display)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("trayer runs (package trayer)"),
+    )
+}
+
+/// dunst on `display` and `bus`: a real notification daemon for the app's Notify calls.
+pub fn notification_daemon(display: &Xvfb, bus: &str, home: &Path) -> Killed {
+    Killed(
+        std::process::Command::new("dunst")
+            .env("DISPLAY", &display.display)
+            .env("DBUS_SESSION_BUS_ADDRESS", bus)
+            .env("HOME", home)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("dunst runs (package dunst)"),
+    )
+}
+
+/// Opens the window from the tray as a person does: a click on the icon in trayer
+/// (libappindicator's menu opens on any click) and the menu's first item, "Open
+/// Tokenwarden", chosen with the keyboard. Real X input through xdotool; WebDriver
+/// cannot reach a tray menu.
+pub fn open_from_tray(display: &Xvfb) {
+    let xdotool = |args: &[&str]| {
+        let out = std::process::Command::new("xdotool")
+            .args(args)
+            .env("DISPLAY", &display.display)
+            .output()
+            .expect("xdotool runs (package xdotool)");
+        assert!(out.status.success(), "xdotool {args:?}: {out:?}");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    // trayer's panel (WM_CLASS "panel", "trayer") holds only the app's icon.
+    let panel = xdotool(&["search", "--classname", "^panel$"]);
+    let panel = panel.lines().next().expect("trayer's panel");
+    let geometry = xdotool(&["getwindowgeometry", "--shell", panel]);
+    let field = |k: &str| -> i64 {
+        geometry
+            .lines()
+            .find_map(|l| l.strip_prefix(&format!("{k}=")))
+            .and_then(|v| v.parse().ok())
+            .unwrap_or_else(|| panic!("no {k} in {geometry}"))
+    };
+    let (x, y) = (
+        field("X") + field("WIDTH") / 2,
+        field("Y") + field("HEIGHT") / 2,
+    );
+    xdotool(&["mousemove", &x.to_string(), &y.to_string(), "click", "1"]);
+    std::thread::sleep(Duration::from_millis(700));
+    shot(display, "tray-menu.png");
+    xdotool(&["key", "Down", "Return"]);
+}
+
 /// The titles of the windows the window manager lists (`wmctrl -l`).
 pub fn visible_windows(display: &Xvfb) -> String {
     let out = std::process::Command::new("wmctrl")

@@ -1,14 +1,22 @@
 //! The app opens under Xvfb and lists a keyring vault's tokens: page → command → core
-//! → vault, the whole path.
+//! → vault, the whole path; closed, it lives in the tray without its webview, reminds,
+//! and opens again from the tray's menu.
 
-use crate::support::{web_processes, webkit_children};
+use crate::support::{
+    close_window, notification_daemon, open_from_tray, shot, tray_host, visible_windows,
+    web_processes, webkit_children, window_manager, WAIT,
+};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 use tokenwarden_core::{NewToken, ProviderKind, TokenSecret, VaultPaths};
-use tokenwarden_testkit::{collect, keyring_vault, PrivateSecretService, Xvfb};
+use tokenwarden_testkit::{collect, keyring_vault, NotifyMonitor, PrivateSecretService, Xvfb};
 
+/// Also the tray-resident app of issue 14: the window closed, WebKit's web process
+/// ends, a reminder comes due and is notified with no window, and the tray's menu
+/// brings the list back. (This test owns the binary's keyring vault: libdbus keeps
+/// the first session bus it is given, so one test per binary may make one.)
 #[test]
-fn the_window_opens_and_lists_the_vault() {
+fn the_window_opens_lists_the_vault_and_comes_back_from_the_tray() {
     let _serial = crate::SERIAL.lock().unwrap_or_else(|p| p.into_inner());
     let home = tempfile::tempdir().unwrap();
     let service = PrivateSecretService::start(home.path());
@@ -38,9 +46,29 @@ fn the_window_opens_and_lists_the_vault() {
                 .collect(),
         )
         .unwrap();
+    // Comes due (its at-expiry reminder) while the window is closed, below.
+    let expiry = chrono::Utc::now() + chrono::Duration::seconds(30);
+    vault
+        .add_tokens(vec![NewToken {
+            provider: ProviderKind::Custom,
+            integration_id: None,
+            remote_id: None,
+            name: "Deploy key".into(),
+            secret: TokenSecret::new("window-test-deploy-secret-0123456789".into()).unwrap(),
+            scopes: vec![],
+            allowed_ips: vec![],
+            expires_at: Some(expiry),
+            notes: String::new(),
+        }])
+        .unwrap();
     drop(vault);
 
     let display = Xvfb::start(1000, 680);
+    let _wm = window_manager(&display, &service.address);
+    let _tray = tray_host(&display);
+    let _notifications = notification_daemon(&display, &service.address, home.path());
+    service.wait_for_name("org.freedesktop.Notifications");
+    let mut notified = NotifyMonitor::start(&service.address);
     let mut app = Command::new(env!("CARGO_BIN_EXE_tokenwarden"))
         .env("DISPLAY", &display.display)
         .env("DBUS_SESSION_BUS_ADDRESS", &service.address)
@@ -75,21 +103,78 @@ fn the_window_opens_and_lists_the_vault() {
             panic!("the app exited ({status}) before listing: {seen}");
         }
     };
-    let shot = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("app-main-window.png");
+    let main_shot = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("app-main-window.png");
     if listed.is_some() {
         // Let the page paint the rows it was given.
         std::thread::sleep(Duration::from_millis(500));
     }
-    display.screenshot(&shot);
-    eprintln!("screenshot: {}", shot.display());
+    display.screenshot(&main_shot);
+    eprintln!("screenshot: {}", main_shot.display());
     let listed = listed.unwrap_or_else(|| panic!("the page never listed the vault: {seen}"));
-    assert!(listed.contains("count=3"), "{listed}");
+    assert!(listed.contains("count=4"), "{listed}");
 
     // The window is mapped, with its title.
     let windows = display.window_names();
     assert!(windows.contains("\"Tokenwarden\""), "{windows}");
+    // The first reminder pass (2 s after the unlock): four tokens within a week.
+    let seen = notified.wait_for("Deploy key", WAIT).to_string();
+    assert!(!seen.contains("has expired"), "{seen}");
 
-    let _ = Command::new("kill").arg(app.id().to_string()).status();
+    // Closed: the window and WebKit's web process go, the app stays in the tray.
+    let pid = app.id();
+    close_window(&display, "Tokenwarden");
+    let deadline = Instant::now() + WAIT;
+    while visible_windows(&display).contains("Tokenwarden") || web_processes(pid) > 0 {
+        assert!(
+            Instant::now() < deadline,
+            "the window or its web process stayed: {:?}",
+            webkit_children(pid)
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert!(app.try_wait().unwrap().is_none(), "the app ended");
+    assert!(
+        chrono::Utc::now() < expiry,
+        "the window closed after the token expired: this run was too slow to tell \
+         a reminder made while closed from one made before"
+    );
+
+    // The token expires with no window: its at-expiry reminder is notified (the loop
+    // wakes when a reminder is due, not at its next minute's tick).
+    let seen = notified
+        .wait_for("has expired", Duration::from_secs(60))
+        .to_string();
+    assert!(seen.contains("Deploy key"), "{seen}");
+    assert!(!seen.contains("window-test-deploy-secret"), "{seen}");
+    let late = chrono::Utc::now() - expiry;
+    assert!(late < chrono::Duration::seconds(15), "notified {late} late");
+    assert_eq!(web_processes(pid), 0, "{:?}", webkit_children(pid));
+    assert!(!visible_windows(&display).contains("Tokenwarden"));
+    std::thread::sleep(Duration::from_millis(500));
+    shot(&display, "tray-reminder-while-closed.png");
+
+    // The tray's menu opens the window again, and it lists the vault.
+    while lines.try_recv().is_ok() {}
+    open_from_tray(&display);
+    let deadline = Instant::now() + WAIT;
+    let relisted = loop {
+        if let Ok(line) = lines.recv_timeout(Duration::from_millis(200)) {
+            if line.contains("listed tokens") {
+                break line;
+            }
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the tray's Open did not bring a listed window back"
+        );
+    };
+    assert!(relisted.contains("count=4"), "{relisted}");
+    assert!(visible_windows(&display).contains("Tokenwarden"));
+    assert_eq!(web_processes(pid), 1, "{:?}", webkit_children(pid));
+    std::thread::sleep(Duration::from_millis(500));
+    shot(&display, "tray-reopened.png");
+
+    let _ = Command::new("kill").arg(pid.to_string()).status();
     let _ = app.wait();
 }
 

@@ -39,8 +39,10 @@ const TEST_PACKAGES: &[&str] = &[
     "openbox",
     "wmctrl",
     "procps",
-    // A tray host (XEmbed), so the screenshots show the tray icon.
+    // A tray host (XEmbed), so the screenshots show the tray icon, and real X input
+    // to open its menu.
     "trayer",
+    "xdotool",
     // Reads the clipboard's targets: a copied secret carries the hint that keeps it
     // out of clipboard managers' history.
     "xclip",
@@ -87,9 +89,10 @@ fn main() {
         Some("bench-app") => bench_app(&args[1..]),
         Some("bench-unlock") => bench_unlock(),
         Some("bench-tray") => bench_tray(),
+        Some("bench-compare") => bench_compare(),
         _ => {
             eprintln!(
-                "usage: cargo xtask run [-- APP ARGS] | test [--no-lint] | bundle | try-packages | check-targets | lint-workflows | bench-app [SIZES] | bench-unlock | bench-tray | deps"
+                "usage: cargo xtask run [-- APP ARGS] | test [--no-lint] | bundle | try-packages | check-targets | lint-workflows | bench-app [SIZES] | bench-unlock | bench-tray | bench-compare | deps"
             );
             exit(2);
         }
@@ -552,23 +555,8 @@ fn bench_unlock() -> Result<(), String> {
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
     const N: usize = 10_000;
-    const PASS: &str = "seven quiet herons wade at dawn";
-    let mut env_file = String::new();
-    let mut xml = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<KeePassFile><Meta><Generator>KeePassXC</Generator></Meta><Root><Group><UUID>AAAAAAAAAAAAAAAAAAAAAA==</UUID><Name>Root</Name>");
-    for i in 0..N {
-        env_file.push_str(&format!("SERVICE_TOKEN_{i:05}=ghp_{i:036}\n"));
-        xml.push_str(&format!("<Entry><UUID>{}</UUID><String><Key>Title</Key><Value>SERVICE_TOKEN_{i:05}</Value></String><String><Key>Password</Key><Value>ghp_{i:036}</Value></String></Entry>", uuid_b64(i + 1)));
-    }
-    xml.push_str("</Group></Root></KeePassFile>\n");
-    let write = |name: &str, text: &str| {
-        let p = dir.join(name);
-        std::fs::write(&p, text)
-            .map(|()| p)
-            .map_err(|e| e.to_string())
-    };
-    let env_path = write("tokens.env", &env_file)?;
-    let xml_path = write("entries.xml", &xml)?;
-    let pass_path = write("pass", &format!("{PASS}\n"))?;
+    const PASS: &str = BENCH_PASSPHRASE;
+    let (env_path, xml_path, pass_path) = write_bench_entries(&dir, N)?;
     println!("{N} entries, median of 7 runs, whole processes (peak RSS)");
     for wf in [17u8, 18] {
         let home = dir.join(format!("tw-{wf}"));
@@ -629,6 +617,68 @@ fn bench_unlock() -> Result<(), String> {
     })?;
     println!("keepassxc-cli ls, its default ({kdf}): {t:.2} s, {m} MiB");
     Ok(())
+}
+
+/// The passphrase of both sides' benchmark files.
+const BENCH_PASSPHRASE: &str = "seven quiet herons wade at dawn";
+
+/// The same N GitHub-shaped secrets as a `.env` file (for `tw import`) and a KeePass 2
+/// XML file (for `keepassxc-cli import`), and the passphrase in a file: their paths.
+fn write_bench_entries(dir: &Path, n: usize) -> Result<(PathBuf, PathBuf, PathBuf), String> {
+    let mut env_file = String::new();
+    let mut xml = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<KeePassFile><Meta><Generator>KeePassXC</Generator></Meta><Root><Group><UUID>AAAAAAAAAAAAAAAAAAAAAA==</UUID><Name>Root</Name>");
+    for i in 0..n {
+        env_file.push_str(&format!("SERVICE_TOKEN_{i:05}=ghp_{i:036}\n"));
+        xml.push_str(&format!("<Entry><UUID>{}</UUID><String><Key>Title</Key><Value>SERVICE_TOKEN_{i:05}</Value></String><String><Key>Password</Key><Value>ghp_{i:036}</Value></String></Entry>", uuid_b64(i + 1)));
+    }
+    xml.push_str("</Group></Root></KeePassFile>\n");
+    let write = |name: &str, text: &str| {
+        let p = dir.join(name);
+        std::fs::write(&p, text)
+            .map(|()| p)
+            .map_err(|e| e.to_string())
+    };
+    Ok((
+        write("tokens.env", &env_file)?,
+        write("entries.xml", &xml)?,
+        write("pass", &format!("{BENCH_PASSPHRASE}\n"))?,
+    ))
+}
+
+/// Tokenwarden beside KeePassXC in one run, on the same 10,000 entries: the command
+/// lines and the desktop apps (benches/compare.sh says what is measured and how).
+fn bench_compare() -> Result<(), String> {
+    ensure_packages(
+        &[
+            RUN_PACKAGES,
+            TEST_PACKAGES,
+            &["keepassxc", "time", "wmctrl", "openbox", "trayer"],
+        ]
+        .concat(),
+    )?;
+    ensure_tauri_cli()?;
+    cmd(
+        "cargo",
+        &["build", "--release", "-p", "tokenwarden-cli", "--bin", "tw"],
+    )?;
+    cmd("cargo", &["tauri", "build", "--no-bundle"])?;
+    let dir = workspace_root().join("target/tmp/bench-compare");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+    write_bench_entries(&dir, 10_000)?;
+    let root = workspace_root();
+    let path = |p: PathBuf| p.to_str().expect("a UTF-8 path").to_string();
+    cmd(
+        "dbus-run-session",
+        &[
+            "--",
+            "bash",
+            &path(root.join("benches/compare.sh")),
+            &path(root.join("target/release/tw")),
+            &path(root.join("target/release/tokenwarden")),
+            &path(dir),
+        ],
+    )
 }
 
 /// A base64 UUID for a KeePass entry.
