@@ -56,7 +56,7 @@ n=$(wc -l <"$data/tokens.env")
 # or empty; a passphrase vault's passphrase from DATA/pass).
 in_vault() {
   local k=$1; shift
-  TOKENWARDEN_VAULT=$work/$k/vault.age TOKENWARDEN_STATE_DIR=$work/$k/state \
+  TOKENWARDEN_VAULT=$work/$k/vault.age TOKENWARDEN_STATE_DIR=$work/state-$k \
     TOKENWARDEN_PASSPHRASE_FILE=$data/pass "$@"
 }
 in_vault keyring "$tw" init >/dev/null 2>&1
@@ -65,8 +65,11 @@ in_vault passphrase "$tw" init --passphrase >/dev/null 2>&1
 in_vault passphrase "$tw" import "$data/tokens.env" >/dev/null
 in_vault empty "$tw" init >/dev/null 2>&1
 kdbx=$work/entries.kdbx empty_kdbx=$work/empty.kdbx
-printf '%s\n%s\n' "$pass" "$pass" | keepassxc-cli import -q "$data/entries.xml" "$kdbx" >/dev/null
-printf '%s\n%s\n' "$pass" "$pass" | keepassxc-cli db-create -q -p "$empty_kdbx" >/dev/null
+printf '%s\n%s\n' "$pass" "$pass" | keepassxc-cli import -q -p "$data/entries.xml" "$kdbx" >/dev/null
+# The empty one made the same way, from an XML file with no entries.
+printf '%s\n' '<?xml version="1.0" encoding="UTF-8"?>' \
+  '<KeePassFile><Meta><Generator>KeePassXC</Generator></Meta><Root><Group><UUID>AAAAAAAAAAAAAAAAAAAAAA==</UUID><Name>Root</Name></Group></Root></KeePassFile>' >"$work/empty.xml"
+printf '%s\n%s\n' "$pass" "$pass" | keepassxc-cli import -q -p "$work/empty.xml" "$empty_kdbx" >/dev/null
 kdf=$(printf '%s\n' "$pass" | keepassxc-cli db-info -q "$kdbx" | grep '^KDF:' || echo 'KDF: ?')
 listed=$(in_vault keyring "$tw" list | grep -c SERVICE_TOKEN || true)
 echo "$n entries each ($listed listed by tw); KeePassXC's $kdf"
@@ -117,7 +120,14 @@ wait_shown() { # TITLE_REGEX: waits (up to 30 s) for a managed window with that 
   echo "no window matching $1" >&2; return 1
 }
 wait_gone() { local i; for i in $(seq 3000); do shown "$1" || return 0; sleep 0.01; done; return 1; }
-stop() { kill "$1" 2>/dev/null; wait "$1" 2>/dev/null || true; sleep 1; }
+stop() { # PID: asked to end, then made to (KeePassXC may wait on SIGTERM)
+  local i
+  kill "$1" 2>/dev/null || true
+  for i in $(seq 50); do kill -0 "$1" 2>/dev/null || break; sleep 0.1; done
+  kill -9 "$1" 2>/dev/null || true
+  wait "$1" 2>/dev/null || true
+  sleep 1
+}
 
 # KeePassXC: a tray icon, closing hides it to the tray, no update question.
 mkdir -p "$XDG_CONFIG_HOME/keepassxc"
@@ -133,22 +143,30 @@ CheckForUpdates=false
 INI
 
 # gui LABEL TITLE_REGEX START_FUNCTION REOPEN_FUNCTION
-# START_FUNCTION starts the app in the background and sets PID.
+# START_FUNCTION starts the app in the background and sets PID. Launch and reopen are
+# timed to a drawn, usable window: Tokenwarden's page says when its first screen is
+# painted and answers input (TOKENWARDEN_READY_FILE); KeePassXC's window title names
+# the database once it is open and its list is drawn (the window maps before that, on
+# its unlock screen). Tokenwarden's window mapping is printed too.
 PID=
 gui() {
   local label=$1 title=$2 start=$3 reopen=$4 i t0
-  : >"$work/t"
+  : >"$work/t"; : >"$work/mapped"
   for i in $(seq "$gui_runs"); do
+    rm -f "$work/ready"
     t0=$(ns)
     $start
     wait_shown "$title"
+    ms_since "$t0" >>"$work/mapped"
+    wait_drawn
     ms_since "$t0" >>"$work/t"
     stop "$PID"
   done
-  local launch
-  launch=$(median <"$work/t")
+  local launch mapped
+  launch=$(median <"$work/t"); mapped=$(median <"$work/mapped")
   $start
   wait_shown "$title"
+  wait_drawn
   sleep 5
   local open tray
   open=$(mem "$PID")
@@ -157,9 +175,11 @@ gui() {
   tray=$(mem "$PID")
   : >"$work/t"
   for i in 1 2 3; do
+    rm -f "$work/ready"
     t0=$(ns)
     $reopen
     wait_shown "$title"
+    wait_drawn
     ms_since "$t0" >>"$work/t"
     sleep 2
     close "$title"
@@ -170,9 +190,16 @@ gui() {
   stop "$PID"
   read -r op or <<<"$open"
   read -r tp tr <<<"$tray"
-  printf '%-34s launch %5d ms  open %4d/%4d MiB  tray %4d/%4d MiB  reopen %4d ms\n' \
-    "$label" "$launch" "$op" "$or" "$tp" "$tr" "$again"
+  printf '%-30s launch %5d ms (mapped %4d)  open %4d/%4d MiB  tray %4d/%4d MiB  reopen %4d ms\n' \
+    "$label" "$launch" "$mapped" "$op" "$or" "$tp" "$tr" "$again"
   echo "$label|$launch|$op|$or|$tp|$tr|$again" >>"$work/results"
+}
+# Tokenwarden's page drawn (the ready file); for KeePassXC the title said it.
+wait_drawn() {
+  local i
+  [ "$drawn_by_file" = 1 ] || return 0
+  for i in $(seq 3000); do [ -s "$work/ready" ] && return 0; sleep 0.01; done
+  echo "no page drawn" >&2; return 1
 }
 close() { # TITLE_REGEX: closes the window as a person does (to the tray, for both)
   wmctrl -c "$(wmctrl -l | grep -E "$1" | head -1 | cut -d' ' -f5-)"
@@ -180,7 +207,8 @@ close() { # TITLE_REGEX: closes the window as a person does (to the tray, for bo
 }
 
 tw_app_start() { # VAULT_KIND
-  TOKENWARDEN_VAULT=$work/$1/vault.age TOKENWARDEN_STATE_DIR=$work/$1/state "$app" >/dev/null 2>&1 &
+  TOKENWARDEN_VAULT=$work/$1/vault.age TOKENWARDEN_STATE_DIR=$work/state-$1 \
+    TOKENWARDEN_READY_FILE=$work/ready "$app" >/dev/null 2>&1 &
   PID=$!
 }
 tw_app_0() { tw_app_start empty; }
@@ -200,9 +228,22 @@ kp_reopen() { keepassxc >/dev/null 2>&1 & }
 
 echo
 echo "desktop apps: launch to a drawn window (median of $gui_runs), PSS/RSS 5 s after"
-echo "with the window open and 8 s after it was closed to the tray, reopening (median of 3)"
+echo "with the window open and 8 s after it was closed to the tray, reopening to a"
+echo "drawn window (median of 3); one process tree each, an unlocked vault"
+drawn_by_file=1
 gui "Tokenwarden, 0 tokens" '^0x[0-9a-f]+ +-?[0-9]+ +[^ ]+ +Tokenwarden$' tw_app_0 tw_app_reopen_0
 gui "Tokenwarden, $n tokens" '^0x[0-9a-f]+ +-?[0-9]+ +[^ ]+ +Tokenwarden$' tw_app_n tw_app_reopen_n
+# Started at login (the autostart entry's --minimized): the tray, no window made yet.
+for k in empty keyring; do
+  TOKENWARDEN_VAULT=$work/$k/vault.age TOKENWARDEN_STATE_DIR=$work/state-$k "$app" --minimized >/dev/null 2>&1 &
+  PID=$!
+  sleep 8
+  read -r lp lr <<<"$(mem "$PID")"
+  stop "$PID"
+  printf '%-30s in the tray from a start at login: %d/%d MiB\n' \
+    "Tokenwarden, $([ $k = empty ] && echo 0 || echo "$n") tokens" "$lp" "$lr"
+done
+drawn_by_file=0
 gui "KeePassXC, empty" 'empty.*KeePassXC' kp_0 kp_reopen
 gui "KeePassXC, $n entries" 'entries.*KeePassXC' kp_n kp_reopen
 
@@ -220,4 +261,15 @@ awk -F'|' '
       p = (o == "find one") ? v[o ": tw show, passphrase"] : v[o ": tw, passphrase"]
       printf "  %-14s keyring %.2f, passphrase %.2f\n", o, k / kp, p / kp
     }
+  }' "$work/results"
+echo "  desktop app, Tokenwarden / KeePassXC, empty and $n entries:"
+awk -F'|' -v n="$n" '
+  $1 == "Tokenwarden, 0 tokens" { t0 = $0 } $1 == "Tokenwarden, " n " tokens" { tn = $0 }
+  $1 == "KeePassXC, empty" { k0 = $0 } $1 == "KeePassXC, " n " entries" { kn = $0 }
+  END {
+    split(t0, a, "|"); split(k0, b, "|"); split(tn, c, "|"); split(kn, d, "|")
+    printf "    launch to a drawn window  %.2f, %.2f\n", a[2] / b[2], c[2] / d[2]
+    printf "    window open, PSS          %.2f, %.2f\n", a[3] / b[3], c[3] / d[3]
+    printf "    in the tray, PSS          %.2f, %.2f\n", a[5] / b[5], c[5] / d[5]
+    printf "    in the tray, RSS          %.2f, %.2f\n", a[6] / b[6], c[6] / d[6]
   }' "$work/results"
