@@ -312,10 +312,37 @@ pub fn clear_clipboard<R: Runtime>(
     *clip = None;
 }
 
+/// The app's reminder loop, for its life: a pass, then a sleep until the next
+/// reminder is due (`next_wake`) or until a pass made elsewhere moved it.
+pub async fn reminder_loop<R: Runtime>(app: AppHandle<R>) {
+    pass(&app).await;
+    let state = app.state::<AppState>();
+    loop {
+        let wake = next_wake(&app);
+        // A permit left by a pass that ran meanwhile is taken at once: the wake is
+        // read again, with no pass of our own.
+        if tokio::time::timeout(wake, state.reminders_moved.notified())
+            .await
+            .is_err()
+        {
+            pass(&app).await;
+        }
+    }
+}
+
+/// A reminder pass outside the loop (after an unlock, at the page's ask); the loop
+/// then reads its next wake again. Without this, a vault opened after the loop's first
+/// pass (the keyring is asked in the background at start) would leave the loop
+/// asleep for a whole tick however soon a reminder came due.
+pub async fn reminder_pass<R: Runtime>(app: &AppHandle<R>) {
+    pass(app).await;
+    app.state::<AppState>().reminders_moved.notify_one();
+}
+
 /// One reminder pass: due reminders become one notification (several tokens: one
 /// summary) and are marked fired; a locked passphrase vault says only that something
 /// is due. Also resumes unfinished rotations and refreshes the tray.
-pub async fn reminder_pass<R: Runtime>(app: &AppHandle<R>) {
+async fn pass<R: Runtime>(app: &AppHandle<R>) {
     let state = app.state::<AppState>();
     let now = state.clock.now();
     auto_lock(app);

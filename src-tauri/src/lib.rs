@@ -115,13 +115,7 @@ pub fn run() {
             if !std::env::args().any(|a| a == "--minimized") {
                 background::make_main_window(app.handle())?;
             }
-            let handle = app.handle().clone();
-            tauri::async_runtime::spawn(async move {
-                loop {
-                    reminder_pass(&handle).await;
-                    tokio::time::sleep(background::next_wake(&handle)).await;
-                }
-            });
+            tauri::async_runtime::spawn(background::reminder_loop(app.handle().clone()));
             // The auto-lock on its own short tick: it locks within seconds of the idle
             // time, not up to a reminder tick late.
             let handle = app.handle().clone();

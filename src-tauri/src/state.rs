@@ -40,6 +40,9 @@ pub struct AppState {
     pub ready: AtomicBool,
     /// Held while a vault is being opened (the start-up open and the page's).
     pub opening: tokio::sync::Mutex<()>,
+    /// A reminder pass ran outside the reminder loop (an unlock, the page's ask): the
+    /// loop's next wake is read again from the next-due file it rewrote.
+    pub reminders_moved: tokio::sync::Notify,
     /// What the window does once it is made again: the screen a person left, and a
     /// token or the due rotations the tray asked for meanwhile.
     pub window: Mutex<WindowMemory>,
@@ -98,6 +101,7 @@ impl AppState {
             started,
             ready: AtomicBool::new(false),
             opening: tokio::sync::Mutex::new(()),
+            reminders_moved: tokio::sync::Notify::new(),
             window: Mutex::new(WindowMemory::default()),
             window_asked: Mutex::new(started),
         }
