@@ -21,7 +21,8 @@ runs=${RUNS:-7}
 gui_runs=${GUI_RUNS:-5}
 pass=$(cat "$data/pass")
 work=$(mktemp -d)
-trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$work"' EXIT
+xvfb=
+trap 'kill $(jobs -p) $xvfb 2>/dev/null; rm -rf "$work"' EXIT
 export HOME=$work/home XDG_CONFIG_HOME=$work/home/.config XDG_DATA_HOME=$work/home/.local/share XDG_RUNTIME_DIR=$work/run
 mkdir -p "$HOME" "$XDG_CONFIG_HOME" "$XDG_RUNTIME_DIR"
 chmod 700 "$XDG_RUNTIME_DIR"
@@ -98,7 +99,8 @@ run_cli "find one: tw show, passphrase" tw_find_p
 run_cli "find one: keepassxc-cli show" kp_find
 
 # --- the desktop apps ---------------------------------------------------------------
-exec 3< <(Xvfb -displayfd 1 -screen 0 1280x800x24 2>/dev/null)
+exec 3< <(Xvfb -displayfd 1 -screen 0 1280x800x24 2>/dev/null & echo "pid $!")
+read -r _ xvfb <&3
 read -r d <&3
 export DISPLAY=:$d
 openbox >/dev/null 2>&1 &
@@ -244,8 +246,10 @@ for k in empty keyring; do
     "Tokenwarden, $([ $k = empty ] && echo 0 || echo "$n") tokens" "$lp" "$lr"
 done
 drawn_by_file=0
-gui "KeePassXC, empty" 'empty.*KeePassXC' kp_0 kp_reopen
-gui "KeePassXC, $n entries" 'entries.*KeePassXC' kp_n kp_reopen
+# The title names the database once it is open ("entries.kdbx - KeePassXC"), not
+# while it asks for the password ("entries.kdbx [Locked] - KeePassXC").
+gui "KeePassXC, empty" ' empty\.kdbx - KeePassXC$' kp_0 kp_reopen
+gui "KeePassXC, $n entries" ' entries\.kdbx - KeePassXC$' kp_n kp_reopen
 
 # Ratios from this run (Tokenwarden's time over KeePassXC's: under 1 is faster).
 echo

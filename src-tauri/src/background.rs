@@ -315,16 +315,20 @@ pub fn clear_clipboard<R: Runtime>(
 /// The app's reminder loop, for its life: a pass, then a sleep until the next
 /// reminder is due (`next_wake`) or until a pass made elsewhere moved it.
 pub async fn reminder_loop<R: Runtime>(app: AppHandle<R>) {
-    pass(&app).await;
     let state = app.state::<AppState>();
+    // When the last pass looked: a reminder that came due after that and before the
+    // wake is computed is still to fire, so it counts (at once, a second later).
+    let mut since = state.clock.now();
+    pass(&app).await;
     loop {
-        let wake = next_wake(&app);
+        let wake = next_wake(&app, since);
         // A permit left by a pass that ran meanwhile is taken at once: the wake is
-        // read again, with no pass of our own.
-        if tokio::time::timeout(wake, state.reminders_moved.notified())
+        // read again, with no pass of our own (that pass looked just now).
+        let slept = tokio::time::timeout(wake, state.reminders_moved.notified())
             .await
-            .is_err()
-        {
+            .is_err();
+        since = state.clock.now();
+        if slept {
             pass(&app).await;
         }
     }
@@ -370,23 +374,31 @@ async fn pass<R: Runtime>(app: &AppHandle<R>) {
 /// The next-due file is written after every pass and change, locked or not; it is
 /// outside the encryption, so a planted one can only wake the loop more often, never
 /// more than once a second.
-pub fn next_wake<R: Runtime>(app: &AppHandle<R>) -> Duration {
+pub fn next_wake<R: Runtime>(app: &AppHandle<R>, since: chrono::DateTime<chrono::Utc>) -> Duration {
     let state = app.state::<AppState>();
-    let now = state.clock.now();
-    wake_after(&reminders::read_next_due(&state.paths), now)
+    wake_after(
+        &reminders::read_next_due(&state.paths),
+        since,
+        state.clock.now(),
+    )
 }
 
-fn wake_after(next: &[reminders::NextDue], now: chrono::DateTime<chrono::Utc>) -> Duration {
+/// `since`: when the last pass looked (what came due before it has fired).
+fn wake_after(
+    next: &[reminders::NextDue],
+    since: chrono::DateTime<chrono::Utc>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Duration {
     // A little past the due time: tokio's timer and the wall clock drift apart by
     // milliseconds, and a pass a hair early would find nothing due yet.
     const MARGIN: Duration = Duration::from_millis(250);
     next.iter()
         .map(|n| n.due_at)
-        .filter(|d| *d > now)
+        .filter(|d| *d > since)
         .min()
-        .and_then(|d| (d - now).to_std().ok())
         .map_or(REMINDER_TICK, |d| {
-            (d + MARGIN).clamp(Duration::from_secs(1), REMINDER_TICK)
+            let left = (d - now).to_std().unwrap_or(Duration::ZERO);
+            (left + MARGIN).clamp(Duration::from_secs(1), REMINDER_TICK)
         })
 }
 
@@ -448,17 +460,23 @@ mod tests {
         let now = Utc.with_ymd_and_hms(2026, 11, 24, 12, 0, 0).unwrap();
         let s = |secs| now + chrono::Duration::seconds(secs);
         // Nothing coming: a tick.
-        assert_eq!(wake_after(&[], now), REMINDER_TICK);
+        assert_eq!(wake_after(&[], now, now), REMINDER_TICK);
         // The soonest one still to come counts; those already due (fired by the pass
         // that just ran) do not.
         assert_eq!(
-            wake_after(&[due(s(-30)), due(s(40)), due(s(20))], now),
+            wake_after(&[due(s(-30)), due(s(40)), due(s(20))], now, now),
             Duration::from_millis(20_250)
         );
         // Never longer than a tick, never sooner than a second (a planted file).
-        assert_eq!(wake_after(&[due(s(3600))], now), REMINDER_TICK);
+        assert_eq!(wake_after(&[due(s(3600))], now, now), REMINDER_TICK);
         assert_eq!(
-            wake_after(&[due(now + chrono::Duration::milliseconds(1))], now),
+            wake_after(&[due(now + chrono::Duration::milliseconds(1))], now, now),
+            Duration::from_secs(1)
+        );
+        // One that came due after the last pass looked (during it) is not skipped
+        // for a tick: it fires a second later.
+        assert_eq!(
+            wake_after(&[due(s(-2)), due(s(50))], s(-5), now),
             Duration::from_secs(1)
         );
     }

@@ -14,9 +14,14 @@ fn main() {
     // does its own rendering, and nothing in the app uses a GdkGLContext. Measured in
     // the tray from a start at login: 80 → 59 MiB PSS, 122 → 70 MiB RSS; the window
     // draws the same (benches/tray.sh, README "In the tray"). GDK_GL set to anything
-    // (even empty) leaves GDK's own choice.
+    // (even empty) leaves GDK's own choice. X11 only: on Wayland GDK does not probe at
+    // display open (nothing to save), and with the DMA-BUF renderer off WebKitGTK's
+    // Wayland path draws the page in this process through a GDK GL context.
     #[cfg(target_os = "linux")]
-    if std::env::var_os("GDK_GL").is_none() {
+    let x11 = std::env::var_os("WAYLAND_DISPLAY").is_none()
+        || std::env::var("GDK_BACKEND").is_ok_and(|b| b.starts_with("x11"));
+    #[cfg(target_os = "linux")]
+    if x11 && std::env::var_os("GDK_GL").is_none() {
         std::env::set_var("GDK_GL", "disable");
     }
     tokenwarden_app::run();

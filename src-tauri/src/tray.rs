@@ -263,12 +263,13 @@ pub struct TrayMenu<R: Runtime> {
 }
 
 impl<R: Runtime> TrayMenu<R> {
-    /// Makes the first `n` slots the menu's, with `texts` in them.
-    fn show(&self, texts: &[&str]) {
+    /// Makes the first `texts.len()` slots the menu's, with `texts` in them. Main
+    /// thread only (`update`).
+    fn show(&self, texts: &[String]) {
         let n = texts.len().min(self.slots.len());
         let mut shown = self.shown.lock().unwrap_or_else(|p| p.into_inner());
         for (slot, text) in self.slots.iter().zip(texts) {
-            let _ = slot.set_text(*text);
+            let _ = slot.set_text(text);
         }
         if *shown == n {
             return;
@@ -313,10 +314,16 @@ pub fn update<R: Runtime>(app: &AppHandle<R>, view: &TrayView) {
         Health::Locked => "Tokenwarden (locked)".to_string(),
     };
     let _ = tray.set_tooltip(Some(tip));
-    if let Some(menu) = app.try_state::<TrayMenu<R>>() {
-        let texts: Vec<&str> = view.soonest.iter().map(|(_, t)| t.as_str()).collect();
-        menu.show(&texts);
-    }
+    // On the main thread: each menu call made from another thread waits for the main
+    // thread, so `show`'s lock held across them could deadlock against a call made
+    // there (the tray's Lock). There, calls run one at a time.
+    let texts: Vec<String> = view.soonest.iter().map(|(_, t)| t.clone()).collect();
+    let handle = app.clone();
+    let _ = app.run_on_main_thread(move || {
+        if let Some(menu) = handle.try_state::<TrayMenu<R>>() {
+            menu.show(&texts);
+        }
+    });
 }
 
 #[cfg(test)]

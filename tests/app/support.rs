@@ -189,7 +189,7 @@ pub fn open_from_tray(display: &Xvfb) {
         field("Y") + field("HEIGHT") / 2,
     );
     xdotool(&["mousemove", &x.to_string(), &y.to_string(), "click", "1"]);
-    std::thread::sleep(Duration::from_millis(700));
+    std::thread::sleep(Duration::from_millis(1000));
     shot(display, "tray-menu.png");
     xdotool(&["key", "Down", "Return"]);
 }
