@@ -16,6 +16,8 @@
 # window as a person does) and trayer (a tray both apps dock into).
 # usage: dbus-run-session -- benches/compare.sh TW APP DATA
 set -eu
+# shellcheck source=benches/proc.sh
+. "$(dirname "$0")/proc.sh"
 tw=$(realpath "$1") app=$(realpath "$2") data=$(realpath "$3")
 runs=${RUNS:-7}
 gui_runs=${GUI_RUNS:-5}
@@ -107,14 +109,6 @@ openbox >/dev/null 2>&1 &
 trayer --edge top --align right --widthtype request --height 32 >/dev/null 2>&1 &
 sleep 1
 
-mem() { # PID -> "PSS RSS" in MiB over the process and its children
-  local pss=0 rss=0 q a b
-  for q in $1 $(pgrep -P "$1"); do
-    read -r a b < <(awk '/^Pss:/{p=$2} /^Rss:/{r=$2} END{print p+0, r+0}' "/proc/$q/smaps_rollup" 2>/dev/null || echo 0 0)
-    pss=$((pss + a)); rss=$((rss + b))
-  done
-  echo "$((pss / 1024)) $((rss / 1024))"
-}
 shown() { wmctrl -l | grep -qE "$1"; }
 wait_shown() { # TITLE_REGEX: waits (up to 30 s) for a managed window with that title
   local i
@@ -171,10 +165,10 @@ gui() {
   wait_drawn
   sleep 5
   local open tray
-  open=$(mem "$PID")
+  open=$(tree_mem "$PID")
   close "$title"
   sleep 8
-  tray=$(mem "$PID")
+  tray=$(tree_mem "$PID")
   : >"$work/t"
   for i in 1 2 3; do
     rm -f "$work/ready"
@@ -240,7 +234,7 @@ for k in empty keyring; do
   TOKENWARDEN_VAULT=$work/$k/vault.age TOKENWARDEN_STATE_DIR=$work/state-$k "$app" --minimized >/dev/null 2>&1 &
   PID=$!
   sleep 8
-  read -r lp lr <<<"$(mem "$PID")"
+  read -r lp lr <<<"$(tree_mem "$PID")"
   stop "$PID"
   printf '%-30s in the tray from a start at login: %d/%d MiB\n' \
     "Tokenwarden, $([ $k = empty ] && echo 0 || echo "$n") tokens" "$lp" "$lr"

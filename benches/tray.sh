@@ -12,17 +12,15 @@ exec 3< <(Xvfb -displayfd 1 -screen 0 1200x800x24 2>/dev/null & echo "pid $!")
 read -r _ X <&3
 read -r n <&3 || true
 sleep 1
-export DISPLAY=:${n:-78} HOME=$home TOKENWARDEN_VAULT=$home/v/vault.age TOKENWARDEN_STATE_DIR=$home/state TOKENWARDEN_READY_FILE=$home/ready
+BENCHES=$(cd "$(dirname "$0")" && pwd)
+export BENCHES DISPLAY=:${n:-78} HOME=$home TOKENWARDEN_VAULT=$home/v/vault.age TOKENWARDEN_STATE_DIR=$home/state TOKENWARDEN_READY_FILE=$home/ready
 dbus-run-session -- bash -c '
 openbox >/dev/null 2>&1 & 
 sleep 1
-mem() { # pid -> "PSS RSS" MiB over the app and its children
-  local p=$1 pss=0 rss=0
-  for q in $p $(pgrep -P $p); do
-    read a b < <(awk "/^Pss:/{p=\$2} /^Rss:/{r=\$2} END{print p, r}" /proc/$q/smaps_rollup 2>/dev/null)
-    pss=$((pss + ${a:-0})); rss=$((rss + ${b:-0}))
-  done
-  echo "PSS $((pss/1024)) MiB, RSS $((rss/1024)) MiB ($(pgrep -l -P $p | awk "{print \$2}" | tr "\n" " "))"
+. "$BENCHES/proc.sh"
+mem() { # pid -> what the bench prints: PSS and RSS of the tree, and its children
+  read -r pss rss < <(tree_mem "$1")
+  echo "PSS $pss MiB, RSS $rss MiB ($(pgrep -l -P "$1" | awk "{print \$2}" | tr "\n" " "))"
 }
 "$0" --minimized >/dev/null 2>&1 & P=$!
 sleep 6; echo "tray from login: $(mem $P)"
