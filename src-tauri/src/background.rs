@@ -218,22 +218,34 @@ pub fn notify<R: Runtime>(app: &AppHandle<R>, title: &str, body: &str) {
 }
 
 /// Opens a keyring vault while the window is still being built, so the page finds
-/// it open (about 40 ms of keyring and decryption off the launch path). Errors are
-/// left for the page's own attempt, which shows them.
+/// it open (about 40 ms of keyring and decryption off the launch path), or any vault
+/// with the key a previous image handed over (`handover`). Errors are left for the
+/// page's own attempt, which shows them.
 pub fn preopen(app: AppHandle) {
     tauri::async_runtime::spawn(async move {
         let state = app.state::<AppState>();
         let _opening = state.opening.lock().await;
+        let handed = held(&state.handed).take();
         let keyring = matches!(
             Vault::custody_mode(&state.paths),
             Ok(tokenwarden_core::custody::CustodyMode::Keyring)
         );
-        if !keyring || state.is_locked() {
+        if handed.is_none() && (!keyring || state.is_locked()) {
             return;
         }
+        let (unlock, activity) = match handed {
+            Some((key, activity)) => (
+                tokenwarden_core::vault::Unlock {
+                    passphrase: None,
+                    handed_key: Some(key),
+                },
+                Some(activity),
+            ),
+            None => (tokenwarden_core::vault::Unlock::default(), None),
+        };
         let h = app.clone();
         let opened = tauri::async_runtime::spawn_blocking(move || {
-            crate::commands::vault::open_vault(&h.state::<AppState>(), None)
+            crate::commands::vault::open_vault(&h.state::<AppState>(), unlock)
         })
         .await;
         let Ok(opened) = opened else {
@@ -245,11 +257,20 @@ pub fn preopen(app: AppHandle) {
             Ok(true) => {
                 tracing::debug!(
                     since_start_ms = state.since_start_ms(),
+                    handed = activity.is_some(),
                     "vault opened at start"
                 );
                 crate::commands::vault::opened(&app, &state).await;
+                // Handed over: the auto-lock counts from the person's last activity,
+                // not from this image's start.
+                if let Some(at) = activity {
+                    *held(&state.last_activity) = at;
+                }
             }
             Ok(false) => {}
+            Err(e) if activity.is_some() => {
+                tracing::warn!(error = %e, "the key handed over did not open the vault; it waits for an unlock")
+            }
             Err(e) => tracing::debug!(error = %e, "not opened at start; the page will say why"),
         }
     });

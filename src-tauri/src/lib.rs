@@ -6,6 +6,7 @@
 mod background;
 mod commands;
 mod error;
+mod handover;
 mod state;
 mod tray;
 
@@ -58,6 +59,8 @@ pub fn run() {
     if let Err(e) = hardened {
         tracing::warn!("{e}");
     }
+    // Before anything else: the pipe is closed before a thread or child could inherit it.
+    let handed = handover::receive();
     let started = std::time::Instant::now();
     let paths = vault_paths();
     let dbus_id = instance_id(&paths);
@@ -98,12 +101,19 @@ pub fn run() {
         // The native file chooser, opened only by our own command (choose_import_file):
         // the capability grants the page none of the plugin's commands.
         .plugin(tauri_plugin_dialog::init())
-        .manage(AppState::new(
-            paths,
-            Http::new(HttpConfig::default()),
-            Arc::new(SystemClock),
-            started,
-        ))
+        .manage({
+            let state = AppState::new(
+                paths,
+                Http::new(HttpConfig::default()),
+                Arc::new(SystemClock),
+                started,
+            );
+            if let Some(received) = handed {
+                tracing::info!("took over in the tray from the previous image");
+                handover::apply(&state, received);
+            }
+            state
+        })
         .setup(|app| {
             tracing::debug!(
                 since_start_ms = app.state::<AppState>().since_start_ms(),
@@ -141,8 +151,11 @@ pub fn run() {
                 }
                 WindowEvent::Destroyed if window.label() == "main" => {
                     tracing::info!("window closed; still running in the tray");
-                    // The page's memory is freed as the webview tears down.
+                    // The page's memory is freed as the webview tears down; the rest
+                    // (WebKit's network process, this image's caches) once the app
+                    // re-executes itself in the tray.
                     background::trim_memory_soon();
+                    handover::after_close(window.app_handle());
                 }
                 _ => {}
             }

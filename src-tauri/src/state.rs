@@ -3,13 +3,13 @@
 //! the tray and the background ticks share.
 
 use crate::error::AppError;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use tokenwarden_core::actions::Session;
 use tokenwarden_core::providers::http::Http;
 use tokenwarden_core::rotation::SharedVault;
 use tokenwarden_core::sandbox::Sandbox;
-use tokenwarden_core::{Clock, TokenSecret, Vault, VaultPaths};
+use tokenwarden_core::{Clock, SecretString, TokenSecret, Vault, VaultPaths};
 
 pub struct AppState {
     pub paths: VaultPaths,
@@ -48,10 +48,15 @@ pub struct AppState {
     pub window: Mutex<WindowMemory>,
     /// When the window was last asked for (launch or reopen), for its "ready" report.
     pub window_asked: Mutex<std::time::Instant>,
+    /// Windows closed so far: a handover waits for the latest (see `handover`).
+    pub closes: AtomicU64,
+    /// The key and last activity the previous image handed over, until the start-up
+    /// open takes them (see `handover`).
+    pub handed: Mutex<Option<(SecretString, chrono::DateTime<chrono::Utc>)>>,
 }
 
 /// What outlives the window (and its page) while the app sits in the tray.
-#[derive(Debug, Default, Clone, serde::Serialize)]
+#[derive(Debug, Default, Clone, serde::Serialize, serde::Deserialize)]
 pub struct WindowMemory {
     /// The screen shown when the window closed (`tokens`, `audit`...).
     pub screen: Option<String>,
@@ -104,6 +109,8 @@ impl AppState {
             reminders_moved: tokio::sync::Notify::new(),
             window: Mutex::new(WindowMemory::default()),
             window_asked: Mutex::new(started),
+            closes: AtomicU64::new(0),
+            handed: Mutex::new(None),
         }
     }
 

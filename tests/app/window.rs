@@ -135,6 +135,36 @@ fn the_window_opens_lists_the_vault_and_comes_back_from_the_tray() {
         std::thread::sleep(Duration::from_millis(100));
     }
     assert!(app.try_wait().unwrap().is_none(), "the app ended");
+
+    // Seconds later, nothing under way, the app re-executes itself in the tray
+    // (src-tauri/src/handover.rs): the same process with a fresh image, the vault
+    // opened again with the key handed over, and WebKit's network process gone with
+    // the old image (reaped, not left a zombie).
+    let wait_line = |what: &str, until: Instant| loop {
+        match lines.recv_timeout(Duration::from_millis(200)) {
+            Ok(line) if line.contains(what) => break line,
+            Ok(_) => {}
+            Err(_) => assert!(Instant::now() < until, "no '{what}' line from the app"),
+        }
+    };
+    let until = Instant::now() + WAIT + Duration::from_secs(10);
+    wait_line("handing over to a fresh image in the tray", until);
+    wait_line("took over in the tray from the previous image", until);
+    let reopened = wait_line("vault opened at start", until);
+    assert!(reopened.contains("handed=true"), "{reopened}");
+    assert!(
+        app.try_wait().unwrap().is_none(),
+        "the app ended at its handover"
+    );
+    let deadline = Instant::now() + WAIT;
+    while !webkit_children(pid).is_empty() {
+        assert!(
+            Instant::now() < deadline,
+            "WebKit's processes outlived the handover: {:?}",
+            webkit_children(pid)
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
     assert!(
         chrono::Utc::now() < expiry,
         "the window closed after the token expired: this run was too slow to tell \
@@ -152,7 +182,11 @@ fn the_window_opens_lists_the_vault_and_comes_back_from_the_tray() {
     let late = chrono::Utc::now() - expiry;
     // Within seconds: the loop woke for it (a minute's tick would be up to 60 s late).
     assert!(late < chrono::Duration::seconds(10), "notified {late} late");
-    assert_eq!(web_processes(pid), 0, "{:?}", webkit_children(pid));
+    assert!(
+        webkit_children(pid).is_empty(),
+        "{:?}",
+        webkit_children(pid)
+    );
     assert!(!visible_windows(&display).contains("Tokenwarden"));
     std::thread::sleep(Duration::from_millis(500));
     shot(&display, "tray-reminder-while-closed.png");

@@ -20,9 +20,7 @@ const PASS: &str = "bench: seven ochre zebras juggle";
 const RUNS: usize = 7;
 
 fn unlock() -> Unlock {
-    Unlock {
-        passphrase: Some(SecretString::from(PASS.to_string())),
-    }
+    Unlock::with_passphrase(SecretString::from(PASS.to_string()))
 }
 
 /// The vault of a bench folder, with this machine's record of it beside (outside the

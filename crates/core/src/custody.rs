@@ -587,6 +587,25 @@ pub fn load_identity(
     Ok(identity)
 }
 
+/// The key a previous image of the same app handed over (see [`crate::vault::Unlock`]),
+/// taken only if it is this vault's.
+pub fn handed_identity(
+    key: &SecretString,
+    record: &CustodyRecord,
+) -> Result<x25519::Identity, CustodyError> {
+    let mismatch = || CustodyError::KeyMismatch {
+        source_desc: "the key handed over by the app".into(),
+        vault_id: record.vault_id.clone(),
+        recipient: record.recipient.clone(),
+    };
+    let identity =
+        x25519::Identity::from_str(key.expose_secret().trim()).map_err(|_| mismatch())?;
+    if identity.to_public().to_string() != record.recipient {
+        return Err(mismatch());
+    }
+    Ok(identity)
+}
+
 fn decrypt_with_passphrase(
     folder: &Folder,
     name: &str,

@@ -85,17 +85,15 @@ fn take(state: &AppState, mut vault: Vault) {
     state.set(Some(vault));
 }
 
-/// Opens the vault unless it is open; says whether it opened it now.
+/// Opens the vault unless it is open (from the keyring, or with a key handed over);
+/// says whether it opened it now.
 pub(crate) fn open_vault(
     state: &AppState,
-    passphrase: Option<String>,
+    unlock: Unlock,
 ) -> std::result::Result<bool, VaultError> {
     if state.is_open() {
         return Ok(false);
     }
-    let unlock = Unlock {
-        passphrase: passphrase.map(SecretString::from),
-    };
     let vault = Vault::open(state.paths.clone(), &unlock, state.clock.clone(), &actor())?;
     take(state, vault);
     Ok(true)
@@ -113,7 +111,7 @@ pub async fn vault_status(app: AppHandle, state: State<'_, AppState>) -> Result<
     let problem = match Vault::custody_mode(&state.paths) {
         // After a lock, even a keyring vault waits for "Unlock".
         Ok(CustodyMode::Keyring) if state.is_locked() => None,
-        Ok(CustodyMode::Keyring) => match open_vault(&state, None) {
+        Ok(CustodyMode::Keyring) => match open_vault(&state, Unlock::default()) {
             Ok(true) => {
                 tracing::debug!(since_start_ms = state.since_start_ms(), "vault opened");
                 opened(&app, &state).await;
@@ -135,7 +133,7 @@ pub async fn unlock(
     passphrase: String,
 ) -> Result<VaultStatus> {
     if Vault::custody_mode(&state.paths)? == CustodyMode::Keyring {
-        if open_vault(&state, None)? {
+        if open_vault(&state, Unlock::default())? {
             opened(&app, &state).await;
         }
         return Ok(status(&state, None, None));
@@ -143,9 +141,7 @@ pub async fn unlock(
     // scrypt takes most of a second: off the async threads.
     let paths = state.paths.clone();
     let clock = state.clock.clone();
-    let unlock = Unlock {
-        passphrase: Some(SecretString::from(passphrase)),
-    };
+    let unlock = Unlock::with_passphrase(SecretString::from(passphrase));
     let vault =
         tauri::async_runtime::spawn_blocking(move || Vault::open(paths, &unlock, clock, &actor()))
             .await
@@ -185,6 +181,7 @@ pub async fn recover_vault(
     let clock = state.clock.clone();
     let unlock = Unlock {
         passphrase: passphrase.filter(|p| !p.is_empty()).map(SecretString::from),
+        handed_key: None,
     };
     let (vault, notice) = tauri::async_runtime::spawn_blocking(move || match how {
         Recovery::RestorePrevious => Vault::restore_previous(paths, &unlock, clock, &actor())

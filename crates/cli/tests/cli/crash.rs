@@ -21,9 +21,7 @@ pub(crate) fn open(home: &Home) -> Vault {
     loop {
         match Vault::open(
             home.paths(),
-            &Unlock {
-                passphrase: Some(SecretString::from(PASSPHRASE.to_string())),
-            },
+            &Unlock::with_passphrase(SecretString::from(PASSPHRASE.to_string())),
             Arc::new(SystemClock),
             "test",
         ) {

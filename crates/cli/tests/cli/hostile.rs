@@ -104,9 +104,9 @@ fn escape_sequences_and_bidi_controls_never_reach_the_terminal() {
         .success());
     tokenwarden_core::vault::testing::seal(
         &home.paths(),
-        &tokenwarden_core::vault::Unlock {
-            passphrase: Some(tokenwarden_core::SecretString::from(PASSPHRASE.to_string())),
-        },
+        &tokenwarden_core::vault::Unlock::with_passphrase(tokenwarden_core::SecretString::from(
+            PASSPHRASE.to_string(),
+        )),
         &std::fs::read(&db).unwrap(),
     )
     .unwrap();

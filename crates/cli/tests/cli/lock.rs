@@ -12,9 +12,7 @@ fn a_second_process_gets_the_lock_error_naming_the_holder() {
     let before = home.vault_bytes();
     let held = Vault::open(
         home.paths(),
-        &Unlock {
-            passphrase: Some(SecretString::from(PASSPHRASE.to_string())),
-        },
+        &Unlock::with_passphrase(SecretString::from(PASSPHRASE.to_string())),
         Arc::new(SystemClock),
         "test",
     )

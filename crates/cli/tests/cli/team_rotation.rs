@@ -257,9 +257,7 @@ fn team_rotation_child() {
         .with_state_dir(std::path::PathBuf::from(state));
     let v = Vault::open(
         paths,
-        &Unlock {
-            passphrase: Some(SecretString::from(PASSPHRASE.to_string())),
-        },
+        &Unlock::with_passphrase(SecretString::from(PASSPHRASE.to_string())),
         Arc::new(SystemClock),
         "test",
     )

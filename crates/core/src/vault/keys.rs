@@ -5,6 +5,14 @@
 use super::*;
 
 impl Vault {
+    /// The key, for the app to hand to its own next image when it re-executes itself in
+    /// the tray (over a pipe that only the process can read, never a file or an argument;
+    /// see the app's `handover`), so a passphrase vault stays open across it. Not an
+    /// export: nothing leaves the process, so it is not audited or re-authenticated.
+    pub fn key_for_handover(&self) -> SecretString {
+        self.identity.to_string()
+    }
+
     /// Exports the vault identity for recovery (see `custody::export_identity`), and
     /// records that it was exported.
     pub fn export_identity(

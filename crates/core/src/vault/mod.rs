@@ -99,6 +99,20 @@ pub mod testing {
 #[derive(Default)]
 pub struct Unlock {
     pub passphrase: Option<SecretString>,
+    /// The vault's key itself (age's `AGE-SECRET-KEY-1…`), as the same app's previous
+    /// image handed it over when it re-executed itself to give memory back (the app's
+    /// tray handover). Checked against the custody record like a key from the keyring:
+    /// a wrong one opens nothing.
+    pub handed_key: Option<SecretString>,
+}
+
+impl Unlock {
+    pub fn with_passphrase(passphrase: SecretString) -> Self {
+        Self {
+            passphrase: Some(passphrase),
+            handed_key: None,
+        }
+    }
 }
 
 /// An open vault. It holds the single-writer lock until dropped.

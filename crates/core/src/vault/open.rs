@@ -57,7 +57,10 @@ impl Keyed {
                 });
             }
         }
-        let identity = custody::load_identity(folder, paths, &custody, unlock.passphrase.as_ref())?;
+        let identity = match &unlock.handed_key {
+            Some(key) => custody::handed_identity(key, &custody)?,
+            None => custody::load_identity(folder, paths, &custody, unlock.passphrase.as_ref())?,
+        };
         let keys = auth::VaultKeys::derive(&identity);
         Ok(Keyed {
             custody,

@@ -68,9 +68,7 @@ pub fn proof(vault: &mut Vault, action: Sensitive) -> Reauthenticated {
 }
 
 pub fn unlock() -> Unlock {
-    Unlock {
-        passphrase: Some(SecretString::from(PASSPHRASE.to_string())),
-    }
+    Unlock::with_passphrase(SecretString::from(PASSPHRASE.to_string()))
 }
 
 pub fn reopen(tv: &TestVault) -> Result<Vault, tokenwarden_core::VaultError> {

@@ -30,9 +30,7 @@ fn old_vault() -> (tempfile::TempDir, VaultPaths) {
 }
 
 fn unlock_old() -> Unlock {
-    Unlock {
-        passphrase: Some(SecretString::from(FIXTURE_PASS.to_string())),
-    }
+    Unlock::with_passphrase(SecretString::from(FIXTURE_PASS.to_string()))
 }
 
 fn open(paths: &VaultPaths) -> Result<Vault, VaultError> {

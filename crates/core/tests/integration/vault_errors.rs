@@ -104,9 +104,9 @@ fn a_wrong_passphrase_is_refused_without_touching_anything() {
     let before = std::fs::read(tv.path()).unwrap();
     let err = tokenwarden_core::Vault::open(
         tv.paths.clone(),
-        &tokenwarden_core::vault::Unlock {
-            passphrase: Some(tokenwarden_core::SecretString::from("wrong".to_string())),
-        },
+        &tokenwarden_core::vault::Unlock::with_passphrase(tokenwarden_core::SecretString::from(
+            "wrong".to_string(),
+        )),
         clock(),
         "test",
     )
@@ -192,4 +192,41 @@ fn restoring_over_a_healthy_vault_is_refused() {
         "the last change is not undone"
     );
     reopen(&tv).expect("and the lock was released");
+}
+
+/// The app's tray handover: the key it hands its next image opens the vault without
+/// the passphrase, and a key that is not this vault's (another vault's, garbage) opens
+/// nothing and touches nothing.
+#[test]
+fn a_handed_over_key_opens_only_its_own_vault() {
+    let (tv, vault) = new_vault();
+    let key = vault.key_for_handover();
+    drop(vault);
+    let handed = |key: tokenwarden_core::SecretString| tokenwarden_core::vault::Unlock {
+        passphrase: None,
+        handed_key: Some(key),
+    };
+    let vault = tokenwarden_core::Vault::open(tv.paths.clone(), &handed(key), clock(), "test")
+        .expect("its own key opens it");
+    assert_eq!(vault.list_tokens().unwrap().len(), 0);
+    drop(vault);
+
+    let (_other_tv, other) = new_vault();
+    let other_key = other.key_for_handover();
+    drop(other);
+    let before = std::fs::read(tv.path()).unwrap();
+    for wrong in [
+        other_key,
+        tokenwarden_core::SecretString::from("AGE-SECRET-KEY-1NOTAKEY".to_string()),
+    ] {
+        let err = tokenwarden_core::Vault::open(tv.paths.clone(), &handed(wrong), clock(), "test")
+            .expect_err("a key that is not the vault's opens nothing");
+        let msg = err.to_string();
+        assert!(msg.contains("the key handed over by the app"), "{msg}");
+        assert!(
+            !msg.contains("AGE-SECRET-KEY"),
+            "the key is never said: {msg}"
+        );
+        assert_eq!(std::fs::read(tv.path()).unwrap(), before);
+    }
 }
