@@ -29,7 +29,9 @@ for i in $(seq 100); do [ -f $TOKENWARDEN_READY_FILE ] && break; sleep 0.1; done
 echo "first window interactive: $(cat $TOKENWARDEN_READY_FILE)"
 sleep 5; echo "window open: $(mem $P)"
 rm -f $TOKENWARDEN_READY_FILE
-wmctrl -c Tokenwarden; sleep 8; echo "window closed: $(mem $P)"
+# Five quiet seconds after the close the app re-executes itself in the tray (a fresh
+# image, the vault handed over: src-tauri/src/handover.rs); measured well after.
+wmctrl -c Tokenwarden; sleep 12; echo "window closed: $(mem $P)"
 "$0" >/dev/null 2>&1
 for i in $(seq 100); do [ -f $TOKENWARDEN_READY_FILE ] && break; sleep 0.1; done
 echo "reopened interactive: $(cat $TOKENWARDEN_READY_FILE)"
