@@ -280,14 +280,22 @@ pub fn preopen(app: AppHandle) {
 /// vault opened, 10,000 rows sent to the page): glibc keeps freed memory in its arenas
 /// otherwise, and the app would hold its peak for as long as it runs in the tray.
 pub fn trim_memory_soon() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
     tauri::async_runtime::spawn(async {
         tokio::time::sleep(Duration::from_millis(500)).await;
+        trim_heap();
+    });
+}
+
+/// Hands the heap's free pages back to the OS now (glibc; elsewhere the allocator's
+/// own policy stands).
+pub fn trim_heap() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    {
         // SAFETY: malloc_trim only walks the allocator's own free lists; it takes the
         // allocator's locks like any malloc call and has no preconditions.
         let released = unsafe { libc::malloc_trim(0) };
         tracing::debug!(released, "trimmed the heap");
-    });
+    }
 }
 
 /// Locks an open vault idle for longer than the auto-lock minutes, unless a long

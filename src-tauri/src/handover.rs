@@ -52,14 +52,46 @@ pub struct Received {
     pub key: Option<SecretString>,
 }
 
-/// Whether the window's close leads to a fresh image: Linux (where WebKitGTK keeps its
-/// processes), not under WebDriver, and not turned off (`TOKENWARDEN_TRAY_HANDOVER=0`,
-/// for anyone who would rather keep the process image).
+/// Whether the window's close leads to a fresh image, and a fresh image in the tray
+/// gives back its start-up pages: Linux (where WebKitGTK keeps its processes), not
+/// under WebDriver, and not turned off (`TOKENWARDEN_TRAY_LEAN=0`, for anyone who would
+/// rather keep the process image).
 pub fn enabled() -> bool {
     cfg!(target_os = "linux")
         && std::env::var("TAURI_WEBVIEW_AUTOMATION").as_deref() != Ok("true")
-        && std::env::var("TOKENWARDEN_TRAY_HANDOVER").as_deref() != Ok("0")
+        && std::env::var("TOKENWARDEN_TRAY_LEAN").as_deref() != Ok("0")
 }
+
+/// An image started in the tray (at login, or by a handover) gives back the pages its
+/// start-up touched once it has settled: the heap's free pages (`malloc_trim`) and the
+/// file pages of the binary and its libraries (`MADV_PAGEOUT`, as Android does for
+/// cached apps). Start-up runs GTK's, WebKit's and the app's initialisation code once;
+/// a tray that then only ticks does not need it resident. File-backed mappings only:
+/// the heap (the decrypted vault) is never pushed to swap. Pages in use elsewhere are
+/// left (the kernel skips pages another process maps), and what the tray touches again
+/// comes back from the page cache or the disk. Skipped if a window was opened meanwhile.
+pub fn settle_in_tray<R: Runtime>(app: &AppHandle<R>) {
+    if !enabled() {
+        return;
+    }
+    let app = app.clone();
+    tauri::async_runtime::spawn(async move {
+        // After the start-up open and its first reminder pass (two seconds after it).
+        tokio::time::sleep(SETTLED).await;
+        if app.get_webview_window("main").is_some() {
+            return;
+        }
+        crate::background::trim_heap();
+        let advised = imp::page_out_files();
+        tracing::debug!(
+            mib = advised / (1024 * 1024),
+            "gave back the start-up's file pages"
+        );
+    });
+}
+
+/// How long a tray image runs before giving back its start-up pages.
+const SETTLED: std::time::Duration = std::time::Duration::from_secs(8);
 
 /// Reads the handover, if the arguments name one. Called first thing at start: the pipe
 /// is closed before any thread or child could inherit it. A descriptor that is not a
@@ -279,6 +311,39 @@ mod imp {
         })
     }
 
+    /// Advises the kernel to reclaim this process's file-backed pages; returns the
+    /// bytes of the mappings advised. Errors (an old kernel: EINVAL) are ignored.
+    pub fn page_out_files() -> usize {
+        let Ok(maps) = std::fs::read_to_string("/proc/self/maps") else {
+            return 0;
+        };
+        let mut advised = 0;
+        for line in maps.lines() {
+            // start-end perms offset dev inode [path]: inode 0 is anonymous memory.
+            let mut f = line.split_whitespace();
+            let (Some(range), Some(inode)) = (f.next(), f.nth(3)) else {
+                continue;
+            };
+            if inode == "0" {
+                continue;
+            }
+            let Some((a, b)) = range.split_once('-') else {
+                continue;
+            };
+            let (Ok(a), Ok(b)) = (usize::from_str_radix(a, 16), usize::from_str_radix(b, 16))
+            else {
+                continue;
+            };
+            // SAFETY: MADV_PAGEOUT only reclaims: a page is read back on its next touch,
+            // and a private page this process changed is never dropped (it could only go
+            // to swap, and these are file mappings, not the heap).
+            if unsafe { libc::madvise(a as *mut libc::c_void, b - a, libc::MADV_PAGEOUT) } == 0 {
+                advised += b - a;
+            }
+        }
+        advised
+    }
+
     /// This process's children (WebKit's, in practice), from /proc.
     pub fn children() -> Vec<u32> {
         let me = std::process::id();
@@ -373,4 +438,7 @@ mod imp {
         vec![]
     }
     pub fn reap(_: Vec<u32>) {}
+    pub fn page_out_files() -> usize {
+        0
+    }
 }

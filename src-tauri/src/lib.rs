@@ -124,6 +124,8 @@ pub fn run() {
             // Started at login: straight to the tray, no webview made at all.
             if !std::env::args().any(|a| a == "--minimized") {
                 background::make_main_window(app.handle())?;
+            } else {
+                handover::settle_in_tray(app.handle());
             }
             tauri::async_runtime::spawn(background::reminder_loop(app.handle().clone()));
             // The auto-lock on its own short tick: it locks within seconds of the idle
