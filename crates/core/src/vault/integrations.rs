@@ -205,8 +205,8 @@ impl Vault {
 
     pub fn get_integration(&self, id: &str) -> Result<Integration, VaultError> {
         self.conn
-            .query_row(&format!("{SELECT} WHERE id = ?1"), [id], row)
-            .optional()
+            .prepare_cached(&format!("{SELECT} WHERE id = ?1"))
+            .and_then(|mut q| q.query_row([id], row).optional())
             .map_err(VaultError::sql("reading an integration"))?
             .ok_or_else(|| VaultError::IntegrationNotFound {
                 query: id.to_string(),

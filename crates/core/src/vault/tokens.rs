@@ -489,12 +489,8 @@ impl Vault {
     /// One token by its full id.
     pub fn get_token(&self, id: &str) -> Result<TokenRecord, VaultError> {
         self.conn
-            .query_row(
-                &format!("{SELECT_TOKEN} WHERE t.id = ?1"),
-                [id],
-                row_to_record,
-            )
-            .optional()
+            .prepare_cached(&format!("{SELECT_TOKEN} WHERE t.id = ?1"))
+            .and_then(|mut q| q.query_row([id], row_to_record).optional())
             .map_err(VaultError::sql("reading a token"))?
             .ok_or_else(|| VaultError::TokenNotFound {
                 query: id.to_string(),
@@ -771,10 +767,8 @@ impl Vault {
     pub fn secret_for_call(&self, token_id: &str) -> Result<TokenSecret, VaultError> {
         let secret: String = self
             .conn
-            .query_row("SELECT secret FROM tokens WHERE id = ?1", [token_id], |r| {
-                r.get(0)
-            })
-            .optional()
+            .prepare_cached("SELECT secret FROM tokens WHERE id = ?1")
+            .and_then(|mut q| q.query_row([token_id], |r| r.get(0)).optional())
             .map_err(VaultError::sql("reading a secret"))?
             .ok_or_else(|| VaultError::TokenNotFound {
                 query: token_id.to_string(),

@@ -143,3 +143,32 @@ fn a_planted_secret_stays_out_of_records_debug_errors_and_the_audit_log() {
     );
     assert_eq!(hits.trim(), "secret");
 }
+
+/// A cached statement bound to another id runs its plan again, not a new parse: the
+/// vault's connection keeps SQLite's query-planner stability guarantee on (the
+/// bundled build has STAT4, which re-prepared such statements on every new binding).
+#[test]
+fn cached_statements_are_not_prepared_again_for_each_new_binding() {
+    use rusqlite::StatementStatus;
+    let (_tv, mut vault) = new_vault();
+    vault.add_token(token(1)).unwrap();
+    vault.add_token(token(2)).unwrap();
+    let ids: Vec<String> = vault
+        .list_tokens()
+        .unwrap()
+        .into_iter()
+        .map(|t| t.id)
+        .collect();
+    let conn = tokenwarden_core::vault::testing::connection(&vault);
+    let sql = "SELECT r.id FROM rotations r JOIN tokens t ON t.id = r.token_id \
+               WHERE r.token_id = ?1 AND r.finished_at IS NULL";
+    for id in ids.iter().chain(ids.iter()) {
+        let mut q = conn.prepare_cached(sql).unwrap();
+        let _ = q.query_row([id], |r| r.get::<_, String>(0));
+        assert_eq!(
+            q.get_status(StatementStatus::RePrepare),
+            0,
+            "prepared again for {id}"
+        );
+    }
+}
