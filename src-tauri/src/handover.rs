@@ -30,8 +30,6 @@ use tokenwarden_core::SecretString;
 
 /// The argument naming the pipe's descriptor in the new image.
 const FD_ARG: &str = "--handover-fd";
-/// The most the new image reads: a pipe holds 64 KiB, and a handover is far smaller.
-const MAX_HANDOVER: usize = 16 * 1024;
 
 /// What the old image tells the new one (the key travels beside it, see `write`).
 #[derive(Debug, Default, Serialize, Deserialize)]
@@ -209,12 +207,15 @@ async fn try_reexec<R: Runtime>(app: &AppHandle<R>) -> Option<std::io::Error> {
 
 #[cfg(target_os = "linux")]
 mod imp {
-    use super::{Handed, Received, FD_ARG, MAX_HANDOVER};
+    use super::{Handed, Received, FD_ARG};
     use std::io::{Read, Write};
     use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
     use std::os::unix::process::CommandExt;
     use tokenwarden_core::{ExposeSecret, SecretString};
     use zeroize::Zeroize;
+
+    /// The most the new image reads: a pipe holds 64 KiB, and a handover is far smaller.
+    const MAX_HANDOVER: usize = 16 * 1024;
 
     pub fn reexec(handed: &Handed, key: Option<&SecretString>) -> std::io::Error {
         match pipe_with(handed, key) {
