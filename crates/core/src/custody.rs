@@ -558,13 +558,8 @@ pub fn load_identity(
                 other => keyring_failure(other),
             })?;
             let secret = SecretString::from(secret);
-            let id = x25519::Identity::from_str(secret.expose_secret().trim()).map_err(|_| {
-                CustodyError::KeyMismatch {
-                    source_desc: "the OS keyring".into(),
-                    vault_id: record.vault_id.clone(),
-                    recipient: record.recipient.clone(),
-                }
-            })?;
+            let id = x25519::Identity::from_str(secret.expose_secret().trim())
+                .map_err(|_| key_mismatch("the OS keyring".into(), record))?;
             (id, "the OS keyring".to_string())
         }
         CustodyMode::Passphrase => {
@@ -577,14 +572,7 @@ pub fn load_identity(
             )
         }
     };
-    if identity.to_public().to_string() != record.recipient {
-        return Err(CustodyError::KeyMismatch {
-            source_desc,
-            vault_id: record.vault_id.clone(),
-            recipient: record.recipient.clone(),
-        });
-    }
-    Ok(identity)
+    the_vaults(identity, source_desc, record)
 }
 
 /// The key a previous image of the same app handed over (see [`crate::vault::Unlock`]),
@@ -593,17 +581,30 @@ pub fn handed_identity(
     key: &SecretString,
     record: &CustodyRecord,
 ) -> Result<x25519::Identity, CustodyError> {
-    let mismatch = || CustodyError::KeyMismatch {
-        source_desc: "the key handed over by the app".into(),
-        vault_id: record.vault_id.clone(),
-        recipient: record.recipient.clone(),
-    };
-    let identity =
-        x25519::Identity::from_str(key.expose_secret().trim()).map_err(|_| mismatch())?;
+    const SOURCE: &str = "the key handed over by the app";
+    let identity = x25519::Identity::from_str(key.expose_secret().trim())
+        .map_err(|_| key_mismatch(SOURCE.into(), record))?;
+    the_vaults(identity, SOURCE.into(), record)
+}
+
+/// `identity` if it is the vault's key (its public half is the record's recipient).
+fn the_vaults(
+    identity: x25519::Identity,
+    source_desc: String,
+    record: &CustodyRecord,
+) -> Result<x25519::Identity, CustodyError> {
     if identity.to_public().to_string() != record.recipient {
-        return Err(mismatch());
+        return Err(key_mismatch(source_desc, record));
     }
     Ok(identity)
+}
+
+fn key_mismatch(source_desc: String, record: &CustodyRecord) -> CustodyError {
+    CustodyError::KeyMismatch {
+        source_desc,
+        vault_id: record.vault_id.clone(),
+        recipient: record.recipient.clone(),
+    }
 }
 
 fn decrypt_with_passphrase(

@@ -113,6 +113,14 @@ impl Unlock {
             handed_key: None,
         }
     }
+
+    /// With the key a previous image of the app handed over (see `handed_key`).
+    pub fn with_handed_key(key: SecretString) -> Self {
+        Self {
+            passphrase: None,
+            handed_key: Some(key),
+        }
+    }
 }
 
 /// An open vault. It holds the single-writer lock until dropped.

@@ -202,10 +202,7 @@ fn a_handed_over_key_opens_only_its_own_vault() {
     let (tv, vault) = new_vault();
     let key = vault.key_for_handover();
     drop(vault);
-    let handed = |key: tokenwarden_core::SecretString| tokenwarden_core::vault::Unlock {
-        passphrase: None,
-        handed_key: Some(key),
-    };
+    let handed = tokenwarden_core::vault::Unlock::with_handed_key;
     let vault = tokenwarden_core::Vault::open(tv.paths.clone(), &handed(key), clock(), "test")
         .expect("its own key opens it");
     assert_eq!(vault.list_tokens().unwrap().len(), 0);
