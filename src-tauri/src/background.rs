@@ -251,7 +251,7 @@ pub fn preopen(app: AppHandle) {
     tauri::async_runtime::spawn(async move {
         let state = app.state::<AppState>();
         let _opening = state.opening.lock().await;
-        let handed = held(&state.handed).take();
+        let handed = held(&state.handed_key).take();
         let keyring = matches!(
             Vault::custody_mode(&state.paths),
             Ok(tokenwarden_core::custody::CustodyMode::Keyring)
@@ -259,16 +259,11 @@ pub fn preopen(app: AppHandle) {
         if handed.is_none() && (!keyring || state.is_locked()) {
             return;
         }
-        let (unlock, activity) = match handed {
-            Some((key, activity)) => (
-                tokenwarden_core::vault::Unlock {
-                    passphrase: None,
-                    handed_key: Some(key),
-                },
-                Some(activity),
-            ),
-            None => (tokenwarden_core::vault::Unlock::default(), None),
-        };
+        let was_handed = handed.is_some();
+        let unlock = handed.map_or_else(
+            tokenwarden_core::vault::Unlock::default,
+            tokenwarden_core::vault::Unlock::with_handed_key,
+        );
         let h = app.clone();
         let opened = tauri::async_runtime::spawn_blocking(move || {
             crate::commands::vault::open_vault(&h.state::<AppState>(), unlock)
@@ -283,18 +278,19 @@ pub fn preopen(app: AppHandle) {
             Ok(true) => {
                 tracing::debug!(
                     since_start_ms = state.since_start_ms(),
-                    handed = activity.is_some(),
+                    handed = was_handed,
                     "vault opened at start"
                 );
+                // Handed over: the auto-lock counts from the person's last activity
+                // (`handover::apply` put it there), not from this image's start.
+                let activity = *held(&state.last_activity);
                 crate::commands::vault::opened(&app, &state).await;
-                // Handed over: the auto-lock counts from the person's last activity,
-                // not from this image's start.
-                if let Some(at) = activity {
-                    *held(&state.last_activity) = at;
+                if was_handed {
+                    *held(&state.last_activity) = activity;
                 }
             }
             Ok(false) => {}
-            Err(e) if activity.is_some() => {
+            Err(e) if was_handed => {
                 tracing::warn!(error = %e, "the key handed over did not open the vault; it waits for an unlock")
             }
             Err(e) => tracing::debug!(error = %e, "not opened at start; the page will say why"),

@@ -119,10 +119,17 @@ pub fn apply(state: &AppState, received: Received) {
         .store(handed.locked, std::sync::atomic::Ordering::SeqCst);
     *held(&state.told_locked) = handed.told_locked;
     state.keep_notices(handed.notices);
-    *held(&state.window) = handed.window;
-    let activity = handed.last_activity.unwrap_or_else(|| state.clock.now());
-    *held(&state.last_activity) = activity;
-    *held(&state.handed) = key.map(|k| (k, activity));
+    // Held to what `remember_screen` takes: the pipe is the app's own, but its
+    // descriptor is named by an argument anyone starting the app can give.
+    let mut window = handed.window;
+    window.screen = window
+        .screen
+        .filter(|s| crate::commands::page::is_screen(s));
+    *held(&state.window) = window;
+    if let Some(at) = handed.last_activity {
+        *held(&state.last_activity) = at;
+    }
+    *held(&state.handed_key) = key;
     imp::reap(handed.children);
 }
 
@@ -147,7 +154,7 @@ pub fn after_close<R: Runtime>(app: &AppHandle<R>) {
             {
                 return;
             }
-            if let Some(e) = try_reexec(&app).await {
+            if let Some(e) = try_reexec(&app) {
                 tracing::warn!(error = %e, "could not start a fresh image in the tray; staying as is");
                 return;
             }
@@ -165,7 +172,7 @@ const RETRY: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// Re-executes if nothing is under way; returns only if it could not (an error) or
 /// should wait (`None`).
-async fn try_reexec<R: Runtime>(app: &AppHandle<R>) -> Option<std::io::Error> {
+fn try_reexec<R: Runtime>(app: &AppHandle<R>) -> Option<std::io::Error> {
     let state = app.state::<AppState>();
     let waiting = state.is_busy()
         || state.lock_pending.load(std::sync::atomic::Ordering::SeqCst)

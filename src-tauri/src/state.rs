@@ -50,9 +50,9 @@ pub struct AppState {
     pub window_asked: Mutex<std::time::Instant>,
     /// Windows closed so far: a handover waits for the latest (see `handover`).
     pub closes: AtomicU64,
-    /// The key and last activity the previous image handed over, until the start-up
-    /// open takes them (see `handover`).
-    pub handed: Mutex<Option<(SecretString, chrono::DateTime<chrono::Utc>)>>,
+    /// The key the previous image handed over, until the start-up open takes it (see
+    /// `handover`).
+    pub handed_key: Mutex<Option<SecretString>>,
 }
 
 /// What outlives the window (and its page) while the app sits in the tray.
@@ -110,7 +110,7 @@ impl AppState {
             window: Mutex::new(WindowMemory::default()),
             window_asked: Mutex::new(started),
             closes: AtomicU64::new(0),
-            handed: Mutex::new(None),
+            handed_key: Mutex::new(None),
         }
     }
 

@@ -167,10 +167,15 @@ const SCREENS: &[&str] = &[
     "settings",
 ];
 
+/// Whether `screen` is one a window made again may return to.
+pub(crate) fn is_screen(screen: &str) -> bool {
+    SCREENS.contains(&screen)
+}
+
 /// The page says which screen it shows, so a window made again returns to it.
 #[tauri::command]
 pub fn remember_screen(state: State<'_, AppState>, screen: String) -> Result<()> {
-    if !SCREENS.contains(&screen.as_str()) {
+    if !is_screen(&screen) {
         return Err(AppError::new(
             "invalid",
             format!(
