@@ -8,6 +8,16 @@ use tokenwarden_testkit::Xvfb;
 
 pub const WAIT: Duration = Duration::from_secs(30);
 
+/// Polls `done` every 100 ms until it holds; past `timeout`, fails saying `why()`
+/// (which may tell what is still there).
+pub fn wait_until(timeout: Duration, mut done: impl FnMut() -> bool, why: impl Fn() -> String) {
+    let deadline = std::time::Instant::now() + timeout;
+    while !done() {
+        assert!(std::time::Instant::now() < deadline, "{}", why());
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
 /// Where screenshots land: `target/tmp/e2e/`.
 pub fn shots() -> PathBuf {
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("e2e");

@@ -4,7 +4,7 @@
 
 use crate::support::{
     close_window, notification_daemon, open_from_tray, shot, tray_host, visible_windows,
-    web_processes, webkit_children, window_manager, WAIT,
+    wait_until, web_processes, webkit_children, window_manager, WAIT,
 };
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -125,15 +125,16 @@ fn the_window_opens_lists_the_vault_and_comes_back_from_the_tray() {
     // Closed: the window and WebKit's web process go, the app stays in the tray.
     let pid = app.id();
     close_window(&display, "Tokenwarden");
-    let deadline = Instant::now() + WAIT;
-    while visible_windows(&display).contains("Tokenwarden") || web_processes(pid) > 0 {
-        assert!(
-            Instant::now() < deadline,
-            "the window or its web process stayed: {:?}",
-            webkit_children(pid)
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    wait_until(
+        WAIT,
+        || !visible_windows(&display).contains("Tokenwarden") && web_processes(pid) == 0,
+        || {
+            format!(
+                "the window or its web process stayed: {:?}",
+                webkit_children(pid)
+            )
+        },
+    );
     assert!(app.try_wait().unwrap().is_none(), "the app ended");
 
     // Seconds later, nothing under way, the app re-executes itself in the tray
@@ -156,15 +157,16 @@ fn the_window_opens_lists_the_vault_and_comes_back_from_the_tray() {
         app.try_wait().unwrap().is_none(),
         "the app ended at its handover"
     );
-    let deadline = Instant::now() + WAIT;
-    while !webkit_children(pid).is_empty() {
-        assert!(
-            Instant::now() < deadline,
-            "WebKit's processes outlived the handover: {:?}",
-            webkit_children(pid)
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    wait_until(
+        WAIT,
+        || webkit_children(pid).is_empty(),
+        || {
+            format!(
+                "WebKit's processes outlived the handover: {:?}",
+                webkit_children(pid)
+            )
+        },
+    );
     assert!(
         chrono::Utc::now() < expiry,
         "the window closed after the token expired: this run was too slow to tell \
@@ -243,11 +245,7 @@ fn the_window_and_its_webview_exist_only_while_shown() {
         c
     };
     let wait = |what: &str, ok: &dyn Fn() -> bool| {
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while !ok() {
-            assert!(Instant::now() < deadline, "timed out waiting for {what}");
-            std::thread::sleep(Duration::from_millis(100));
-        }
+        wait_until(WAIT, ok, || format!("timed out waiting for {what}"));
     };
     // Started at login: the tray only, no webview and no WebKit process at all.
     let mut app = crate::support::Killed(launch().arg("--minimized").spawn().unwrap());
@@ -294,15 +292,16 @@ fn the_window_and_its_webview_exist_only_while_shown() {
             .filter(|n| n.contains("WebKitNetwork"))
             .count()
     };
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while web(pid) > 0 {
-        assert!(
-            Instant::now() < deadline,
-            "WebKit's web process outlived the window: {:?}",
-            webkit_children(pid)
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    wait_until(
+        WAIT,
+        || web(pid) == 0,
+        || {
+            format!(
+                "WebKit's web process outlived the window: {:?}",
+                webkit_children(pid)
+            )
+        },
+    );
     assert!(
         app.0.try_wait().unwrap().is_none(),
         "the app ended with its window"
