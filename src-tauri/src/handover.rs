@@ -212,6 +212,43 @@ fn try_reexec<R: Runtime>(app: &AppHandle<R>) -> Option<std::io::Error> {
     Some(e)
 }
 
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokenwarden_core::providers::http::{Http, HttpConfig};
+
+    /// What comes through the pipe is held to what the page itself may set: a screen
+    /// the window does not have is dropped, a known one kept, and the key waits for the
+    /// start-up open.
+    #[test]
+    fn a_handed_screen_must_be_one_of_the_windows() {
+        let state = |screen: &str| {
+            let state = AppState::new(
+                tokenwarden_core::VaultPaths::new("/nonexistent/vault.age"),
+                Http::new(HttpConfig::default()),
+                std::sync::Arc::new(tokenwarden_core::SystemClock),
+                std::time::Instant::now(),
+            );
+            let mut handed = Handed::default();
+            handed.window.screen = Some(screen.to_string());
+            apply(
+                &state,
+                Received {
+                    handed,
+                    key: Some(SecretString::from("AGE-SECRET-KEY-1EXAMPLE".to_string())),
+                },
+            );
+            state
+        };
+        let kept = state("settings");
+        assert_eq!(held(&kept.window).screen.as_deref(), Some("settings"));
+        assert!(held(&kept.handed_key).is_some());
+        for hostile in ["<img src=x onerror=alert(1)>", "__proto__", ""] {
+            assert_eq!(held(&state(hostile).window).screen, None, "{hostile}");
+        }
+    }
+}
+
 #[cfg(target_os = "linux")]
 mod imp {
     use super::{Handed, Received, FD_ARG};
