@@ -3,7 +3,7 @@
 //! times, an extra recipient that the real `age` then decrypts with, identity export,
 //! moving the key from the keyring behind a passphrase and back, and the auto-lock.
 
-use crate::support::{create_vault, invoke, shot, wait_message, WAIT};
+use crate::support::{all_tokens, create_vault, invoke, shot, wait_message, WAIT};
 use serde_json::json;
 use std::path::Path;
 use std::process::Command;
@@ -137,7 +137,7 @@ fn setup_screens_custody_and_auto_lock_in_the_window() {
     assert!(!refusal.contains("not-a-real-managing"), "{refusal}");
     shot(&display, "12-integration-refused.png");
     // The sandbox's own managing token is a valid one for the same account.
-    let tokens = invoke(&s, "list_tokens", json!({}));
+    let tokens = all_tokens(&s);
     let managing = tokens
         .as_array()
         .unwrap()

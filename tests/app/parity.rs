@@ -2,7 +2,7 @@
 //! outcome (issue 11): the places the two front ends had drifted apart. `tw` runs on a
 //! vault of its own, the window on another, both against one simulated GoodAccess.
 
-use crate::support::{create_vault, invoke, try_invoke};
+use crate::support::{all_tokens, create_vault, invoke, try_invoke};
 use serde_json::{json, Value};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -124,7 +124,7 @@ fn date_in(days: i64) -> String {
 }
 
 fn app_detail(s: &Session, name: &str) -> Value {
-    let rows = invoke(s, "list_tokens", json!({}));
+    let rows = all_tokens(s);
     let id = rows
         .as_array()
         .unwrap()

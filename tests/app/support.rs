@@ -41,6 +41,11 @@ pub fn invoke(s: &Session, cmd: &str, args: serde_json::Value) -> serde_json::Va
     }
 }
 
+/// Every token as the list command gives them (revoked ones too), in its order.
+pub fn all_tokens(s: &Session) -> serde_json::Value {
+    invoke(s, "list_tokens", serde_json::json!({}))["rows"].clone()
+}
+
 /// A command's answer, or the error it refused with (`{kind, message}`).
 pub fn try_invoke(
     s: &Session,

@@ -3,7 +3,7 @@
 //! reports them, and a rotation another member holds shown with who and since when.
 
 use crate::parity::Tw;
-use crate::support::{create_vault, invoke, shot, wait_message, WAIT};
+use crate::support::{all_tokens, create_vault, shot, wait_message, WAIT};
 use serde_json::json;
 use tokenwarden_core::model::rotation::Plan;
 use tokenwarden_core::providers::RotationMode;
@@ -88,7 +88,7 @@ fn the_team_screen_connects_shows_rights_claims_and_badges_team_tokens() {
     );
 
     // Alice claims a rotation of the token: the screen says who holds it.
-    let rows = invoke(&s, "list_tokens", json!({}));
+    let rows = all_tokens(&s);
     let id = rows[0]["id"].as_str().unwrap().to_string();
     assert_eq!(rows[0]["team"], true, "{rows}");
     let store = TeamStore::new(Kv::new(

@@ -7,8 +7,8 @@
 //! OS, and the window's size remembered across runs.
 
 use crate::support::{
-    app_pids, close_window, create_vault, invoke, sandbox_window, shot, visible_windows,
-    wait_message, window_manager, WAIT,
+    all_tokens, app_pids, close_window, create_vault, invoke, sandbox_window, shot,
+    visible_windows, wait_message, window_manager, WAIT,
 };
 use serde_json::{json, Value};
 use std::process::Command;
@@ -368,7 +368,7 @@ fn layout_bounds_scope_picker_and_ip_chips_at_the_default_and_minimum_size() {
     s.keys("picker made");
     s.click("#remote-submit");
     wait_message(s, "Created picker made");
-    let made = invoke(s, "list_tokens", json!({}));
+    let made = all_tokens(s);
     let made = made
         .as_array()
         .unwrap()
@@ -476,7 +476,7 @@ fn keyboard_only_creation_list_navigation_audit_import_and_accessibility() {
     s.keys(&format!("2031-03-01{ENTER}"));
     wait_message(s, "Added kbd deploy");
     shot(display, "33-keyboard-created.png");
-    let t = invoke(s, "list_tokens", json!({}));
+    let t = all_tokens(s);
     let t = t
         .as_array()
         .unwrap()
@@ -499,7 +499,7 @@ fn keyboard_only_creation_list_navigation_audit_import_and_accessibility() {
 
     // The list from the keyboard: one tab stop, the arrows, Home and End, Enter into
     // the drawer, Escape back to the row.
-    let count = invoke(s, "list_tokens", json!({}))
+    let count = all_tokens(s)
         .as_array()
         .unwrap()
         .iter()
@@ -568,7 +568,7 @@ fn keyboard_only_creation_list_navigation_audit_import_and_accessibility() {
     assert_eq!(focused(s), second);
 
     // A one-click rotation, then the audit log in sentences.
-    let siem = invoke(s, "list_tokens", json!({}))
+    let siem = all_tokens(s)
         .as_array()
         .unwrap()
         .iter()
@@ -715,7 +715,7 @@ fn keyboard_only_creation_list_navigation_audit_import_and_accessibility() {
     assert_eq!(imports[0]["summary"], json!("Imported 2 tokens from env"));
     // Its kind shows in the drawer.
     s.click("#rows tr[data-id] td.name");
-    let gh = invoke(s, "list_tokens", json!({}))
+    let gh = all_tokens(s)
         .as_array()
         .unwrap()
         .iter()
@@ -914,7 +914,7 @@ fn the_keyboard_reaches_every_row_of_a_long_list_drawn_a_screenful_at_a_time() {
     );
     assert_eq!(report["imported"], json!(N));
     s.js("window.tw.loadTokens();", json!([]));
-    let listed = invoke(s, "list_tokens", json!({}));
+    let listed = all_tokens(s);
     let names: Vec<&str> = listed
         .as_array()
         .unwrap()

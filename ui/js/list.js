@@ -4,15 +4,16 @@ import { $, el, say, fmtDay, afterPaint, expiryClass, leftText, stateText, show,
 import { call } from "./api.js";
 
 const BUFFER_ROWS = 10;      // drawn above and below the visible ones
-// The first load after an unlock draws the soonest-expiring screenful at once and
-// fetches the rest behind it: 10,000 rows take a quarter of a second to cross.
-const FIRST_ROWS = 60;
+// The page holds a slice of the list, never all of it: the core filters, orders and
+// counts (10,000 rows held here cost the web process about 10 MiB), and the page asks
+// for the rows it draws and this many around them.
+const SLICE_ROWS = 120;
 
-let allRows = [];
-let shownRows = [];          // filtered and sorted: what the list scrolls through
+let counts = { matching: 0, shown: 0, total: 0 };
+let slice = { offset: 0, rows: [] };   // rows offset .. offset + rows.length of the list
+let listGeneration = 0;      // raised by each new list (a reload, filter, order); older answers are dropped
+let fetching = null;         // the slice on its way: { generation, promise }
 let rowHeight = 0;           // measured from the first row drawn
-let loadGeneration = 0;
-let partial = false;
 let focusIndex = 0;          // the row Tab lands on (one tab stop for the whole list)
 let focusId = null;          // its token: a reload or a new order keeps the same one
 
@@ -22,7 +23,46 @@ export function onListLoaded(fn) {
   loadListeners.push(fn);
 }
 
-export const rowById = (id) => allRows.find((r) => r.id === id);
+// A row the page holds (drawn, or near the drawn ones).
+export const rowById = (id) => slice.rows.find((r) => r.id === id);
+const rowAtIndex = (i) => slice.rows[i - slice.offset];
+
+function query(offset, locate) {
+  return {
+    filter: $("filter").value.trim(),
+    order: $("sort").value,
+    include_revoked: $("show-retired").checked,
+    offset,
+    limit: SLICE_ROWS,
+    locate: locate ?? null,
+  };
+}
+
+// The slice around row `index` of the list as the controls set it; resolves with the
+// answer, or null when a newer list has replaced this one meanwhile.
+// A slice starts a third of itself above the row asked for: scrolling down, the most
+// common way, finds its rows already here.
+const sliceStart = (index) => Math.max(0, index - Math.floor(SLICE_ROWS / 3));
+let lastAsked = { generation: -1, offset: -1 };
+
+function fetchAround(index, locate) {
+  const generation = listGeneration;
+  const offset = sliceStart(index);
+  lastAsked = { generation, offset };
+  const promise = (async () => {
+    try {
+      const page = await call("list_tokens", { query: query(offset, locate) });
+      if (generation !== listGeneration) return null;
+      counts = { matching: page.matching, shown: page.shown, total: page.total };
+      slice = { offset: page.offset, rows: page.rows };
+      return page;
+    } finally {
+      if (fetching?.promise === promise) fetching = null;
+    }
+  })();
+  fetching = { generation, promise };
+  return promise;
+}
 
 function scopesSummary(scopes) {
   if (!scopes.length) return "—";
@@ -36,34 +76,13 @@ function providerCell(t) {
   return td;
 }
 
-function sorted(rows) {
-  const by = $("sort").value;
-  if (by === "expiry") return rows; // the core lists soonest first
-  const key = by === "name" ? (t) => t.name.toLowerCase() : (t) => t.provider + t.name.toLowerCase();
-  return rows.slice().sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
-}
-
-function haystack(t) {
-  // Built once per load, not per keystroke: filtering 10,000 rows is then a scan.
-  if (t.hay === undefined) {
-    t.hay = (t.name + " " + t.provider + " " + (t.integration || "") + " " + t.scopes.join(" ")).toLowerCase();
-  }
-  return t.hay;
-}
-
-export function render() {
-  const q = $("filter").value.trim().toLowerCase();
-  // Revoked tokens are history (their lineage shows in the detail); shown on request.
-  const live = $("show-retired").checked ? allRows : allRows.filter((t) => t.state !== "revoked");
-  const matching = q ? live.filter((t) => haystack(t).includes(q)) : live;
-  shownRows = sorted(matching);
-  const kept = focusId ? shownRows.findIndex((r) => r.id === focusId) : -1;
-  focusIndex = kept >= 0 ? kept : Math.min(focusIndex, Math.max(0, shownRows.length - 1));
-  $("count").textContent = partial
-    ? "(loading…)"
-    : q ? `(${matching.length} of ${live.length})` : `(${live.length})`;
-  $("empty").hidden = allRows.length !== 0;
-  $("token-table").setAttribute("aria-rowcount", String(shownRows.length + 1));
+// The counts, the empty note and the rows, from what the page holds.
+function render() {
+  const q = $("filter").value.trim();
+  focusIndex = Math.min(focusIndex, Math.max(0, counts.matching - 1));
+  $("count").textContent = q ? `(${counts.matching} of ${counts.shown})` : `(${counts.shown})`;
+  $("empty").hidden = counts.total !== 0;
+  $("token-table").setAttribute("aria-rowcount", String(counts.matching + 1));
   paintRows();
 }
 
@@ -119,22 +138,31 @@ function paintRows() {
   const top = wrap.getBoundingClientRect().top;
   if (top > 0) wrap.style.maxHeight = Math.max(200, window.innerHeight - top - 16) + "px";
   const h = rowHeight || 44;
-  const first = Math.max(0, Math.min(shownRows.length, Math.floor(wrap.scrollTop / h) - BUFFER_ROWS));
-  const last = Math.min(shownRows.length, first + Math.ceil((wrap.clientHeight || 600) / h) + 2 * BUFFER_ROWS);
+  const n = counts.matching;
+  const first = Math.max(0, Math.min(n, Math.floor(wrap.scrollTop / h) - BUFFER_ROWS));
+  const last = Math.min(n, first + Math.ceil((wrap.clientHeight || 600) / h) + 2 * BUFFER_ROWS);
+  // Rows not yet here are asked for; the spacers hold their place meanwhile.
+  const held = slice.rows.length;
+  const asked = lastAsked.generation === listGeneration && lastAsked.offset === sliceStart(first);
+  if ((first < slice.offset || last > slice.offset + held) && fetching?.generation !== listGeneration && !asked) {
+    fetchAround(first).then((page) => { if (page) paintRows(); }).catch((err) => say(err.message, "error"));
+  }
+  const from = Math.max(first, Math.min(last, slice.offset));
+  const to = Math.min(last, Math.max(from, slice.offset + held));
   const frag = document.createDocumentFragment();
-  if (first > 0) frag.append(spacer(first * h));
-  for (let i = first; i < last; i++) frag.append(rowElement(shownRows[i], i));
-  if (last < shownRows.length) frag.append(spacer((shownRows.length - last) * h));
+  if (from > 0) frag.append(spacer(from * h));
+  for (let i = from; i < to; i++) frag.append(rowElement(rowAtIndex(i), i));
+  if (to < n) frag.append(spacer((n - to) * h));
   // Redrawing replaces the rows: the focused one keeps the focus if it is still drawn.
   // When it is scrolled out of the drawn ones, the first drawn row is the tab stop.
   const hadFocus = $("rows").contains(document.activeElement);
   $("rows").replaceChildren(frag);
-  if (focusIndex < first || focusIndex >= last) {
+  if (focusIndex < from || focusIndex >= to) {
     const stop = $("rows").querySelector("tr[data-id]");
     if (stop) stop.tabIndex = 0;
   }
   if (hadFocus) rowAt(focusIndex)?.focus({ preventScroll: true });
-  if (!rowHeight && last > first) {
+  if (!rowHeight && to > from) {
     const measured = $("rows").querySelector("tr[data-id]").getBoundingClientRect().height;
     if (measured > 0) {
       rowHeight = measured;
@@ -151,61 +179,58 @@ $("list-wrap").addEventListener("scroll", () => {
 });
 window.addEventListener("resize", () => { if (!$("tokens").hidden) paintRows(); });
 
-// Loads the list (and shows it unless another screen is up). Rejects with the
-// command's error; the rest of a progressive load reports its own.
+// Loads the list again where it is scrolled (and shows it unless another screen is
+// up): the focused token keeps the focus wherever the change moved it. Rejects with
+// the command's error.
 export async function loadTokens() {
-  const gen = ++loadGeneration;
-  const progressive = allRows.length === 0;
-  const rows = await call("list_tokens", progressive ? { limit: FIRST_ROWS } : {});
-  if (gen !== loadGeneration) return;
-  allRows = rows;
-  partial = progressive && rows.length === FIRST_ROWS;
+  listGeneration++;
+  const h = rowHeight || 44;
+  const page = await fetchAround(Math.floor($("list-wrap").scrollTop / h), focusId);
+  if (!page) return;
+  if (page.located !== null) focusIndex = page.located;
   if (SCREENS.every((id) => id === "tokens" || $(id).hidden)) show("tokens");
   render();
   for (const fn of loadListeners) fn();
-  if (partial) {
-    // After the first screen is painted, not beside it: two cores are not many.
-    afterPaint(() => {
-      call("list_tokens", {}).then((all) => {
-        if (gen !== loadGeneration) return;
-        allRows = all;
-        partial = false;
-        render();
-      }).catch((err) => say(err.message, "error"));
-    });
-  }
 }
 
 // Drops the list (the vault locked): one still on its way is dropped when it lands.
 export function forgetRows() {
-  loadGeneration++;
-  partial = false;
-  allRows = [];
+  listGeneration++;
+  counts = { matching: 0, shown: 0, total: 0 };
+  slice = { offset: 0, rows: [] };
   render();
 }
 
-// A new filter, sort or revoked choice shows its list from the top.
-function renderFromTop() {
-  $("list-wrap").scrollTop = 0;
+// A new filter, order or revoked choice shows its list from the top; resolves once it
+// is drawn (false when a newer one replaced it).
+async function renderFromTop() {
+  listGeneration++;
   focusIndex = 0;
   focusId = null;
+  const page = await fetchAround(0);
+  if (!page) return false;
+  $("list-wrap").scrollTop = 0;
   render();
+  return true;
 }
 
 // Each keystroke's time from the key event to the frame after the list was redrawn,
 // kept (the last 200) for the benchmark (benches/app.rs) to read.
 window.twPerf = { filter: [] };
+const reportError = (err) => say(err.message, "error");
 $("filter").addEventListener("input", (e) => {
   const t0 = e.timeStamp;
-  renderFromTop();
-  afterPaint(() => {
-    const f = window.twPerf.filter;
-    f.push(performance.now() - t0);
-    if (f.length > 200) f.shift();
-  });
+  renderFromTop().then((drawn) => {
+    if (!drawn) return;
+    afterPaint(() => {
+      const f = window.twPerf.filter;
+      f.push(performance.now() - t0);
+      if (f.length > 200) f.shift();
+    });
+  }, reportError);
 });
-$("sort").addEventListener("change", renderFromTop);
-$("show-retired").addEventListener("change", renderFromTop);
+$("sort").addEventListener("change", () => renderFromTop().catch(reportError));
+$("show-retired").addEventListener("change", () => renderFromTop().catch(reportError));
 
 // ---- the keyboard ---------------------------------------------------------------
 
@@ -213,10 +238,10 @@ $("show-retired").addEventListener("change", renderFromTop);
 // rows (drawn as they come into view), Enter opens one.
 const rowAt = (i) => $("rows").querySelector(`tr[aria-rowindex="${i + 2}"]`);
 
-export function focusRow(index) {
-  if (!shownRows.length) return;
-  focusIndex = Math.max(0, Math.min(shownRows.length - 1, index));
-  focusId = shownRows[focusIndex].id;
+export function focusRow(index, again = false) {
+  if (!counts.matching) return;
+  focusIndex = Math.max(0, Math.min(counts.matching - 1, index));
+  focusId = rowAtIndex(focusIndex)?.id ?? null;
   const wrap = $("list-wrap");
   const h = rowHeight || 44;
   // Row i spans head + i*h .. head + (i+1)*h of the scrolled content; the sticky
@@ -227,7 +252,15 @@ export function focusRow(index) {
   else if (head + top + h > wrap.scrollTop + wrap.clientHeight) wrap.scrollTop = head + top + h - wrap.clientHeight;
   paintRows();
   const tr = rowAt(focusIndex);
-  if (!tr) return;
+  if (!tr) {
+    // Not held yet (End in a long list): focused once its slice is here.
+    if (again) return;
+    const want = focusIndex;
+    const landing = fetching?.generation === listGeneration ? fetching.promise : fetchAround(want);
+    landing.then((page) => { if (page && focusIndex === want) focusRow(want, true); }).catch(reportError);
+    return;
+  }
+  focusId = tr.dataset.id;
   // The spacers stand for rows at the measured height; over thousands of rows a
   // fraction of a pixel each adds up, so the drawn row is checked and nudged in.
   const r = tr.getBoundingClientRect();
@@ -240,8 +273,8 @@ export function focusRow(index) {
 
 // Back to the row a person left (the drawer closed), if it is still drawn.
 export function focusCurrentRow(id) {
-  const i = shownRows.findIndex((r) => r.id === id);
-  if (i >= 0) focusRow(i);
+  const i = slice.rows.findIndex((r) => r.id === id);
+  if (i >= 0) focusRow(slice.offset + i);
 }
 
 $("rows").addEventListener("keydown", (e) => {
@@ -249,7 +282,7 @@ $("rows").addEventListener("keydown", (e) => {
   if (!tr || e.target !== tr) return;
   const i = Number(tr.getAttribute("aria-rowindex")) - 2;
   const page = Math.max(1, Math.floor($("list-wrap").clientHeight / (rowHeight || 44)) - 1);
-  const to = { ArrowDown: i + 1, ArrowUp: i - 1, PageDown: i + page, PageUp: i - page, Home: 0, End: shownRows.length - 1 }[e.key];
+  const to = { ArrowDown: i + 1, ArrowUp: i - 1, PageDown: i + page, PageUp: i - page, Home: 0, End: counts.matching - 1 }[e.key];
   if (to === undefined) return;
   e.preventDefault();
   focusRow(to);

@@ -4,7 +4,7 @@
 import { $, el, say } from "./dom.js";
 import { call, attempt, channel, normalise } from "./api.js";
 import { loadTokens, rowById } from "./list.js";
-import { followTo } from "./detail.js";
+import { followTo, currentId, currentDetail } from "./detail.js";
 
 // A fresh progress box, and the channel the core reports each step through (in the
 // core's own words).
@@ -29,7 +29,8 @@ let askedFirst = null;
 let askTimer = null;
 
 export function startRotation(id) {
-  const row = rowById(id);
+  // From its row, or from the drawer (its row may be scrolled far from the ones held).
+  const row = rowById(id) ?? (currentId() === id ? currentDetail()?.token : null);
   if (!row) return;
   if (row.rotation !== "automatic") return openGuide(id);
   return attempt(async () => {

@@ -13,6 +13,7 @@ use tokenwarden_core::model::policy::{Policy, PolicySource};
 use tokenwarden_core::providers::ScopeAdvice;
 use tokenwarden_core::rotation::Rotation;
 use tokenwarden_core::tokentype::TokenType;
+use tokenwarden_core::vault::listing::ListQuery;
 use tokenwarden_core::vault::RevealPurpose;
 use tokenwarden_core::{ProviderKind, TokenSecret};
 
@@ -59,25 +60,43 @@ fn row(l: Listed, now: chrono::DateTime<chrono::Utc>) -> TokenRow {
     }
 }
 
-/// The list: 10,000 rows cross to the page at start, so `limit` lets it ask for the
-/// first screenful and the rest behind it.
+/// A slice of the list, with its counts: the page asks for the rows it draws (and
+/// a few around them), never for 10,000 at once.
+#[derive(Serialize)]
+pub struct ListRows {
+    rows: Vec<TokenRow>,
+    offset: usize,
+    matching: usize,
+    shown: usize,
+    total: usize,
+    located: Option<usize>,
+}
+
+/// The list as `query` filters, orders and slices it (all tokens, revoked ones too,
+/// without one).
 #[tauri::command]
-pub async fn list_tokens(
-    state: State<'_, AppState>,
-    limit: Option<usize>,
-) -> Result<Vec<TokenRow>> {
+pub async fn list_tokens(state: State<'_, AppState>, query: Option<ListQuery>) -> Result<ListRows> {
     let session = state.session()?;
     let now = session.now();
-    let listed = session.list_tokens(limit).await?;
+    let query = query.unwrap_or(ListQuery {
+        include_revoked: true,
+        ..ListQuery::default()
+    });
+    let page = session.list_tokens(&query).await?;
     tracing::debug!(
-        count = listed.len(),
+        count = page.rows.len(),
+        matching = page.matching,
         since_start_ms = state.since_start_ms(),
         "listed tokens"
     );
-    if limit.is_none() {
-        background::trim_memory_soon();
-    }
-    Ok(listed.into_iter().map(|l| row(l, now)).collect())
+    Ok(ListRows {
+        rows: page.rows.into_iter().map(|l| row(l, now)).collect(),
+        offset: page.offset,
+        matching: page.matching,
+        shown: page.shown,
+        total: page.total,
+        located: page.located,
+    })
 }
 
 #[derive(Serialize)]

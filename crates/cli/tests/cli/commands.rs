@@ -52,6 +52,28 @@ fn add_list_show_reveal_rm() {
         "{table}"
     );
 
+    // The window's filter and orders, from the same core query.
+    let names_of = |args: &[&str]| -> Vec<String> {
+        let out = run(home.tw(["list", "--json"].iter().chain(args)), None);
+        assert_ok(&out);
+        serde_json::from_str::<Vec<serde_json::Value>>(&stdout(&out))
+            .unwrap()
+            .iter()
+            .map(|t| t["name"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(names_of(&["--sort", "name"]), ["forever", "later", "soon"]);
+    assert_eq!(names_of(&["--filter", "SYSTEM-LOGS"]), ["soon"]);
+    assert_eq!(
+        names_of(&["--filter", "ever", "--sort", "provider"]),
+        ["forever"]
+    );
+    let bad = assert_fails(&run(home.tw(["list", "--sort", "age"]), None));
+    assert!(
+        bad.contains("sort: 'age' is not an order: expiry, name or provider"),
+        "{bad}"
+    );
+
     let show = run(home.tw(["show", "soon"]), None);
     assert_ok(&show);
     let text = stdout(&show);

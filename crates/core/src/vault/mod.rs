@@ -15,6 +15,7 @@ mod error;
 mod file;
 pub mod integrations;
 mod keys;
+pub mod listing;
 mod lock;
 pub(crate) mod meta;
 mod open;
@@ -156,6 +157,8 @@ pub struct Vault {
     /// When this process last synced the team's copy (in memory: the background sync
     /// runs every few minutes, not at every tick).
     team_synced_at: Option<std::time::Instant>,
+    /// The token list's filter and order index (built on the first list query).
+    list_index: Option<listing::ListIndex>,
     _lock: lock::VaultLock,
 }
 
@@ -394,6 +397,7 @@ impl Vault {
         match loaded {
             Ok(l) if expected.contains(&l.tag.as_ref().map_or(0, |t| t.generation)) => {
                 self.conn = l.conn;
+                self.list_index = None;
                 self.generation = self.generation.max(l.tag.map_or(0, |t| t.generation));
                 let _ = self.configure();
             }

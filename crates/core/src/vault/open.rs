@@ -218,6 +218,7 @@ impl Vault {
                     .then(std::time::Instant::now),
                 replaced: None,
                 team_synced_at: None,
+                list_index: None,
                 _lock: lock,
             };
             vault.configure()?;
@@ -408,6 +409,7 @@ impl Vault {
                 .map(|_| std::time::Instant::now()),
             replaced: None,
             team_synced_at: None,
+            list_index: None,
             _lock: lock,
         };
         let version = schema::version(&vault.conn)?;

@@ -21,7 +21,7 @@ pub enum RevealPurpose {
     Copy,
 }
 
-const SELECT_TOKEN: &str =
+pub(super) const SELECT_TOKEN: &str =
     "SELECT t.id, t.provider, t.integration_id, t.remote_id, t.name, t.masked_secret,
         t.scopes, t.allowed_ips, t.created_at, t.expires_at, t.last_verified_at, t.last_used_at,
         t.state, t.replaces_id,
@@ -48,7 +48,7 @@ fn list(r: &Row<'_>, i: usize) -> rusqlite::Result<Vec<String>> {
     serde_json::from_str(&v).map_err(|_| bad_row("list", &v))
 }
 
-fn row_to_record(r: &Row<'_>) -> rusqlite::Result<TokenRecord> {
+pub(super) fn row_to_record(r: &Row<'_>) -> rusqlite::Result<TokenRecord> {
     let provider: String = r.get(1)?;
     let state: String = r.get(12)?;
     Ok(TokenRecord {
@@ -456,25 +456,17 @@ impl Vault {
         name_free(&self.conn, name)
     }
 
-    /// Every token, soonest expiry first; tokens that never expire last.
+    /// Every token, soonest expiry first; tokens that never expire last (the order
+    /// [`super::listing::ListOrder::Expiry`] names).
     pub fn list_tokens(&self) -> Result<Vec<TokenRecord>, VaultError> {
-        self.list_tokens_first(None)
-    }
-
-    /// The first `limit` tokens in [`Vault::list_tokens`]'s order (soonest expiry
-    /// first): a window's first screen without reading 10,000 rows.
-    pub fn list_tokens_first(&self, limit: Option<usize>) -> Result<Vec<TokenRecord>, VaultError> {
         let mut stmt = self
             .conn
             .prepare_cached(&format!(
-                "{SELECT_TOKEN} ORDER BY t.expires_at IS NULL, t.expires_at, t.name COLLATE NOCASE
-                 LIMIT ?1"
+                "{SELECT_TOKEN} ORDER BY t.expires_at IS NULL, t.expires_at, t.name COLLATE NOCASE"
             ))
             .map_err(VaultError::sql("listing tokens"))?;
-        // SQLite: a negative LIMIT means none.
-        let limit = limit.map_or(-1, |l| i64::try_from(l).unwrap_or(i64::MAX));
         let rows = stmt
-            .query_map([limit], row_to_record)
+            .query_map([], row_to_record)
             .map_err(VaultError::sql("listing tokens"))?;
         rows.collect::<Result<_, _>>()
             .map_err(VaultError::sql("listing tokens"))

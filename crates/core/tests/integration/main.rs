@@ -11,6 +11,7 @@ mod hostile_folder;
 mod import;
 mod integrations;
 mod layers;
+mod list_query;
 mod providers_answers;
 mod providers_conformance;
 mod providers_faults;
