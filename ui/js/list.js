@@ -14,6 +14,7 @@ let slice = { offset: 0, rows: [] };   // rows offset .. offset + rows.length of
 let listGeneration = 0;      // raised by each new list (a reload, filter, order); older answers are dropped
 let fetching = null;         // the slice on its way: { generation, promise }
 let rowHeight = 0;           // measured from the first row drawn
+let firstRows = true;        // no row drawn yet in this window ("drawn": the first ones only)
 let focusIndex = 0;          // the row Tab lands on (one tab stop for the whole list)
 let focusId = null;          // its token: a reload or a new order keeps the same one
 
@@ -139,8 +140,11 @@ function paintRows() {
   if (top > 0) wrap.style.maxHeight = Math.max(200, window.innerHeight - top - 16) + "px";
   const h = rowHeight || 44;
   const n = counts.matching;
-  const first = Math.max(0, Math.min(n, Math.floor(wrap.scrollTop / h) - BUFFER_ROWS));
-  const last = Math.min(n, first + Math.ceil((wrap.clientHeight || 600) / h) + 2 * BUFFER_ROWS);
+  // The first rows a window shows are only those in view: the rows around them
+  // follow a frame later, off the launch's critical path.
+  const buffer = firstRows ? 0 : BUFFER_ROWS;
+  const first = Math.max(0, Math.min(n, Math.floor(wrap.scrollTop / h) - buffer));
+  const last = Math.min(n, first + Math.ceil((wrap.clientHeight || 600) / h) + 2 * buffer);
   // Rows not yet here are asked for; the spacers hold their place meanwhile.
   const held = slice.rows.length;
   const asked = lastAsked.generation === listGeneration && lastAsked.offset === sliceStart(first);
@@ -157,6 +161,10 @@ function paintRows() {
   // When it is scrolled out of the drawn ones, the first drawn row is the tab stop.
   const hadFocus = $("rows").contains(document.activeElement);
   $("rows").replaceChildren(frag);
+  if (firstRows === true && to > from) {
+    firstRows = "drawn";
+    afterPaint(() => { firstRows = false; paintRows(); });
+  }
   if (focusIndex < from || focusIndex >= to) {
     const stop = $("rows").querySelector("tr[data-id]");
     if (stop) stop.tabIndex = 0;
