@@ -97,8 +97,11 @@ Register-ArgumentCompleter -Native -CommandName 'tw' -ScriptBlock {
             break
         }
         'tw;list' {
+            [CompletionResult]::new('--filter', '--filter', [CompletionResultType]::ParameterName, 'Only tokens whose name, provider, integration or a scope contains TEXT (without case)')
+            [CompletionResult]::new('--sort', '--sort', [CompletionResultType]::ParameterName, 'The order: expiry (soonest first), name, or provider')
             [CompletionResult]::new('--vault', '--vault', [CompletionResultType]::ParameterName, 'The vault file [default: the OS app-data folder]')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'json')
+            [CompletionResult]::new('--live', '--live', [CompletionResultType]::ParameterName, 'Leave revoked tokens out (the window''s default)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break

@@ -83,8 +83,11 @@ complete -c tw -n "__fish_tw_using_subcommand edit" -l no-scopes -d 'Remove ever
 complete -c tw -n "__fish_tw_using_subcommand edit" -l any-ip -d 'Remove every IP restriction'
 complete -c tw -n "__fish_tw_using_subcommand edit" -l no-integration -d 'Detach it from its integration'
 complete -c tw -n "__fish_tw_using_subcommand edit" -s h -l help -d 'Print help'
+complete -c tw -n "__fish_tw_using_subcommand list" -l filter -d 'Only tokens whose name, provider, integration or a scope contains TEXT (without case)' -r
+complete -c tw -n "__fish_tw_using_subcommand list" -l sort -d 'The order: expiry (soonest first), name, or provider' -r
 complete -c tw -n "__fish_tw_using_subcommand list" -l vault -d 'The vault file [default: the OS app-data folder]' -r -F
 complete -c tw -n "__fish_tw_using_subcommand list" -l json
+complete -c tw -n "__fish_tw_using_subcommand list" -l live -d 'Leave revoked tokens out (the window\'s default)'
 complete -c tw -n "__fish_tw_using_subcommand list" -s h -l help -d 'Print help'
 complete -c tw -n "__fish_tw_using_subcommand show" -l vault -d 'The vault file [default: the OS app-data folder]' -r -F
 complete -c tw -n "__fish_tw_using_subcommand show" -l json
