@@ -299,7 +299,7 @@ pub fn preopen(app: AppHandle) {
 }
 
 /// Returns the heap's free pages to the OS a moment after a large piece of work (a
-/// vault opened, 10,000 rows sent to the page): glibc keeps freed memory in its arenas
+/// reminder pass, a window torn down): glibc keeps freed memory in its arenas
 /// otherwise, and the app would hold its peak for as long as it runs in the tray.
 pub fn trim_memory_soon() {
     tauri::async_runtime::spawn(async {

@@ -39,13 +39,14 @@ function query(offset, locate) {
   };
 }
 
-// The slice around row `index` of the list as the controls set it; resolves with the
-// answer, or null when a newer list has replaced this one meanwhile.
 // A slice starts a third of itself above the row asked for: scrolling down, the most
 // common way, finds its rows already here.
 const sliceStart = (index) => Math.max(0, index - Math.floor(SLICE_ROWS / 3));
 let lastAsked = { generation: -1, offset: -1 };
+const reportError = (err) => say(err.message, "error");
 
+// The slice around row `index` of the list as the controls set it; resolves with the
+// answer, or null when a newer list has replaced this one meanwhile.
 function fetchAround(index, locate) {
   const generation = listGeneration;
   const offset = sliceStart(index);
@@ -149,7 +150,7 @@ function paintRows() {
   const held = slice.rows.length;
   const asked = lastAsked.generation === listGeneration && lastAsked.offset === sliceStart(first);
   if ((first < slice.offset || last > slice.offset + held) && fetching?.generation !== listGeneration && !asked) {
-    fetchAround(first).then((page) => { if (page) paintRows(); }).catch((err) => say(err.message, "error"));
+    fetchAround(first).then((page) => { if (page) paintRows(); }).catch(reportError);
   }
   const from = Math.max(first, Math.min(last, slice.offset));
   const to = Math.min(last, Math.max(from, slice.offset + held));
@@ -225,7 +226,6 @@ async function renderFromTop() {
 // Each keystroke's time from the key event to the frame after the list was redrawn,
 // kept (the last 200) for the benchmark (benches/app.rs) to read.
 window.twPerf = { filter: [] };
-const reportError = (err) => say(err.message, "error");
 $("filter").addEventListener("input", (e) => {
   const t0 = e.timeStamp;
   renderFromTop().then((drawn) => {

@@ -13,7 +13,7 @@ use tokenwarden_core::model::policy::{Policy, PolicySource};
 use tokenwarden_core::providers::ScopeAdvice;
 use tokenwarden_core::rotation::Rotation;
 use tokenwarden_core::tokentype::TokenType;
-use tokenwarden_core::vault::listing::ListQuery;
+use tokenwarden_core::vault::listing::{ListQuery, ListSlice};
 use tokenwarden_core::vault::RevealPurpose;
 use tokenwarden_core::{ProviderKind, TokenSecret};
 
@@ -60,22 +60,14 @@ fn row(l: Listed, now: chrono::DateTime<chrono::Utc>) -> TokenRow {
     }
 }
 
-/// A slice of the list, with its counts: the page asks for the rows it draws (and
-/// a few around them), never for 10,000 at once.
-#[derive(Serialize)]
-pub struct ListRows {
-    rows: Vec<TokenRow>,
-    offset: usize,
-    matching: usize,
-    shown: usize,
-    total: usize,
-    located: Option<usize>,
-}
-
-/// The list as `query` filters, orders and slices it (all tokens, revoked ones too,
-/// without one).
+/// The list as `query` filters, orders and slices it, with its counts: the page asks
+/// for the rows it draws (and a few around them), never for 10,000 at once. Without
+/// a query, every token, revoked ones too.
 #[tauri::command]
-pub async fn list_tokens(state: State<'_, AppState>, query: Option<ListQuery>) -> Result<ListRows> {
+pub async fn list_tokens(
+    state: State<'_, AppState>,
+    query: Option<ListQuery>,
+) -> Result<ListSlice<TokenRow>> {
     let session = state.session()?;
     let now = session.now();
     let query = query.unwrap_or(ListQuery {
@@ -89,14 +81,7 @@ pub async fn list_tokens(state: State<'_, AppState>, query: Option<ListQuery>) -
         since_start_ms = state.since_start_ms(),
         "listed tokens"
     );
-    Ok(ListRows {
-        rows: page.rows.into_iter().map(|l| row(l, now)).collect(),
-        offset: page.offset,
-        matching: page.matching,
-        shown: page.shown,
-        total: page.total,
-        located: page.located,
-    })
+    Ok(page.map_rows(|l| row(l, now)))
 }
 
 #[derive(Serialize)]

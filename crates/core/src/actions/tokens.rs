@@ -9,7 +9,7 @@ use crate::providers::check_token_fields;
 use crate::rotation::{self, policy, Rotation};
 use crate::secret::TokenSecret;
 use crate::validate::{self, InvalidInput};
-use crate::vault::listing::ListQuery;
+use crate::vault::listing::{ListQuery, ListSlice};
 use crate::vault::{RevealPurpose, TokenChanges, Vault};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -108,18 +108,6 @@ pub struct Listed {
     pub token: TokenRecord,
     pub integration: Option<String>,
     pub rotation: RotationKind,
-}
-
-/// A slice of the token list, with the counts a window shows beside it (see
-/// [`crate::vault::listing::ListSlice`]).
-#[derive(Debug, Clone, PartialEq)]
-pub struct ListPage {
-    pub rows: Vec<Listed>,
-    pub offset: usize,
-    pub matching: usize,
-    pub shown: usize,
-    pub total: usize,
-    pub located: Option<usize>,
 }
 
 /// A step in a token's line: what it replaced, or what replaced it.
@@ -353,7 +341,7 @@ impl Session {
 
     /// A slice of the token list as `query` filters and orders it: the window and
     /// `tw list` read the list here alike.
-    pub async fn list_tokens(&self, query: &ListQuery) -> Result<ListPage, ActionError> {
+    pub async fn list_tokens(&self, query: &ListQuery) -> Result<ListSlice<Listed>, ActionError> {
         let mut vault = self.vault.lock().await;
         let slice = vault.list_slice(query)?;
         let labels: std::collections::HashMap<String, String> =
@@ -366,25 +354,14 @@ impl Session {
             } else {
                 Default::default()
             };
-        Ok(ListPage {
-            rows: slice
-                .rows
-                .into_iter()
-                .map(|t| Listed {
-                    integration: t
-                        .integration_id
-                        .as_ref()
-                        .and_then(|i| labels.get(i).cloned()),
-                    rotation: rotation_kind(&t),
-                    token: t,
-                })
-                .collect(),
-            offset: slice.offset,
-            matching: slice.matching,
-            shown: slice.shown,
-            total: slice.total,
-            located: slice.located,
-        })
+        Ok(slice.map_rows(|t| Listed {
+            integration: t
+                .integration_id
+                .as_ref()
+                .and_then(|i| labels.get(i).cloned()),
+            rotation: rotation_kind(&t),
+            token: t,
+        }))
     }
 
     /// One token (by id, id prefix or name), with its line, log, rotation and policy.

@@ -56,10 +56,12 @@ pub struct ListQuery {
     pub locate: Option<String>,
 }
 
-/// A slice of a list, with the counts a window shows beside it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ListSlice {
-    pub rows: Vec<TokenRecord>,
+/// A slice of a list, with the counts a window shows beside it: the vault's records,
+/// then the session's listed tokens, then the window's rows, each a `map_rows` of the
+/// one before.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ListSlice<T = TokenRecord> {
+    pub rows: Vec<T>,
     /// Where `rows` starts in the filtered, ordered list.
     pub offset: usize,
     /// How many tokens the filter keeps.
@@ -70,6 +72,20 @@ pub struct ListSlice {
     pub total: usize,
     /// Where the `locate` token is in the filtered, ordered list, if it is there.
     pub located: Option<usize>,
+}
+
+impl<T> ListSlice<T> {
+    /// The same slice with each row made into another form.
+    pub fn map_rows<U>(self, f: impl FnMut(T) -> U) -> ListSlice<U> {
+        ListSlice {
+            rows: self.rows.into_iter().map(f).collect(),
+            offset: self.offset,
+            matching: self.matching,
+            shown: self.shown,
+            total: self.total,
+            located: self.located,
+        }
+    }
 }
 
 /// Every token soonest expiry first, as the list needs it to filter and slice.
@@ -90,15 +106,17 @@ struct Search {
     by_provider: Vec<usize>,
 }
 
-// The row id breaks ties: the order is total, the same at every read.
-const ORDER: &str = "ORDER BY t.expires_at IS NULL, t.expires_at, t.name COLLATE NOCASE, t.rowid";
+/// Soonest expiry first, tokens that never expire last, then by name; the row id
+/// breaks ties, so the order is total and the same at every read.
+pub(super) const EXPIRY_ORDER: &str =
+    "ORDER BY t.expires_at IS NULL, t.expires_at, t.name COLLATE NOCASE, t.rowid";
 
 impl ListIndex {
     fn build(conn: &rusqlite::Connection) -> Result<Self, VaultError> {
         let context = "indexing the token list";
         let mut q = conn
             .prepare_cached(&format!(
-                "SELECT t.rowid, t.state = 'revoked' FROM tokens t {ORDER}"
+                "SELECT t.rowid, t.state = 'revoked' FROM tokens t {EXPIRY_ORDER}"
             ))
             .map_err(VaultError::sql(context))?;
         let by_expiry = q
@@ -112,13 +130,6 @@ impl ListIndex {
         })
     }
 
-    fn search(&mut self, conn: &rusqlite::Connection) -> Result<&Search, VaultError> {
-        if self.search.is_none() {
-            self.search = Some(Search::build(conn, &self.by_expiry)?);
-        }
-        Ok(self.search.as_ref().expect("just built"))
-    }
-
     /// The positions (into `by_expiry`) a query keeps, in its order, and how many
     /// there were to filter.
     fn select(
@@ -127,26 +138,27 @@ impl ListIndex {
         query: &ListQuery,
     ) -> Result<(Vec<usize>, usize), VaultError> {
         let needle = query.filter.trim().to_lowercase();
-        let include_revoked = query.include_revoked;
-        if needle.is_empty() && query.order == ListOrder::Expiry {
-            let kept: Vec<usize> = (0..self.by_expiry.len())
-                .filter(|&i| include_revoked || !self.by_expiry[i].1)
-                .collect();
-            let shown = kept.len();
-            return Ok((kept, shown));
-        }
-        self.search(conn)?;
-        let (by_expiry, search) = (&self.by_expiry, self.search.as_ref().expect("built above"));
-        let order: Box<dyn Iterator<Item = usize> + '_> = match query.order {
-            ListOrder::Expiry => Box::new(0..by_expiry.len()),
-            ListOrder::Name => Box::new(search.by_name.iter().copied()),
-            ListOrder::Provider => Box::new(search.by_provider.iter().copied()),
+        // The expiry order of every token needs no haystack: built only for a filter
+        // or another order.
+        let search = if needle.is_empty() && query.order == ListOrder::Expiry {
+            None
+        } else {
+            if self.search.is_none() {
+                self.search = Some(Search::build(conn, &self.by_expiry)?);
+            }
+            self.search.as_ref()
+        };
+        let by_expiry = &self.by_expiry;
+        let order: Box<dyn Iterator<Item = usize> + '_> = match (query.order, search) {
+            (ListOrder::Name, Some(s)) => Box::new(s.by_name.iter().copied()),
+            (ListOrder::Provider, Some(s)) => Box::new(s.by_provider.iter().copied()),
+            _ => Box::new(0..by_expiry.len()),
         };
         let mut shown = 0;
         let kept = order
-            .filter(|&i| include_revoked || !by_expiry[i].1)
+            .filter(|&i| query.include_revoked || !by_expiry[i].1)
             .inspect(|_| shown += 1)
-            .filter(|&i| needle.is_empty() || search.hay[i].contains(&needle))
+            .filter(|&i| search.is_none_or(|s| s.hay[i].contains(&needle)))
             .collect();
         Ok((kept, shown))
     }

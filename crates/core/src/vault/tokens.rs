@@ -461,9 +461,7 @@ impl Vault {
     pub fn list_tokens(&self) -> Result<Vec<TokenRecord>, VaultError> {
         let mut stmt = self
             .conn
-            .prepare_cached(&format!(
-                "{SELECT_TOKEN} ORDER BY t.expires_at IS NULL, t.expires_at, t.name COLLATE NOCASE"
-            ))
+            .prepare_cached(&format!("{SELECT_TOKEN} {}", super::listing::EXPIRY_ORDER))
             .map_err(VaultError::sql("listing tokens"))?;
         let rows = stmt
             .query_map([], row_to_record)
