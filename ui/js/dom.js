@@ -19,6 +19,19 @@ export function wideRow(text, cols, cls = "muted") {
   return tr;
 }
 
+// The first window's phases as the page sees them (ms since its navigation), sent with
+// `ui_ready` to the log and the launch benchmark: where a launch's time goes.
+let launchMarks = [];
+export function mark(name) {
+  launchMarks?.push([name, Math.round(performance.now() * 10) / 10]);
+}
+// The marks so far; later ones are not kept (a reload is not the launch).
+export function takeMarks() {
+  const marks = launchMarks ?? [];
+  launchMarks = null;
+  return marks;
+}
+
 // The status line under the bar; an empty text hides it.
 export function say(text, kind) {
   const m = $("message");

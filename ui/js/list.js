@@ -1,6 +1,6 @@
 // The token list: filter, sort, revoked on request, drawn a screenful at a time.
 
-import { $, el, say, fmtDay, afterPaint, expiryClass, leftText, stateText, show, SCREENS } from "./dom.js";
+import { $, el, say, mark, fmtDay, afterPaint, expiryClass, leftText, stateText, show, SCREENS } from "./dom.js";
 import { call } from "./api.js";
 
 const BUFFER_ROWS = 10;      // drawn above and below the visible ones
@@ -196,9 +196,11 @@ export async function loadTokens() {
   const h = rowHeight || 44;
   const page = await fetchAround(Math.floor($("list-wrap").scrollTop / h), focusId);
   if (!page) return;
+  mark("listed");
   if (page.located !== null) focusIndex = page.located;
   if (SCREENS.every((id) => id === "tokens" || $(id).hidden)) show("tokens");
   render();
+  mark("rows");
   for (const fn of loadListeners) fn();
 }
 

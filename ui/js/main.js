@@ -2,7 +2,7 @@
 // (withGlobalTauri) is reached only through api.js. This one wires the modules
 // together: the bar, the keyboard, the tray's and the core's events.
 
-import { $, afterPaint, show, shown, modKey, labelShortcuts, onShow, SCREENS } from "./dom.js";
+import { $, afterPaint, mark, takeMarks, show, shown, modKey, labelShortcuts, onShow, SCREENS } from "./dom.js";
 import { call, attempt, listen } from "./api.js";
 import { loadTokens } from "./list.js";
 import { openDetail, closeDetail, currentId, currentDetail } from "./detail.js";
@@ -111,7 +111,10 @@ listen("vault-changed", () => {
 // Tell the app once the first screen is drawn (its log and the launch benchmark).
 function reportReady() {
   const screen = shown() ?? "none";
-  afterPaint(() => call("ui_ready", { screen }).catch(() => {}));
+  afterPaint(() => {
+    mark("painted");
+    call("ui_ready", { screen, marks: takeMarks() }).catch(() => {});
+  });
 }
 
 // The window is made again each time it is opened from the tray (closing it ends the
@@ -121,6 +124,7 @@ onShow((section) => {
 });
 
 async function start() {
+  mark("modules");
   // Read before the first screen is shown (showing it is remembered).
   const memory = await call("window_memory").catch(() => null);
   await refresh();

@@ -1,7 +1,7 @@
 // The vault itself: what state it is in, creating it, unlocking it, recovering a
 // file that cannot be opened as it is, locking it, and the sandbox.
 
-import { $, say, show } from "./dom.js";
+import { $, say, show, mark } from "./dom.js";
 import { call, attempt } from "./api.js";
 import { loadTokens, forgetRows } from "./list.js";
 
@@ -50,6 +50,7 @@ $("recover-older").addEventListener("click", () => recover("accept_older"));
 // Shows the screen the vault's state calls for.
 export async function refresh() {
   const st = await call("vault_status");
+  mark("status");
   applyStatus(st);
   if (!st.exists) return show("create");
   if (st.unlocked) return loadTokens();

@@ -141,8 +141,14 @@ pub fn touch(state: State<'_, AppState>) {
 
 /// The page has drawn its first screen and answers input. Logged with the time since
 /// the process started; `TOKENWARDEN_READY_FILE` (the launch benchmark) also gets it.
+/// `marks` are the page's own phases (`[name, ms since its navigation]` pairs), logged
+/// at debug; taken as any JSON so that a malformed one cannot stop the ready report.
 #[tauri::command]
-pub fn ui_ready(state: State<'_, AppState>, screen: String) -> Result<()> {
+pub fn ui_ready(
+    state: State<'_, AppState>,
+    screen: String,
+    marks: Option<serde_json::Value>,
+) -> Result<()> {
     if state.ready.swap(true, Ordering::SeqCst) {
         return Ok(());
     }
@@ -150,11 +156,34 @@ pub fn ui_ready(state: State<'_, AppState>, screen: String) -> Result<()> {
     // launch's) ask for a window made again.
     let ms = held(&state.window_asked).elapsed().as_secs_f64() * 1000.0;
     tracing::info!(screen = %screen, ms, "window interactive");
+    tracing::debug!(phases = %page_phases(marks.as_ref()), "page phases");
     if let Some(path) = std::env::var_os("TOKENWARDEN_READY_FILE") {
         std::fs::write(&path, format!("{ms:.1} {screen}\n"))
             .map_err(|e| AppError::new("error", format!("TOKENWARDEN_READY_FILE: {e}")))?;
     }
     Ok(())
+}
+
+/// `name=ms` pairs from the page's marks. The page is not trusted with the log: only
+/// `[name, number]` pairs with short lower-case names are kept, and at most 16 of them.
+fn page_phases(marks: Option<&serde_json::Value>) -> String {
+    let Some(serde_json::Value::Array(marks)) = marks else {
+        return String::new();
+    };
+    marks
+        .iter()
+        .filter_map(|m| match m.as_array()?.as_slice() {
+            [name, ms] => Some((name.as_str()?, ms.as_f64()?)),
+            _ => None,
+        })
+        .filter(|(name, _)| {
+            (1..=16).contains(&name.len())
+                && name.bytes().all(|b| b.is_ascii_lowercase() || b == b'_')
+        })
+        .take(16)
+        .map(|(name, ms)| format!("{name}={ms:.1}"))
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// The screens a window made again may return to (the page's own list).
@@ -198,4 +227,31 @@ pub fn window_memory(state: State<'_, AppState>) -> crate::state::WindowMemory {
     memory.open_token = None;
     memory.rotate_due = false;
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::page_phases;
+
+    use serde_json::json;
+
+    #[test]
+    fn page_phases_keep_only_plain_names_and_numbers() {
+        let marks = json!([
+            ["modules", 12.34],
+            ["status", null],
+            ["evil\nline=1", 1.0],
+            ["x".repeat(17), 2.0],
+            ["", 3.0],
+            ["listed", 4.0, 5.0],
+            [7, "rows"],
+            "painted=1",
+            ["painted", 80],
+        ]);
+        assert_eq!(page_phases(Some(&marks)), "modules=12.3 painted=80.0");
+        let many: Vec<_> = (0..40).map(|i| json!(["a", i])).collect();
+        assert_eq!(page_phases(Some(&json!(many))).split(' ').count(), 16);
+        assert_eq!(page_phases(Some(&json!({"modules": 1}))), "");
+        assert_eq!(page_phases(None), "");
+    }
 }
