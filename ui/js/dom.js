@@ -3,6 +3,9 @@
 
 export const $ = (id) => document.getElementById(id);
 
+// The system font where the webview finds it cheaply (style.css says why not on Linux).
+if (/Macintosh|Windows/.test(navigator.userAgent)) document.documentElement.classList.add("system-font");
+
 export function el(tag, text, cls) {
   const e = document.createElement(tag);
   if (text !== undefined && text !== null) e.textContent = text;
