@@ -69,6 +69,11 @@ pub(crate) async fn opened(app: &AppHandle, state: &AppState) {
         if let Ok(s) = session.settings().await {
             *held(&state.auto_lock) = s.auto_lock_minutes;
         }
+        // The window's first list is then read without a scan of every token (at
+        // start, while WebKit is still starting up).
+        if let Err(e) = session.prepare_list().await {
+            tracing::debug!(error = %e, "the list's index waits for the first list");
+        }
     }
     let app = app.clone();
     tauri::async_runtime::spawn(async move {

@@ -221,10 +221,7 @@ impl Vault {
     /// A slice of the token list as `query` filters and orders it.
     pub fn list_slice(&mut self, query: &ListQuery) -> Result<ListSlice, VaultError> {
         // Taken while in use; put back on success (a failure rebuilds it next time).
-        let mut ix = match self.list_index.take() {
-            Some(ix) if ix.changes == self.conn.total_changes() => ix,
-            _ => ListIndex::build(&self.conn)?,
-        };
+        let mut ix = self.take_list_index()?;
         let (kept, shown) = ix.select(&self.conn, query)?;
         let located = match query.locate.as_deref() {
             Some(id) => self
@@ -256,6 +253,22 @@ impl Vault {
         };
         self.list_index = Some(ix);
         Ok(slice)
+    }
+
+    /// Builds the list's index now, unless it is current: the app does this as a vault
+    /// opens, so that the window's first list does not wait for the scan.
+    pub fn prepare_list(&mut self) -> Result<(), VaultError> {
+        let ix = self.take_list_index()?;
+        self.list_index = Some(ix);
+        Ok(())
+    }
+
+    /// The list's index, built again if the database changed since.
+    fn take_list_index(&mut self) -> Result<ListIndex, VaultError> {
+        match self.list_index.take() {
+            Some(ix) if ix.changes == self.conn.total_changes() => Ok(ix),
+            _ => ListIndex::build(&self.conn),
+        }
     }
 
     fn rowid_of(&self, id: &str) -> Result<Option<i64>, VaultError> {

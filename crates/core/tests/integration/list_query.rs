@@ -288,3 +288,26 @@ fn hostile_queries_are_text_to_search_for_and_slices_stay_in_bounds() {
         .unwrap();
     assert_eq!((s.rows.len(), s.matching), (0, 5));
 }
+
+#[test]
+fn a_list_prepared_ahead_is_the_list_and_a_change_after_it_is_seen() {
+    let (_tv, mut vault) = new_vault();
+    vault.prepare_list().unwrap();
+    assert_eq!(vault.list_slice(&ListQuery::default()).unwrap().total, 0);
+    vault.add_tokens((0..30).map(token).collect()).unwrap();
+    vault.prepare_list().unwrap();
+    let whole: Vec<String> = vault
+        .list_tokens()
+        .unwrap()
+        .into_iter()
+        .map(|t| t.name)
+        .collect();
+    assert_eq!(names(&mut vault, &ListQuery::default()), whole);
+    // Prepared, then changed: the next query reads the vault as it is now.
+    vault.prepare_list().unwrap();
+    let t = vault.find_token("token-000007").unwrap();
+    vault.remove_token(&t.id).unwrap();
+    let s = vault.list_slice(&ListQuery::default()).unwrap();
+    assert_eq!((s.matching, s.total), (29, 29));
+    assert!(!s.rows.iter().any(|r| r.id == t.id));
+}
