@@ -302,6 +302,13 @@ fn filter_latency(env: &[(String, String)], n: usize, query: &str, rounds: usize
     all
 }
 
+/// A size's vault, its home and the app's environment for it.
+struct Prepared {
+    n: usize,
+    home: tempfile::TempDir,
+    env: Vec<(String, String)>,
+}
+
 fn main() {
     let full = std::env::args().any(|a| a == "--bench");
     let (mut sizes, launches, rounds): (Vec<usize>, usize, usize) = if full {
@@ -326,20 +333,29 @@ fn main() {
     // The keyring crate finds the bus through the environment; nothing else runs yet.
     std::env::set_var("DBUS_SESSION_BUS_ADDRESS", &service.address);
     let display = Xvfb::start(1100, 760);
-    for &n in &sizes {
-        let home = tempfile::tempdir_in(root.path()).unwrap();
-        let t0 = Instant::now();
-        let vault = make_vault(home.path(), n);
-        let made = t0.elapsed();
-        let mut env = app_env(&display, &service, &vault, home.path());
-        // The app makes itself undumpable, which closes its /proc files to a non-root
-        // reader; the memory figures need them (core dumps stay off).
-        env.push((tokenwarden_core::hardening::DUMPABLE_ENV.into(), "1".into()));
-        println!(
-            "{n} tokens (vault {} KiB, made in {:.1} s)",
-            std::fs::metadata(&vault).unwrap().len() / 1024,
-            made.as_secs_f64()
-        );
+    // Every size's vault first: the interleaved launches below take turns between them.
+    let prepared: Vec<Prepared> = sizes
+        .iter()
+        .map(|&n| {
+            let home = tempfile::tempdir_in(root.path()).unwrap();
+            let t0 = Instant::now();
+            let vault = make_vault(home.path(), n);
+            let made = t0.elapsed();
+            let mut env = app_env(&display, &service, &vault, home.path());
+            // The app makes itself undumpable, which closes its /proc files to a
+            // non-root reader; the memory figures need them (core dumps stay off).
+            env.push((tokenwarden_core::hardening::DUMPABLE_ENV.into(), "1".into()));
+            println!(
+                "{n} tokens (vault {} KiB, made in {:.1} s)",
+                std::fs::metadata(&vault).unwrap().len() / 1024,
+                made.as_secs_f64()
+            );
+            Prepared { n, home, env }
+        })
+        .collect();
+    for Prepared { n, home, env } in &prepared {
+        let (n, env) = (*n, env.clone());
+        println!("{n} tokens");
         // One launch to warm the page cache, not counted.
         let _ = launch(&env, home.path(), false);
         let runs: Vec<Launch> = (0..launches)
@@ -372,6 +388,30 @@ fn main() {
                 percentile(lat.clone(), 0.95),
                 percentile(lat.clone(), 1.0),
                 lat.len()
+            );
+        }
+    }
+    // Launch time again, one launch of each size in turn: this machine drifts by
+    // tens of ms over a minute, which separate blocks of launches would count as a
+    // difference between sizes. No settle: only the time is read.
+    if full && prepared.len() > 1 {
+        let turns = 15;
+        let mut times: Vec<Vec<f64>> = vec![vec![]; prepared.len()];
+        for _ in 0..turns {
+            for (i, p) in prepared.iter().enumerate() {
+                times[i].push(launch(&p.env, p.home.path(), false).app_ms);
+            }
+        }
+        let medians: Vec<f64> = times.into_iter().map(median).collect();
+        println!(
+            "launch to interactive, {turns} turns of one launch per size (the app's own count):"
+        );
+        for (p, m) in prepared.iter().zip(&medians) {
+            println!(
+                "  {} tokens: median {m:.0} ms ({:+.0} ms over {} tokens)",
+                p.n,
+                m - medians[0],
+                prepared[0].n
             );
         }
     }
