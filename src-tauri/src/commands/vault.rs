@@ -69,8 +69,8 @@ pub(crate) async fn opened(app: &AppHandle, state: &AppState) {
         if let Ok(s) = session.settings().await {
             *held(&state.auto_lock) = s.auto_lock_minutes;
         }
-        // The window's first list is then read without a scan of every token (at
-        // start, while WebKit is still starting up).
+        // The window's first list is then read without a scan of every token. After an
+        // unlock or a recovery; at start the open's own thread has built it already.
         if let Err(e) = session.prepare_list().await {
             tracing::debug!(error = %e, "the list's index waits for the first list");
         }
