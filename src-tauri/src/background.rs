@@ -270,13 +270,10 @@ pub fn preopen(app: AppHandle) {
             .name("vault-open".into())
             .spawn(move || {
                 yield_to_the_window();
-                let state = h.state::<AppState>();
-                let opened = crate::commands::vault::open_vault(&state, unlock);
-                // The list's index too, at this priority (`opened` finds it current).
-                if let (Ok(true), Ok(session)) = (&opened, state.session()) {
-                    let _ = tauri::async_runtime::block_on(session.prepare_list());
-                }
-                let _ = tx.send(opened);
+                let _ = tx.send(crate::commands::vault::open_vault(
+                    &h.state::<AppState>(),
+                    unlock,
+                ));
             });
         if spawned.is_err() {
             return;

@@ -69,11 +69,6 @@ pub(crate) async fn opened(app: &AppHandle, state: &AppState) {
         if let Ok(s) = session.settings().await {
             *held(&state.auto_lock) = s.auto_lock_minutes;
         }
-        // The window's first list is then read without a scan of every token. After an
-        // unlock or a recovery; at start the open's own thread has built it already.
-        if let Err(e) = session.prepare_list().await {
-            tracing::debug!(error = %e, "the list's index waits for the first list");
-        }
     }
     let app = app.clone();
     tauri::async_runtime::spawn(async move {
@@ -84,9 +79,14 @@ pub(crate) async fn opened(app: &AppHandle, state: &AppState) {
     });
 }
 
-/// Takes a vault just opened: its notices kept for the page, then the app's.
+/// Takes a vault just opened: its notices kept for the page, then the app's. The
+/// list's index is built here, on the opening thread (niced at start, see
+/// `background::preopen`), so the window's first list reads no more than its rows.
 fn take(state: &AppState, mut vault: Vault) {
     state.keep_notices(vault.take_notices());
+    if let Err(e) = vault.prepare_list() {
+        tracing::debug!(error = %e, "the list's index waits for the first list");
+    }
     state.set(Some(vault));
 }
 

@@ -339,11 +339,6 @@ impl Session {
         Ok(vault.reveal_secret(&t.id, purpose)?)
     }
 
-    /// Builds the token list's index ahead of the first [`Session::list_tokens`].
-    pub async fn prepare_list(&self) -> Result<(), ActionError> {
-        Ok(self.vault.lock().await.prepare_list()?)
-    }
-
     /// A slice of the token list as `query` filters and orders it: the window and
     /// `tw list` read the list here alike.
     pub async fn list_tokens(&self, query: &ListQuery) -> Result<ListSlice<Listed>, ActionError> {
