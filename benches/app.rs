@@ -354,12 +354,12 @@ fn main() {
         })
         .collect();
     for Prepared { n, home, env } in &prepared {
-        let (n, env) = (*n, env.clone());
+        let n = *n;
         println!("{n} tokens");
         // One launch to warm the page cache, not counted.
-        let _ = launch(&env, home.path(), false);
+        let _ = launch(env, home.path(), false);
         let runs: Vec<Launch> = (0..launches)
-            .map(|_| launch(&env, home.path(), true))
+            .map(|_| launch(env, home.path(), true))
             .collect();
         assert!(
             runs.iter().all(|r| r.screen == "tokens"),
@@ -381,7 +381,7 @@ fn main() {
             runs[0].processes.join(", ")
         );
         if n > 0 {
-            let lat = filter_latency(&env, n, "infra-prod", rounds);
+            let lat = filter_latency(env, n, "infra-prod", rounds);
             println!(
                 "  filter keystroke: median {:.1} ms, p95 {:.1} ms, max {:.1} ms ({} keystrokes)",
                 median(lat.clone()),

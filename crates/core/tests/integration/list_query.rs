@@ -92,33 +92,23 @@ fn the_filter_searches_name_provider_integration_and_scopes_without_case() {
         vault.add_token(t).unwrap();
     }
 
-    assert_eq!(
-        names(&mut vault, &query("DEPLOY", ListOrder::Expiry)),
-        ["Deploy bot"]
-    );
-    assert_eq!(
-        names(&mut vault, &query("infra-prod", ListOrder::Expiry)),
-        ["Deploy bot"]
-    );
-    assert_eq!(
-        names(&mut vault, &query("ÜNÏ", ListOrder::Expiry)),
-        ["Ünïcode Key"]
-    );
-    assert_eq!(
-        names(&mut vault, &query("billing.READ", ListOrder::Expiry)),
-        ["Ünïcode Key"]
-    );
     // The provider as the list shows it.
     let shown = ProviderKind::AgencyAccess.display_name().to_uppercase();
-    assert_eq!(
-        names(&mut vault, &query(&shown, ListOrder::Expiry)),
-        ["Deploy bot"]
-    );
-    // Surrounding blanks are not part of what is searched for.
-    assert_eq!(
-        names(&mut vault, &query("  token-000003 ", ListOrder::Expiry)),
-        ["token-000003"]
-    );
+    for (needle, want) in [
+        ("DEPLOY", "Deploy bot"),
+        ("infra-prod", "Deploy bot"),
+        ("ÜNÏ", "Ünïcode Key"),
+        ("billing.READ", "Ünïcode Key"),
+        (shown.as_str(), "Deploy bot"),
+        // Surrounding blanks are not part of what is searched for.
+        ("  token-000003 ", "token-000003"),
+    ] {
+        assert_eq!(
+            names(&mut vault, &query(needle, ListOrder::Expiry)),
+            [want],
+            "{needle:?}"
+        );
+    }
     let none = vault
         .list_slice(&query("no such thing", ListOrder::Expiry))
         .unwrap();
