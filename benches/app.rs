@@ -312,7 +312,9 @@ struct Prepared {
 fn main() {
     let full = std::env::args().any(|a| a == "--bench");
     let (mut sizes, launches, rounds): (Vec<usize>, usize, usize) = if full {
-        (vec![0, 10_000], 7, 5)
+        // 50: one screen of rows and a small vault, so that 10,000 is compared with
+        // the same first screen as well as with the empty one.
+        (vec![0, 50, 10_000], 7, 5)
     } else {
         (vec![0, 200], 1, 1)
     };
@@ -395,7 +397,7 @@ fn main() {
     // tens of ms over a minute, which separate blocks of launches would count as a
     // difference between sizes. No settle: only the time is read.
     if full && prepared.len() > 1 {
-        let turns = 15;
+        let turns = 25;
         let mut times: Vec<Vec<f64>> = vec![vec![]; prepared.len()];
         for _ in 0..turns {
             for (i, p) in prepared.iter().enumerate() {
@@ -406,9 +408,17 @@ fn main() {
         println!(
             "launch to interactive, {turns} turns of one launch per size (the app's own count):"
         );
-        for (p, m) in prepared.iter().zip(&medians) {
+        for (i, (p, m)) in prepared.iter().zip(&medians).enumerate() {
+            let over_previous = match i {
+                0 | 1 => String::new(),
+                _ => format!(
+                    ", {:+.0} ms over {} tokens",
+                    m - medians[i - 1],
+                    prepared[i - 1].n
+                ),
+            };
             println!(
-                "  {} tokens: median {m:.0} ms ({:+.0} ms over {} tokens)",
+                "  {} tokens: median {m:.0} ms ({:+.0} ms over {} tokens{over_previous})",
                 p.n,
                 m - medians[0],
                 prepared[0].n
