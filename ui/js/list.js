@@ -17,6 +17,7 @@ let fetching = null;         // the slice on its way: { generation, promise }
 // wrong guess draws the first rows twice.
 const ROW_GUESS = 3.2 * (parseFloat(getComputedStyle(document.documentElement).fontSize) || 16);
 let rowHeight = 0;           // measured from the first row drawn
+const rowH = () => rowHeight || ROW_GUESS;
 let firstRows = true;        // no row drawn yet in this window ("drawn": the first ones only)
 let focusIndex = 0;          // the row Tab lands on (one tab stop for the whole list)
 let focusId = null;          // its token: a reload or a new order keeps the same one
@@ -142,7 +143,7 @@ function paintRows() {
   const wrap = $("list-wrap");
   const top = wrap.getBoundingClientRect().top;
   if (top > 0) wrap.style.maxHeight = Math.max(200, window.innerHeight - top - 16) + "px";
-  const h = rowHeight || ROW_GUESS;
+  const h = rowH();
   const n = counts.matching;
   // The first rows a window shows are only those in view: the rows around them
   // follow a frame later, off the launch's critical path.
@@ -196,7 +197,7 @@ window.addEventListener("resize", () => { if (!$("tokens").hidden) paintRows(); 
 // the command's error.
 export async function loadTokens() {
   listGeneration++;
-  const h = rowHeight || ROW_GUESS;
+  const h = rowH();
   const page = await fetchAround(Math.floor($("list-wrap").scrollTop / h), focusId);
   if (!page) return;
   mark("listed");
@@ -256,7 +257,7 @@ export function focusRow(index, again = false) {
   focusIndex = Math.max(0, Math.min(counts.matching - 1, index));
   focusId = rowAtIndex(focusIndex)?.id ?? null;
   const wrap = $("list-wrap");
-  const h = rowHeight || ROW_GUESS;
+  const h = rowH();
   // Row i spans head + i*h .. head + (i+1)*h of the scrolled content; the sticky
   // header covers the top `head` pixels of the box.
   const head = $("token-table").tHead.getBoundingClientRect().height;
@@ -294,7 +295,7 @@ $("rows").addEventListener("keydown", (e) => {
   const tr = e.target.closest("tr[data-id]");
   if (!tr || e.target !== tr) return;
   const i = Number(tr.getAttribute("aria-rowindex")) - 2;
-  const page = Math.max(1, Math.floor($("list-wrap").clientHeight / (rowHeight || ROW_GUESS)) - 1);
+  const page = Math.max(1, Math.floor($("list-wrap").clientHeight / rowH()) - 1);
   const to = { ArrowDown: i + 1, ArrowUp: i - 1, PageDown: i + page, PageUp: i - page, Home: 0, End: counts.matching - 1 }[e.key];
   if (to === undefined) return;
   e.preventDefault();
