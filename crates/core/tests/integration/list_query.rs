@@ -16,6 +16,15 @@ fn names(v: &mut tokenwarden_core::vault::Vault, q: &ListQuery) -> Vec<String> {
         .collect()
 }
 
+/// Every token's name as the vault's own full list orders them (what slices must match).
+fn whole_list(v: &tokenwarden_core::vault::Vault) -> Vec<String> {
+    v.list_tokens()
+        .unwrap()
+        .into_iter()
+        .map(|t| t.name)
+        .collect()
+}
+
 fn query(filter: &str, order: ListOrder) -> ListQuery {
     ListQuery {
         filter: filter.into(),
@@ -29,12 +38,7 @@ fn slices_of_ten_thousand_are_the_whole_list_in_order_with_its_counts() {
     let (_tv, mut vault) = new_vault();
     let n = 10_000;
     vault.add_tokens((0..n).map(token).collect()).unwrap();
-    let whole: Vec<String> = vault
-        .list_tokens()
-        .unwrap()
-        .into_iter()
-        .map(|t| t.name)
-        .collect();
+    let whole = whole_list(&vault);
 
     // Slices of 120 from anywhere, the last one short, put the whole list together.
     let mut stitched = vec![];
@@ -286,12 +290,7 @@ fn a_list_prepared_ahead_is_the_list_and_a_change_after_it_is_seen() {
     assert_eq!(vault.list_slice(&ListQuery::default()).unwrap().total, 0);
     vault.add_tokens((0..30).map(token).collect()).unwrap();
     vault.prepare_list().unwrap();
-    let whole: Vec<String> = vault
-        .list_tokens()
-        .unwrap()
-        .into_iter()
-        .map(|t| t.name)
-        .collect();
+    let whole = whole_list(&vault);
     assert_eq!(names(&mut vault, &ListQuery::default()), whole);
     // Prepared, then changed: the next query reads the vault as it is now.
     vault.prepare_list().unwrap();
